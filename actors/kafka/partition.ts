@@ -1,0 +1,78 @@
+// A Kafka partition as an actor: appends produced batches (dropping a retried batch
+// of an idempotent producer), answers fetches, and parks a fetch that finds nothing
+// new until records arrive or its max wait passes (Kafka's long poll).
+import type { Behaviour, Context } from '../../runtime/contract.js';
+import type { PartitionLog } from './partition-log.js';
+import type { FetchRequest, PartitionMessage } from './protocol.js';
+
+interface PartitionState {
+  /** Fetches waiting for data (volatile: lost if the partition leader crashes). */
+  parked: FetchRequest[];
+}
+
+export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState, PartitionMessage> {
+  const answer = (ctx: Context, f: FetchRequest) =>
+    ctx.send(f.replyTo, {
+      kc: 1,
+      type: 'fetched',
+      topic: log.topic,
+      partition: log.partition,
+      fetchId: f.fetchId,
+      records: log.read(f.offset, f.maxRecords),
+    });
+
+  return {
+    init: () => ({ parked: [] }),
+    receive(state, msg, ctx) {
+      switch (msg.type) {
+        case 'produce': {
+          const n = msg.keys.length;
+          if (msg.producerId >= 0) {
+            const last = log.lastSeqByProducer.get(msg.producerId);
+            if (last !== undefined && msg.seqBase <= last) {
+              ctx.send(msg.replyTo, {
+                kc: 1, type: 'produced', topic: log.topic, partition: log.partition,
+                requestId: msg.requestId, baseOffset: -1, duplicate: true,
+              });
+              return state;
+            }
+            log.lastSeqByProducer.set(msg.producerId, msg.seqBase + n - 1);
+          }
+          const baseOffset = log.end;
+          for (let i = 0; i < n; i++) log.append(msg.keys[i], msg.values[i]);
+          ctx.send(msg.replyTo, {
+            kc: 1, type: 'produced', topic: log.topic, partition: log.partition,
+            requestId: msg.requestId, baseOffset, duplicate: false,
+          });
+          if (state.parked.length > 0) {
+            const still: FetchRequest[] = [];
+            for (const f of state.parked) {
+              if (f.offset < log.end) answer(ctx, f);
+              else still.push(f);
+            }
+            state.parked = still;
+          }
+          return state;
+        }
+        case 'fetch': {
+          if (msg.offset < log.end || msg.maxWaitMs <= 0) answer(ctx, msg);
+          else {
+            state.parked.push(msg);
+            ctx.setTimer(msg.maxWaitMs, { type: 'fetch-expired', fetchId: msg.fetchId, replyTo: msg.replyTo });
+          }
+          return state;
+        }
+        case 'fetch-expired': {
+          const i = state.parked.findIndex((f) => f.fetchId === msg.fetchId && f.replyTo === msg.replyTo);
+          if (i >= 0) {
+            answer(ctx, state.parked[i]);
+            state.parked.splice(i, 1);
+          }
+          return state;
+        }
+        default:
+          return state;
+      }
+    },
+  };
+}

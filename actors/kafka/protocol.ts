@@ -1,0 +1,86 @@
+// Messages between Kafka clients (hosted inside service actors by the runtime) and
+// the partition and group-coordinator actors. Replies to clients carry `kc` so the
+// runtime hands them to the client machinery instead of the service's mailbox;
+// requests to partitions and coordinators are ordinary messages.
+
+export interface ProduceRequest {
+  readonly type: 'produce';
+  readonly replyTo: number;
+  readonly requestId: number;
+  /** Idempotent producers send a producer id and a per-partition sequence; others send -1. */
+  readonly producerId: number;
+  readonly seqBase: number;
+  readonly keys: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+export interface ProduceResponse {
+  readonly kc: 1;
+  readonly type: 'produced';
+  readonly topic: string;
+  readonly partition: number;
+  readonly requestId: number;
+  readonly baseOffset: number;
+  /** The partition recognised a retried batch and did not append it again. */
+  readonly duplicate: boolean;
+}
+
+export interface FetchRequest {
+  readonly type: 'fetch';
+  readonly replyTo: number;
+  readonly fetchId: number;
+  readonly offset: number;
+  readonly maxRecords: number;
+  readonly maxWaitMs: number;
+}
+
+export interface FetchResponse {
+  readonly kc: 1;
+  readonly type: 'fetched';
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchId: number;
+  readonly records: readonly import('../../runtime/contract.js').KafkaRecord[];
+}
+
+export interface FetchExpired {
+  readonly type: 'fetch-expired';
+  readonly fetchId: number;
+  readonly replyTo: number;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface JoinGroup {
+  readonly type: 'join';
+  readonly member: number;
+  readonly memberId: string;
+}
+
+export interface LeaveGroup {
+  readonly type: 'leave';
+  readonly memberId: string;
+}
+
+export interface OffsetCommit {
+  readonly type: 'commit';
+  readonly memberId: string;
+  readonly generation: number;
+  readonly offsets: readonly TopicPartitionOffset[];
+}
+
+export interface Assignment {
+  readonly kc: 1;
+  readonly type: 'assignment';
+  readonly group: string;
+  readonly generation: number;
+  readonly partitions: readonly TopicPartitionOffset[];
+}
+
+export type PartitionMessage = ProduceRequest | FetchRequest | FetchExpired;
+export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit;
+export type ClientReply = ProduceResponse | FetchResponse | Assignment;

@@ -1,0 +1,124 @@
+// The load generator and the caller: open-loop Poisson arrivals (the next arrival
+// never waits for a slow pipeline), a double submit with the same key for a share of
+// requests, and retries with the same key after a timeout. Latency is measured from
+// the intended arrival time of the first attempt, so a stalled RMS cannot hide its
+// own delay (no coordinated omission).
+import type { Behaviour, Context } from '../../runtime/contract.js';
+import type { RefundConfig } from './config.js';
+import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
+
+/** What the harness learns at the client edge: which requests were answered, and how. */
+export interface ClientLog {
+  responded(index: number, status: RefundStatus, latencyMs: number): void;
+  gaveUp(index: number): void;
+  sent(index: number, key: string): void;
+}
+
+interface Outstanding {
+  readonly request: RefundRequest;
+  readonly index: number;
+  attempts: number;
+  sentAt: number;
+}
+
+interface ClientState {
+  next: number;
+  nextAt: number;
+  outstanding: Map<string, Outstanding>;
+  sweeping: boolean;
+}
+
+type ClientMessage =
+  | { type: 'arrive' }
+  | { type: 'double-submit'; request: RefundRequest }
+  | { type: 'sweep' }
+  | RefundResponse;
+
+export const refundKey = (index: number) => `rf-${index}`;
+
+export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rms'): Behaviour<ClientState, ClientMessage> {
+  const gapMs = (ctx: Context) => -Math.log(1 - ctx.random()) * (1000 / cfg.ratePerSec);
+
+  const makeRequest = (ctx: Context, index: number, at: number): RefundRequest => {
+    const refundType = Math.floor(ctx.random() * cfg.refundTypes);
+    let amount = cfg.amountMin + Math.floor(ctx.random() * (cfg.amountMax - cfg.amountMin + 1));
+    let account = 'open';
+    const u = ctx.random();
+    if (u < cfg.invalidRate / 2) amount = 0;
+    else if (u < cfg.invalidRate) account = '';
+    else if (u < cfg.invalidRate + cfg.closedAccountRate) account = 'closed';
+    return { type: 'refund-request', key: refundKey(index), refundType, amount, account, requestedAt: at, replyTo: ctx.ref(ctx.selfName) };
+  };
+
+  const send = (ctx: Context, o: Outstanding) => {
+    o.attempts++;
+    o.sentAt = ctx.now();
+    ctx.send(rmsName, o.request);
+    log.sent(o.index, o.request.key);
+  };
+
+  const armSweep = (state: ClientState, ctx: Context) => {
+    if (state.sweeping) return;
+    state.sweeping = true;
+    ctx.setTimer(cfg.clientTimeoutMs / 2, { type: 'sweep' });
+  };
+
+  return {
+    init: () => ({ next: 1, nextAt: 0, outstanding: new Map(), sweeping: false }),
+    receive(state, msg, ctx) {
+      switch (msg.type) {
+        case '$started':
+          if (!msg.restart && cfg.refunds > 0) {
+            state.nextAt = ctx.now() + gapMs(ctx);
+            ctx.setTimer(state.nextAt - ctx.now(), { type: 'arrive' });
+          }
+          return state;
+        case 'arrive': {
+          const index = state.next++;
+          const request = makeRequest(ctx, index, state.nextAt);
+          const o: Outstanding = { request, index, attempts: 0, sentAt: 0 };
+          state.outstanding.set(request.key, o);
+          send(ctx, o);
+          armSweep(state, ctx);
+          if (ctx.random() < cfg.clientRetryRate) {
+            ctx.setTimer(ctx.random() * cfg.clientRetryDelayMsMax, { type: 'double-submit', request });
+          }
+          if (state.next <= cfg.refunds) {
+            state.nextAt += gapMs(ctx);
+            ctx.setTimer(state.nextAt - ctx.now(), { type: 'arrive' });
+          }
+          return state;
+        }
+        case 'double-submit':
+          // The user presses submit again: the same request and key, answered or not.
+          ctx.send(rmsName, msg.request);
+          return state;
+        case 'refund-response': {
+          const o = state.outstanding.get(msg.key);
+          if (o !== undefined) {
+            state.outstanding.delete(msg.key);
+            log.responded(o.index, msg.status, ctx.now() - o.request.requestedAt);
+          }
+          return state;
+        }
+        case 'sweep': {
+          state.sweeping = false;
+          const now = ctx.now();
+          for (const o of state.outstanding.values()) {
+            if (now - o.sentAt < cfg.clientTimeoutMs) continue;
+            if (o.attempts < cfg.clientAttemptsMax) send(ctx, o);
+            else {
+              state.outstanding.delete(o.request.key);
+              log.gaveUp(o.index);
+            }
+          }
+          if (state.outstanding.size > 0) armSweep(state, ctx);
+          return state;
+        }
+        default:
+          return state;
+      }
+    },
+  };
+
+}

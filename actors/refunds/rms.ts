@@ -1,0 +1,81 @@
+// RMS, refund management: validates a request, stores the refund as PENDING together
+// with its outbox event in one transaction, answers "Pending" at once; a retried
+// request (same idempotency key) is answered from the stored row and creates nothing.
+// It also consumes the outcome events and moves each refund to its final status,
+// forward only.
+import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../runtime/contract.js';
+import type { RefundConfig } from './config.js';
+import type { OutcomeEvent, RefundEvent, RefundRequest, RefundRow, RefundStatus } from './model.js';
+
+export const RMS_CRASH_POINTS = ['rms.after-refund-row'] as const;
+
+function rejection(r: RefundRequest): string | undefined {
+  if (!(r.amount > 0)) return 'amount must be positive';
+  if (r.account === '') return 'no payee account';
+  return undefined;
+}
+
+export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest | RuntimeMessage> {
+  const reply = (ctx: Context, r: RefundRequest, status: RefundStatus) =>
+    ctx.send(r.replyTo, { type: 'refund-response', key: r.key, status });
+
+  const intake = (r: RefundRequest, ctx: Context) => {
+    const store = ctx.store;
+    let refundId = r.key;
+    if (cfg.variant === 'rms-no-idempotency') {
+      const n = (store.get<number>('meta', 'refundSeq') ?? 0) + 1;
+      store.put('meta', 'refundSeq', n);
+      refundId = `${r.key}~${n}`;
+    } else {
+      const existing = store.get<RefundRow>('refunds', refundId);
+      if (existing !== undefined) {
+        ctx.count('rms.retriesAnswered');
+        if (cfg.variant === 'rms-retry-resets-status' && existing.status !== 'REJECTED') {
+          store.put<RefundRow>('refunds', refundId, { ...existing, status: 'PENDING' });
+          reply(ctx, r, 'PENDING');
+          return;
+        }
+        reply(ctx, r, existing.status);
+        return;
+      }
+    }
+    const reason = rejection(r);
+    if (reason !== undefined) {
+      store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'REJECTED', requestedAt: r.requestedAt, reason });
+      reply(ctx, r, 'REJECTED');
+      return;
+    }
+    store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'PENDING', requestedAt: r.requestedAt });
+    ctx.crashPoint('rms.after-refund-row');
+    const seq = (store.get<number>('meta', 'outboxSeq') ?? 0) + 1;
+    store.put('meta', 'outboxSeq', seq);
+    store.put<RefundEvent>('outbox', seq, { refundId, refundType: r.refundType, amount: r.amount, account: r.account, requestedAt: r.requestedAt });
+    reply(ctx, r, 'PENDING');
+  };
+
+  const outcomes = (m: RecordsMessage, ctx: Context) => {
+    const store = ctx.store;
+    for (const rec of m.records) {
+      const e = rec.value as OutcomeEvent;
+      const row = store.get<RefundRow>('refunds', e.refundId);
+      if (row === undefined) {
+        ctx.count('rms.outcomesForUnknownRefund');
+        continue;
+      }
+      const next: RefundStatus = e.outcome === 'DISBURSED' ? 'DISBURSED' : 'DEAD_LETTERED';
+      if (row.status === 'PENDING') store.put<RefundRow>('refunds', e.refundId, { ...row, status: next, reason: e.reason });
+      else ctx.count('duplicatesSuppressed');
+    }
+    ctx.commit(m.topic, m.partition, m.records[m.records.length - 1].offset + 1);
+  };
+
+  return {
+    init: () => null,
+    crashPoints: RMS_CRASH_POINTS,
+    receive(state, msg, ctx) {
+      if (msg.type === 'refund-request') intake(msg, ctx);
+      else if (msg.type === '$records') outcomes(msg, ctx);
+      return state;
+    },
+  };
+}

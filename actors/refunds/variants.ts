@@ -1,0 +1,20 @@
+// Deliberately wrong versions of the refund pipeline: each breaks one thing a real
+// team has broken, and each is a negative control some checker must catch.
+
+export const VARIANTS = {
+  correct: 'the reference pipeline',
+  'ds-no-idempotency': 'DS does not consult its ledger: a redelivered refund is disbursed again',
+  'cs-no-idempotency': 'CS numbers documents instead of keying them by refundId: a redelivered event makes a second document',
+  'cs-documents-failures': 'CS also writes a confirmation document for a refund whose disbursement failed',
+  'rms-no-idempotency': 'RMS ignores the idempotency key: a retried request creates a second refund',
+  'rms-retry-resets-status': 'RMS answers a retried request by writing the refund back to PENDING',
+  'commit-before-effect': 'the batcher commits offsets as soon as it reads records, before DS has disbursed them',
+  'lock-no-fencing': 'DS writes under a lease lock without checking its fencing token',
+  'ds-leaks-reservation': 'DS reserves a batch\'s whole amount and does not return what failed refunds did not use',
+} as const;
+
+export type VariantName = keyof typeof VARIANTS;
+
+export function isVariant(name: string): name is VariantName {
+  return Object.prototype.hasOwnProperty.call(VARIANTS, name);
+}

@@ -1,0 +1,37 @@
+// The result of one run: one plain JSON object (versioned) from which every renderer
+// (terminal table, JSON, later Markdown/HTML) draws. Rendering never recomputes.
+import type { InvariantResult } from '../checks/types.js';
+import type { LatencySummary } from './latency.js';
+
+export const RUN_RESULT_SCHEMA_VERSION = 1;
+
+export interface RunResult {
+  readonly schemaVersion: number;
+  readonly kind: 'run';
+  readonly scenario: string;
+  readonly seed: number;
+  readonly params: Record<string, unknown>;
+  /** Every invariant held and the pipeline drained before its deadline. */
+  readonly ok: boolean;
+  readonly historyHash: string;
+  readonly invariants: InvariantResult[];
+  readonly metrics: {
+    readonly latencyMs: Record<string, LatencySummary>;
+    readonly throughputPerSec: number;
+    readonly counters: Record<string, number>;
+    readonly [scenarioMetric: string]: unknown;
+  };
+  readonly sim: {
+    readonly events: number;
+    readonly virtualMs: number;
+    readonly loadEndedAtMs: number;
+    readonly drained: boolean;
+    readonly messagesLost: number;
+    readonly crashes: number;
+    readonly actorErrors: { tMs: number; actor: string; message: string }[];
+  };
+  readonly wall: {
+    readonly ms: number;
+    readonly eventsPerSec: number;
+  };
+}

@@ -1,0 +1,97 @@
+// The contract between an actor behaviour and the runtime that hosts it.
+// Written once, hosted by the deterministic simulator (runtime/sim) and, later,
+// by the live runtime (nact + kafkajs). A behaviour may touch only its context:
+// no Date, Math.random, timers or I/O.
+
+/** An actor is addressed by its name (resolved by the runtime) or by the numeric ref `ctx.ref(name)` returns. */
+export type ActorRef = string | number;
+
+/** Keys of durable rows and Kafka records. */
+export type Key = string | number;
+
+/** A record as a consumer sees it. */
+export interface KafkaRecord<V = unknown> {
+  readonly offset: number;
+  readonly key: string;
+  readonly value: V;
+}
+
+/** Delivered by the runtime to a consuming behaviour: one fetch batch of one partition. */
+export interface RecordsMessage<V = unknown> {
+  readonly type: '$records';
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly KafkaRecord<V>[];
+}
+
+/** Delivered by the runtime when produced records were acknowledged by the partition leader. */
+export interface ProducedMessage {
+  readonly type: '$produced';
+  readonly tokens: readonly unknown[];
+}
+
+/** Delivered by the runtime when an actor (re)starts, before any other message. */
+export interface StartedMessage {
+  readonly type: '$started';
+  readonly restart: boolean;
+}
+
+export type RuntimeMessage = RecordsMessage | ProducedMessage | StartedMessage;
+
+/**
+ * Durable storage of one actor (or one service's database, shared by its actors).
+ * Rows are values: never mutate a row after putting it, put a new one.
+ * Everything written while handling one message commits atomically (one transaction)
+ * before any send or produce of that message is performed.
+ */
+export interface DurableStore {
+  get<R>(table: string, key: Key): R | undefined;
+  has(table: string, key: Key): boolean;
+  put<R>(table: string, key: Key, row: R): void;
+  /** Inserts unless a row with this key exists; says whether it inserted. */
+  insertIfAbsent<R>(table: string, key: Key, row: R): boolean;
+  delete(table: string, key: Key): void;
+  /**
+   * Fencing: accepts `token` for `lock` only if no higher token was accepted before,
+   * and remembers it as part of this transaction. A writer whose token is refused
+   * must not write under that lock.
+   */
+  fence(lock: string, token: number): boolean;
+}
+
+export interface Context {
+  /** Numeric ref of a named actor: faster to send to than a name. */
+  ref(name: string): number;
+  readonly selfName: string;
+  /** Virtual (simulation) or wall (live) time in milliseconds. */
+  now(): number;
+  /** Uniform in [0, 1) from this actor's own seeded stream. */
+  random(): number;
+  send(to: ActorRef, msg: unknown): void;
+  /** Delivers `msg` to this actor after `delayMs`; lost if the actor crashes first. */
+  setTimer(delayMs: number, msg: unknown): number;
+  cancelTimer(id: number): void;
+  readonly store: DurableStore;
+  /** Appends a record to a topic; `ackToken`, if given, comes back in a `$produced` message once acknowledged. */
+  produce(topic: string, key: string, value: unknown, ackToken?: unknown): void;
+  /** Commits `nextOffset` for a partition this actor consumes; performed after the sends of this message. */
+  commit(topic: string, partition: number, nextOffset: number): void;
+  /** A named place where a fault plan may crash this actor: effects requested before it are performed, the rest are not. */
+  crashPoint(name: string): void;
+  /** Records a whole-number value (a batch size, a count) into a named histogram / adds to a counter. Metrics only: checkers never read them. */
+  record(metric: string, value: number): void;
+  count(metric: string, by?: number): void;
+}
+
+export interface Behaviour<S = unknown, M = unknown> {
+  /** Volatile state at first start and after every restart; durable state is read from ctx.store. */
+  init(ctx: Context): S;
+  receive(state: S, msg: M | RuntimeMessage, ctx: Context): S;
+  /** Crash points this behaviour declares, for documentation and fault generation. */
+  readonly crashPoints?: readonly string[];
+}
+
+/** Thrown to signal an actor crash at a crash point; runtimes catch it, behaviours must not. */
+export class CrashSignal {
+  constructor(readonly point: string) {}
+}

@@ -1,0 +1,141 @@
+// The Kafka consumer a service actor uses in the simulator: joins its group, fetches
+// from the partitions the coordinator assigns (one batch of up to maxPollRecords per
+// partition at a time, the next fetched only once the behaviour has handled the last,
+// so a slow service builds lag in the log, not in memory), and commits offsets with
+// the generation it was assigned in. A new generation resets fetch positions to the
+// committed offsets (eager rebalancing): uncommitted records are delivered again.
+import type { RecordsMessage } from '../../contract.js';
+import type { Assignment, FetchResponse, TopicPartitionOffset } from '../../../actors/kafka/protocol.js';
+import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
+
+interface Owned {
+  readonly topic: string;
+  readonly partition: number;
+  readonly ref: number;
+  position: number;
+  fetchId: number;
+  fetching: boolean;
+  /** A batch is with the behaviour; the next fetch waits for it. */
+  delivered: boolean;
+  sentUs: number;
+}
+
+/** The records message the behaviour gets, plus what the client needs to match it. */
+interface DeliveredRecords extends RecordsMessage {
+  readonly fetchId: number;
+}
+
+export class SimConsumer {
+  readonly group: string;
+  readonly memberId: string;
+  private generation = -1;
+  private owned = new Map<number, Owned>();
+  private nextFetch = 1;
+  private watchdogArmed = false;
+  private readonly maxPollRecords: number;
+  private readonly coordinator: number;
+
+  constructor(private readonly sim: Simulation, private readonly host: SimActor, private readonly spec: ConsumerSpec) {
+    this.group = spec.group;
+    this.memberId = `${host.name}#${host.incarnation}`;
+    this.maxPollRecords = spec.maxPollRecords ?? 500;
+    this.coordinator = sim.groupCoordinators.get(spec.group)!;
+  }
+
+  start(): void {
+    this.sim.sendRaw(this.host, this.coordinator, { type: 'join', member: this.host.id, memberId: this.memberId });
+    if (this.spec.autoCommit === true) this.armAutoCommit();
+  }
+
+  onAssignment(a: Assignment): void {
+    if (a.generation <= this.generation) return;
+    this.generation = a.generation;
+    this.sim.metrics.count('kafka.rebalances');
+    const owned = new Map<number, Owned>();
+    for (const tp of a.partitions) {
+      const ref = this.sim.topic(tp.topic).partitionRefs[tp.partition];
+      owned.set(ref, {
+        topic: tp.topic, partition: tp.partition, ref, position: tp.offset,
+        fetchId: 0, fetching: false, delivered: false, sentUs: 0,
+      });
+    }
+    this.owned = owned;
+    for (const o of owned.values()) this.fetch(o);
+  }
+
+  private fetch(o: Owned): void {
+    o.fetchId = this.nextFetch++;
+    o.fetching = true;
+    o.sentUs = this.sim.nowUsExact;
+    this.sim.sendRaw(this.host, o.ref, {
+      type: 'fetch', replyTo: this.host.id, fetchId: o.fetchId, offset: o.position,
+      maxRecords: this.maxPollRecords, maxWaitMs: this.sim.kafka.fetchMaxWaitMs,
+    });
+    this.armWatchdog();
+  }
+
+  onFetched(r: FetchResponse): void {
+    const ref = this.sim.topic(r.topic).partitionRefs[r.partition];
+    const o = this.owned.get(ref);
+    if (o === undefined || !o.fetching || o.fetchId !== r.fetchId) return;
+    o.fetching = false;
+    const n = r.records.length;
+    if (n === 0) {
+      this.fetch(o);
+      return;
+    }
+    o.position = r.records[n - 1].offset + 1;
+    o.delivered = true;
+    const msg: DeliveredRecords = { type: '$records', topic: o.topic, partition: o.partition, records: r.records, fetchId: o.fetchId };
+    this.sim.enqueueLocal(this.host, msg);
+  }
+
+  /** The behaviour finished a batch: fetch the next one if the partition is still ours. */
+  onProcessed(m: RecordsMessage): void {
+    const ref = this.sim.topic(m.topic).partitionRefs[m.partition];
+    const o = this.owned.get(ref);
+    if (o === undefined || !o.delivered || o.fetchId !== (m as DeliveredRecords).fetchId) return;
+    o.delivered = false;
+    this.fetch(o);
+  }
+
+  /** Offset commits a behaviour asked for, as a flat [topic, partition, offset, …] list. */
+  commit(flat: readonly unknown[]): void {
+    const offsets: TopicPartitionOffset[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      offsets.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
+    }
+    this.sim.sendRaw(this.host, this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets });
+  }
+
+  /** Auto-commit: positions fetched so far, whether or not the behaviour has handled them. */
+  private armAutoCommit(): void {
+    const interval = (this.spec.autoCommitIntervalMs ?? 5000) * 1000;
+    this.sim.afterFor(this.host, interval, () => {
+      const offsets: TopicPartitionOffset[] = [];
+      for (const o of this.owned.values()) offsets.push({ topic: o.topic, partition: o.partition, offset: o.position });
+      if (offsets.length > 0 && this.generation >= 0) {
+        this.sim.sendRaw(this.host, this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets });
+      }
+      this.armAutoCommit();
+    });
+  }
+
+  /** A fetch lost with a crashed partition leader is sent again after the request timeout. */
+  private armWatchdog(): void {
+    if (this.watchdogArmed) return;
+    this.watchdogArmed = true;
+    const timeoutUs = (this.sim.kafka.fetchMaxWaitMs + this.sim.kafka.requestTimeoutMs) * 1000;
+    this.sim.afterFor(this.host, timeoutUs, () => {
+      this.watchdogArmed = false;
+      const now = this.sim.nowUsExact;
+      let pending = false;
+      for (const o of this.owned.values()) {
+        if (!o.fetching) continue;
+        pending = true;
+        if (now - o.sentUs >= timeoutUs) this.fetch(o);
+      }
+      if (pending) this.armWatchdog();
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// The Kafka producer a service actor uses in the simulator. One request in flight
+// per partition (max.in.flight.requests.per.connection=1), so records produced while
+// a request is out accumulate into the next batch, as linger does. A request whose
+// acknowledgement does not arrive within the request timeout is sent again with the
+// same sequence: an idempotent producer's retry is dropped by the partition, a plain
+// producer's retry is appended twice. The producer's state is volatile: records not
+// yet acknowledged are lost with the actor, and a restarted actor gets a new producer id.
+import type { ProduceResponse } from '../../../actors/kafka/protocol.js';
+import { partitionForKey } from '../../../actors/kafka/partitioner.js';
+import type { SimActor, Simulation, SimTopic } from '../kernel.js';
+
+interface InFlight {
+  readonly request: {
+    type: 'produce'; replyTo: number; requestId: number; producerId: number; seqBase: number;
+    keys: string[]; values: unknown[];
+  };
+  readonly tokens: unknown[];
+  sentUs: number;
+}
+
+interface PartitionProducer {
+  readonly ref: number;
+  seq: number;
+  inFlight: InFlight | null;
+  keys: string[];
+  values: unknown[];
+  tokens: unknown[];
+}
+
+export class SimProducer {
+  private readonly producerId: number;
+  private readonly byTopic = new Map<string, PartitionProducer[]>();
+  private readonly dirty: PartitionProducer[] = [];
+  private nextRequest = 1;
+  private watchdogArmed = false;
+  retries = 0;
+
+  constructor(private readonly sim: Simulation, private readonly host: SimActor, idempotent: boolean) {
+    this.producerId = idempotent ? sim.allocateProducerId() : -1;
+  }
+
+  private partitionsOf(topic: string): PartitionProducer[] {
+    let ps = this.byTopic.get(topic);
+    if (ps === undefined) {
+      const t: SimTopic = this.sim.topic(topic);
+      ps = t.partitionRefs.map((ref) => ({ ref, seq: 0, inFlight: null, keys: [], values: [], tokens: [] }));
+      this.byTopic.set(topic, ps);
+    }
+    return ps;
+  }
+
+  produce(topic: string, key: string, value: unknown, token: unknown): void {
+    const ps = this.partitionsOf(topic);
+    const p = ps[partitionForKey(key, ps.length)];
+    if (p.keys.length === 0 && p.inFlight === null) this.dirty.push(p);
+    p.keys.push(key);
+    p.values.push(value);
+    if (token !== undefined) p.tokens.push(token);
+  }
+
+  /** Sends what the last message produced, one request per idle partition. */
+  flush(): void {
+    for (const p of this.dirty) this.send(p);
+    this.dirty.length = 0;
+  }
+
+  private send(p: PartitionProducer): void {
+    if (p.inFlight !== null || p.keys.length === 0) return;
+    const request = {
+      type: 'produce' as const, replyTo: this.host.id, requestId: this.nextRequest++,
+      producerId: this.producerId, seqBase: p.seq, keys: p.keys, values: p.values,
+    };
+    p.seq += p.keys.length;
+    p.inFlight = { request, tokens: p.tokens, sentUs: this.sim.nowUsExact };
+    p.keys = [];
+    p.values = [];
+    p.tokens = [];
+    this.sim.sendRaw(this.host, p.ref, request);
+    this.armWatchdog();
+  }
+
+  onResponse(r: ProduceResponse): void {
+    const ps = this.byTopic.get(r.topic);
+    const p = ps?.[r.partition];
+    if (p === undefined || p.inFlight === null || p.inFlight.request.requestId !== r.requestId) return;
+    const tokens = p.inFlight.tokens;
+    p.inFlight = null;
+    if (r.duplicate) this.sim.metrics.count('kafka.duplicatesDropped');
+    if (tokens.length > 0) this.sim.enqueueLocal(this.host, { type: '$produced', tokens });
+    this.send(p);
+  }
+
+  /** One timer per producer while requests are in flight, rather than one per request. */
+  private armWatchdog(): void {
+    if (this.watchdogArmed) return;
+    this.watchdogArmed = true;
+    const timeoutUs = this.sim.kafka.requestTimeoutMs * 1000;
+    this.sim.afterFor(this.host, timeoutUs, () => {
+      this.watchdogArmed = false;
+      const now = this.sim.nowUsExact;
+      let pending = false;
+      for (const ps of this.byTopic.values()) {
+        for (const p of ps) {
+          if (p.inFlight === null) continue;
+          pending = true;
+          if (now - p.inFlight.sentUs >= timeoutUs) {
+            this.retries++;
+            this.sim.metrics.count('kafka.produceRetries');
+            p.inFlight.sentUs = now;
+            this.sim.sendRaw(this.host, p.ref, p.inFlight.request);
+          }
+        }
+      }
+      if (pending) this.armWatchdog();
+    });
+  }
+}

@@ -1,0 +1,642 @@
+// The deterministic simulation kernel: one virtual clock, one event queue ordered by
+// (time, sequence), one seeded PRNG split per component. Actors have a mailbox, a
+// number of workers and a service time, so queueing and saturation emerge.
+//
+// Handling one message follows DESIGN.md's order: compute (the behaviour runs), commit
+// its durable writes atomically, perform sends and produces in order, then commit
+// consumer offsets. Crashes can strike between those steps and at named crash points.
+import { CrashSignal, type ActorRef, type Behaviour, type Context, type RecordsMessage } from '../contract.js';
+import { EventQueue, type QueuedEvent } from './event-queue.js';
+import { HistoryHash } from './history-hash.js';
+import { Prng } from './prng.js';
+import { SimStore, type WriteRecord } from './store.js';
+import type { ServiceTime } from './service-time.js';
+import { PartitionLog } from '../../actors/kafka/partition-log.js';
+import { partitionBehaviour } from '../../actors/kafka/partition.js';
+import { groupCoordinatorBehaviour, offsetKey } from '../../actors/kafka/group-coordinator.js';
+import { SimProducer } from './kafka/producer-client.js';
+import { SimConsumer } from './kafka/consumer-client.js';
+import { Metrics } from './metrics.js';
+
+/** Kernel step boundaries where a crash can be planned, besides a behaviour's own crash points. */
+export const STEP_CRASH_POINTS = ['before-commit', 'after-commit', 'after-sends'] as const;
+
+export interface ConsumerSpec {
+  readonly group: string;
+  readonly topics: readonly string[];
+  /** Records per fetch batch (Kafka's max.poll.records). */
+  readonly maxPollRecords?: number;
+  /** Commit fetched positions on a timer instead of when the behaviour asks (at-most-once risk). */
+  readonly autoCommit?: boolean;
+  readonly autoCommitIntervalMs?: number;
+}
+
+export interface ActorSpec {
+  readonly name: string;
+  readonly behaviour: Behaviour<any, any>;
+  /** Name of the durable store (database); actors of one service may share one. Default: the actor's name. */
+  readonly store?: string;
+  readonly workers?: number;
+  readonly serviceTime?: ServiceTime;
+  readonly consumes?: ConsumerSpec;
+  /** Idempotent producer (drops retried duplicates by producer id + sequence). Default true. */
+  readonly idempotentProducer?: boolean;
+  /** Kafka and coordinator actors: their sends are plumbing, not progress. */
+  readonly system?: boolean;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+export interface KafkaOptions {
+  readonly fetchMaxWaitMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly partitionServiceMs: number;
+  readonly retentionCheckMs: number;
+}
+
+export interface NetworkOptions {
+  readonly latencyMs: number;
+  readonly jitterMs: number;
+}
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly network?: Partial<NetworkOptions>;
+  readonly kafka?: Partial<KafkaOptions>;
+  /** Receives every handled message (for --trace FILE); leave unset in normal runs. */
+  readonly onDeliver?: (tMs: number, actor: string, msg: unknown) => void;
+}
+
+export type CommitObserver = (store: string, writes: readonly WriteRecord[], tMs: number) => void;
+
+export const DEFAULT_KAFKA: KafkaOptions = {
+  fetchMaxWaitMs: 500,
+  sessionTimeoutMs: 10_000,
+  requestTimeoutMs: 3_000,
+  partitionServiceMs: 0.02,
+  retentionCheckMs: 5_000,
+};
+
+export const DEFAULT_NETWORK: NetworkOptions = { latencyMs: 0.5, jitterMs: 0.2 };
+
+const US = 1000;
+const DELIVER = 0;
+const COMPLETE = 1;
+const CALL = 2;
+
+interface SimEvent extends QueuedEvent {
+  k: number;
+  a: SimActor | null;
+  m: unknown;
+  /** Incarnation of the actor the event belongs to (-1: any); a crash orphans older events. */
+  inc: number;
+  fn: (() => void) | null;
+  /** Timer id, for cancellation; 0 for messages. */
+  timer: number;
+}
+
+export interface CrashPlanHook {
+  /** Called when an armed crash point is reached; says whether to crash there. */
+  (actor: string, point: string): boolean;
+}
+
+export class SimActor {
+  up = true;
+  incarnation = 0;
+  busy = 0;
+  state: unknown;
+  readonly mailbox: unknown[] = [];
+  mailboxHead = 0;
+  readonly timers = new Map<number, SimEvent>();
+  producer: SimProducer;
+  consumer: SimConsumer | null = null;
+  /** Crash points with a planned crash; empty for almost every actor. */
+  readonly armedPoints = new Set<string>();
+  restartAfterUs = 0;
+  crashes = 0;
+  readonly serviceTime: ServiceTime;
+  readonly workers: number;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly spec: ActorSpec,
+    readonly store: SimStore,
+    readonly rng: Prng,
+    readonly serviceRng: Prng,
+  ) {
+    this.serviceTime = spec.serviceTime ?? 0;
+    this.workers = spec.workers ?? 1;
+    this.producer = null as unknown as SimProducer;
+  }
+
+  get mailboxLength(): number {
+    return this.mailbox.length - this.mailboxHead;
+  }
+}
+
+export interface SimTopic {
+  readonly name: string;
+  readonly logs: PartitionLog[];
+  readonly partitionRefs: number[];
+  readonly groups: Set<string>;
+}
+
+export class Simulation {
+  readonly seed: number;
+  readonly network: NetworkOptions;
+  readonly kafka: KafkaOptions;
+  readonly metrics = new Metrics();
+  readonly hash = new HistoryHash();
+  readonly actors: SimActor[] = [];
+  readonly stores = new Map<string, SimStore>();
+  readonly topics = new Map<string, SimTopic>();
+  readonly groupCoordinators = new Map<string, number>();
+  private readonly byName = new Map<string, SimActor>();
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly netRng: Prng;
+  private readonly commitObservers: CommitObserver[] = [];
+  private readonly typeCodes = new Map<string, number>();
+  private nextTimer = 1;
+  private nowUs = 0;
+  /** Virtual time of the last delivery that did work (a write, a send, a produce): quiescence detection. */
+  lastProgressUs = 0;
+  events = 0;
+  messagesLost = 0;
+  /** Behaviour errors (not crash signals): each one crashes the actor, like an uncaught exception in a service. */
+  readonly errors: { tMs: number; actor: string; message: string }[] = [];
+  crashPlan: CrashPlanHook | null = null;
+  private readonly onDeliver: SimOptions['onDeliver'];
+  private current: SimActor | null = null;
+  private readonly sends: unknown[] = [];
+  private readonly produces: unknown[] = [];
+  private readonly commits: unknown[] = [];
+  private readonly ctx: Context;
+  private started = false;
+
+  constructor(opts: SimOptions) {
+    this.seed = opts.seed;
+    this.network = { ...DEFAULT_NETWORK, ...opts.network };
+    this.kafka = { ...DEFAULT_KAFKA, ...opts.kafka };
+    this.netRng = new Prng(opts.seed, 'network');
+    this.onDeliver = opts.onDeliver;
+    this.ctx = this.makeContext();
+  }
+
+  private producerIds = 0;
+
+  /** Fresh per simulation, so ids never depend on what ran before in the process. */
+  allocateProducerId(): number {
+    return ++this.producerIds;
+  }
+
+  get nowUsExact(): number {
+    return this.nowUs;
+  }
+
+  get nowMs(): number {
+    return this.nowUs / US;
+  }
+
+  // ---- topology -------------------------------------------------------------
+
+  addTopic(spec: TopicSpec): void {
+    if (this.topics.has(spec.name)) throw new Error(`topic "${spec.name}" is defined twice`);
+    if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+      throw new Error(`topic "${spec.name}" needs a whole number of partitions >= 1, got ${spec.partitions}`);
+    }
+    const topic: SimTopic = { name: spec.name, logs: [], partitionRefs: [], groups: new Set() };
+    for (let p = 0; p < spec.partitions; p++) {
+      const log = new PartitionLog(spec.name, p);
+      const a = this.addActor({
+        name: `kafka:${spec.name}/${p}`,
+        behaviour: partitionBehaviour(log),
+        serviceTime: this.kafka.partitionServiceMs,
+        workers: 1,
+        system: true,
+      });
+      topic.logs.push(log);
+      topic.partitionRefs.push(a.id);
+    }
+    this.topics.set(spec.name, topic);
+  }
+
+  addActor(spec: ActorSpec): SimActor {
+    if (this.byName.has(spec.name)) throw new Error(`actor "${spec.name}" is defined twice`);
+    if (this.started) throw new Error(`actor "${spec.name}" added after the simulation started`);
+    const workers = spec.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`actor "${spec.name}" needs workers >= 1, got ${workers}`);
+    const storeName = spec.store ?? spec.name;
+    let store = this.stores.get(storeName);
+    if (store === undefined) {
+      store = new SimStore(storeName);
+      this.stores.set(storeName, store);
+    }
+    const rng = new Prng(this.seed, `actor:${spec.name}`);
+    const a = new SimActor(this.actors.length, spec.name, spec, store, rng, rng.split('service'));
+    this.actors.push(a);
+    this.byName.set(spec.name, a);
+    if (spec.consumes !== undefined) this.ensureGroup(spec.consumes);
+    return a;
+  }
+
+  private ensureGroup(c: ConsumerSpec): void {
+    for (const t of c.topics) {
+      const topic = this.topics.get(t);
+      if (topic === undefined) throw new Error(`consumer group "${c.group}" reads topic "${t}", which is not defined (define topics before actors)`);
+      topic.groups.add(c.group);
+    }
+    if (this.groupCoordinators.has(c.group)) return;
+    const topics = c.topics.map((t) => ({ name: t, partitions: this.topics.get(t)!.logs.length }));
+    const a = this.addActor({
+      name: `kafka:group/${c.group}`,
+      store: `$group:${c.group}`,
+      behaviour: groupCoordinatorBehaviour(c.group, topics),
+      serviceTime: this.kafka.partitionServiceMs,
+      system: true,
+    });
+    this.groupCoordinators.set(c.group, a.id);
+  }
+
+  actor(name: string): SimActor {
+    const a = this.byName.get(name);
+    if (a === undefined) throw new Error(`no actor named "${name}"`);
+    return a;
+  }
+
+  hasActor(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  store(name: string): SimStore {
+    const s = this.stores.get(name);
+    if (s === undefined) throw new Error(`no store named "${name}"`);
+    return s;
+  }
+
+  topic(name: string): SimTopic {
+    const t = this.topics.get(name);
+    if (t === undefined) throw new Error(`no topic named "${name}"`);
+    return t;
+  }
+
+  /** Committed offset of a group on a partition (0 if none). */
+  committedOffset(group: string, topic: string, partition: number): number {
+    return this.stores.get(`$group:${group}`)?.get<number>('offsets', offsetKey(topic, partition)) ?? 0;
+  }
+
+  onCommit(observer: CommitObserver): void {
+    this.commitObservers.push(observer);
+  }
+
+  // ---- scheduling -------------------------------------------------------------
+
+  /** Runs `fn` at virtual time `atMs` (harness use: load generators, faults). */
+  at(atMs: number, fn: () => void): void {
+    this.push(Math.max(this.nowUs, Math.round(atMs * US)), CALL, null, null, -1, fn, 0);
+  }
+
+  /** Runs `fn` after `delayUs` unless `a` crashes first (client machinery timers). */
+  afterFor(a: SimActor, delayUs: number, fn: () => void): void {
+    this.push(this.nowUs + delayUs, CALL, a, null, a.incarnation, fn, 0);
+  }
+
+  private push(t: number, k: number, a: SimActor | null, m: unknown, inc: number, fn: (() => void) | null, timer: number): SimEvent {
+    const e: SimEvent = { t, s: 0, k, a, m, inc, fn, timer };
+    this.queue.push(e);
+    return e;
+  }
+
+  /** Network send: arrives after the link latency; lost if the receiver is down then. */
+  sendRaw(from: SimActor | null, to: number, msg: unknown): void {
+    const target = this.actors[to];
+    if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
+    const n = this.network;
+    const lat = n.jitterMs > 0 ? n.latencyMs + this.netRng.random() * n.jitterMs : n.latencyMs;
+    this.push(this.nowUs + Math.round(lat * US), DELIVER, target, msg, -1, null, 0);
+  }
+
+  /** Puts `msg` straight into an actor's own mailbox (runtime notifications), now. */
+  enqueueLocal(a: SimActor, msg: unknown): void {
+    this.push(this.nowUs, DELIVER, a, msg, a.incarnation, null, 0);
+  }
+
+  resolve(to: ActorRef): number {
+    if (typeof to === 'number') return to;
+    const a = this.byName.get(to);
+    if (a === undefined) throw new Error(`send to unknown actor "${to}"`);
+    return a.id;
+  }
+
+  // ---- running ----------------------------------------------------------------
+
+  /** Starts every actor (delivers `$started`, joins consumer groups). Called by run* once. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const a of this.actors) this.boot(a, false);
+    if (this.topics.size > 0) this.scheduleRetention();
+  }
+
+  private boot(a: SimActor, restart: boolean): void {
+    a.up = true;
+    a.producer = new SimProducer(this, a, a.spec.idempotentProducer ?? true);
+    this.current = a;
+    a.state = a.spec.behaviour.init(this.ctx);
+    this.current = null;
+    a.consumer = a.spec.consumes !== undefined ? new SimConsumer(this, a, a.spec.consumes) : null;
+    this.enqueueLocal(a, { type: '$started', restart });
+    a.consumer?.start();
+  }
+
+  /** Processes every event due at or before `untilMs`. Returns false if the queue ran dry. */
+  runUntil(untilMs: number): boolean {
+    this.start();
+    const until = Math.round(untilMs * US);
+    const q = this.queue;
+    for (;;) {
+      const e = q.peek();
+      if (e === undefined) return false;
+      if (e.t > until) {
+        this.nowUs = Math.max(this.nowUs, until);
+        return true;
+      }
+      q.pop();
+      this.nowUs = e.t;
+      this.events++;
+      switch (e.k) {
+        case DELIVER:
+          this.deliver(e);
+          break;
+        case COMPLETE:
+          this.complete(e);
+          break;
+        default:
+          if (e.inc < 0 || (e.a!.up && e.a!.incarnation === e.inc)) e.fn!();
+      }
+    }
+  }
+
+  private deliver(e: SimEvent): void {
+    const a = e.a!;
+    const m = e.m as { kc?: number; type?: string };
+    if (e.inc === -2) return; // a cancelled timer
+    if (e.timer !== 0) a.timers.delete(e.timer);
+    if (!a.up || (e.inc >= 0 && e.inc !== a.incarnation)) {
+      if (e.inc < 0) this.messagesLost++;
+      return;
+    }
+    if (m.kc === 1) {
+      this.hash.mix(a.id);
+      if (m.type === 'produced') a.producer.onResponse(m as never);
+      else if (m.type === 'fetched') a.consumer?.onFetched(m as never);
+      else if (m.type === 'assignment') a.consumer?.onAssignment(m as never);
+      return;
+    }
+    if (a.busy < a.workers) this.startService(a, m);
+    else a.mailbox.push(m);
+  }
+
+  private startService(a: SimActor, m: unknown): void {
+    a.busy++;
+    const st = a.serviceTime;
+    const ms = typeof st === 'number' ? st : st(m, a.serviceRng);
+    if (ms > 0) {
+      this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
+      return;
+    }
+    this.handle(a, m);
+    this.finishService(a);
+  }
+
+  private complete(e: SimEvent): void {
+    const a = e.a!;
+    if (!a.up || e.inc !== a.incarnation) return;
+    this.handle(a, e.m);
+    if (a.up && a.incarnation === e.inc) this.finishService(a);
+  }
+
+  private finishService(a: SimActor): void {
+    a.busy--;
+    if (a.mailboxHead < a.mailbox.length && a.busy < a.workers) {
+      const m = a.mailbox[a.mailboxHead];
+      a.mailbox[a.mailboxHead++] = undefined;
+      if (a.mailboxHead > 1024 && a.mailboxHead * 2 > a.mailbox.length) {
+        a.mailbox.splice(0, a.mailboxHead);
+        a.mailboxHead = 0;
+      }
+      this.startService(a, m);
+    }
+  }
+
+  /** Runs the behaviour on one message and performs its effects in the designed order. */
+  private handle(a: SimActor, m: unknown): void {
+    const t = (m as { type?: string }).type;
+    this.hash.mix(this.nowUs);
+    this.hash.mix(a.id);
+    if (t !== undefined) this.hash.mix(this.typeCode(t));
+    if (this.onDeliver !== undefined) this.onDeliver(this.nowMs, a.name, m);
+    this.current = a;
+    const sends = this.sends;
+    const produces = this.produces;
+    const commits = this.commits;
+    sends.length = 0;
+    produces.length = 0;
+    commits.length = 0;
+    let crashedAt: string | null = null;
+    try {
+      a.state = a.spec.behaviour.receive(a.state, m, this.ctx);
+    } catch (err) {
+      if (err instanceof CrashSignal) crashedAt = err.point;
+      else {
+        a.store.rollback();
+        this.current = null;
+        const message = err instanceof Error ? err.message : String(err);
+        if (this.errors.length < 100) this.errors.push({ tMs: this.nowMs, actor: a.name, message });
+        this.metrics.count('actorErrors');
+        this.crash(a, 0);
+        return;
+      }
+    }
+    this.current = null;
+    const armed = a.armedPoints.size > 0;
+    if (armed && crashedAt === null && this.stepCrash(a, 'before-commit')) {
+      a.store.rollback();
+      this.crash(a, a.restartAfterUs);
+      return;
+    }
+    // 2. durable writes, atomically
+    const store = a.store;
+    const progress = sends.length > 0 || produces.length > 0 || store.pending > 0;
+    if (store.pending > 0) {
+      const writes = store.commit();
+      this.hash.mix(writes.length);
+      const obs = this.commitObservers;
+      for (let i = 0; i < obs.length; i++) obs[i](store.name, writes, this.nowMs);
+    }
+    if (progress && a.spec.system !== true) this.lastProgressUs = this.nowUs;
+    if (armed && crashedAt === null && this.stepCrash(a, 'after-commit')) {
+      this.crash(a, a.restartAfterUs);
+      return;
+    }
+    // 3. sends and produces, in order
+    for (let i = 0; i < sends.length; i += 2) this.sendRaw(a, sends[i] as number, sends[i + 1]);
+    if (produces.length > 0) {
+      for (let i = 0; i < produces.length; i += 4) {
+        a.producer.produce(produces[i] as string, produces[i + 1] as string, produces[i + 2], produces[i + 3]);
+      }
+      a.producer.flush();
+    }
+    if (armed && crashedAt === null && this.stepCrash(a, 'after-sends')) {
+      this.crash(a, a.restartAfterUs);
+      return;
+    }
+    // 4. offset commits
+    if (commits.length > 0 && a.consumer !== null) a.consumer.commit(commits);
+    if (crashedAt !== null) {
+      this.crash(a, a.restartAfterUs);
+      return;
+    }
+    if (t === '$records' && a.consumer !== null) a.consumer.onProcessed(m as RecordsMessage);
+  }
+
+  private stepCrash(a: SimActor, point: string): boolean {
+    return a.armedPoints.has(point) && this.crashPlan !== null && this.crashPlan(a.name, point);
+  }
+
+  private typeCode(t: string): number {
+    let c = this.typeCodes.get(t);
+    if (c === undefined) {
+      c = 0;
+      for (let i = 0; i < t.length; i++) c = Math.imul(c ^ t.charCodeAt(i), 0x01000193);
+      this.typeCodes.set(t, c);
+    }
+    return c;
+  }
+
+  // ---- crashes --------------------------------------------------------------------
+
+  /**
+   * Kills an actor: its volatile state, mailbox, timers, in-flight work and Kafka client
+   * state are lost; its durable store survives. It restarts after `restartAfterUs`.
+   * Its consumer-group sessions end when the session timeout passes.
+   */
+  crash(a: SimActor, restartAfterUs: number): void {
+    if (!a.up) return;
+    a.up = false;
+    a.crashes++;
+    a.incarnation++;
+    a.busy = 0;
+    a.mailbox.length = 0;
+    a.mailboxHead = 0;
+    a.timers.clear();
+    this.hash.mix(0xdead);
+    this.hash.mix(a.id);
+    this.metrics.count('crashes');
+    const consumer = a.consumer;
+    if (consumer !== null) {
+      const coord = this.groupCoordinators.get(consumer.group)!;
+      const memberId = consumer.memberId;
+      this.at(this.nowMs + this.kafka.sessionTimeoutMs, () => this.sendRaw(null, coord, { type: 'leave', memberId }));
+    }
+    a.consumer = null;
+    const inc = a.incarnation;
+    this.push(this.nowUs + restartAfterUs, CALL, null, null, -1, () => {
+      if (!a.up && a.incarnation === inc) this.boot(a, true);
+    }, 0);
+  }
+
+  /** Crash at a virtual time (a fault). */
+  crashAt(name: string, atMs: number, restartAfterMs: number): void {
+    const a = this.actor(name);
+    this.at(atMs, () => this.crash(a, Math.round(restartAfterMs * US)));
+  }
+
+  /** Arms a crash point of an actor; `crashPlan` decides at each hit whether it fires. */
+  armCrashPoint(name: string, point: string, restartAfterMs: number): void {
+    const a = this.actor(name);
+    a.armedPoints.add(point);
+    a.restartAfterUs = Math.round(restartAfterMs * US);
+  }
+
+  // ---- retention ----------------------------------------------------------------
+
+  /** Kafka retention, modelled as: records every group has committed past are deleted. */
+  private scheduleRetention(): void {
+    this.at(this.nowMs + this.kafka.retentionCheckMs, () => {
+      for (const topic of this.topics.values()) {
+        if (topic.groups.size === 0) continue;
+        for (let p = 0; p < topic.logs.length; p++) {
+          let min = Infinity;
+          for (const g of topic.groups) min = Math.min(min, this.committedOffset(g, topic.name, p));
+          topic.logs[p].retainFrom(min);
+        }
+      }
+      if (this.queue.size > 0) this.scheduleRetention();
+    });
+  }
+
+  // ---- the context behaviours see ---------------------------------------------------
+
+  private makeContext(): Context {
+    const sim = this;
+    const cur = () => {
+      const a = sim.current;
+      if (a === null) throw new Error('context used outside message handling');
+      return a;
+    };
+    return {
+      ref: (name) => sim.resolve(name),
+      get selfName() {
+        return cur().name;
+      },
+      now: () => sim.nowUs / US,
+      random: () => cur().rng.random(),
+      send(to, msg) {
+        sim.sends.push(typeof to === 'number' ? to : sim.resolve(to), msg);
+      },
+      setTimer(delayMs, msg) {
+        const a = cur();
+        const id = sim.nextTimer++;
+        const e = sim.push(sim.nowUs + Math.max(0, Math.round(delayMs * US)), DELIVER, a, msg, a.incarnation, null, id);
+        a.timers.set(id, e);
+        return id;
+      },
+      cancelTimer(id) {
+        const a = cur();
+        const e = a.timers.get(id);
+        if (e !== undefined) {
+          e.inc = -2; // orphaned: deliver() drops it
+          e.timer = 0;
+          a.timers.delete(id);
+        }
+      },
+      get store() {
+        return cur().store;
+      },
+      produce(topic, key, value, ackToken) {
+        sim.produces.push(topic, key, value, ackToken);
+      },
+      commit(topic, partition, nextOffset) {
+        sim.commits.push(topic, partition, nextOffset);
+      },
+      crashPoint(name) {
+        const a = cur();
+        if (a.armedPoints.has(name) && sim.crashPlan !== null && sim.crashPlan(a.name, name)) {
+          sim.hash.mixString(name);
+          throw new CrashSignal(name);
+        }
+      },
+      record(metric, value) {
+        sim.metrics.recordRaw(metric, value);
+      },
+      count(metric, by = 1) {
+        sim.metrics.count(metric, by);
+      },
+    };
+  }
+}

@@ -1,0 +1,154 @@
+// Runs a scenario in the simulator: the load phase (until the load generator is done),
+// the drain phase (until the pipeline has been quiet for the scenario's quiet period,
+// or the liveness deadline), then the checks. Same seed and parameters, same history.
+// A violation's key trace is collected by running the same seed again with a trace
+// filter on those keys, so no run keeps an event log in memory.
+import { performance } from 'node:perf_hooks';
+import { Simulation, type SimOptions } from './kernel.js';
+import { NdjsonTraceWriter } from './trace-file.js';
+import { summarize, summarizeRaw } from '../../reports/latency.js';
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
+import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** Streams every handled message as NDJSON to this file. */
+  readonly traceFile?: string;
+  /** Called about once per virtual second with a fraction in [0, 1] of the load offered. */
+  readonly onProgress?: (fraction: number, phase: 'load' | 'drain') => void;
+  /** Collect traces for violation examples (one more run of the same seed). Default true. */
+  readonly traceViolations?: boolean;
+  readonly sim?: Omit<SimOptions, 'seed' | 'onDeliver'>;
+}
+
+const CHUNK_MS = 1_000;
+const TRACE_LINES_MAX = 200;
+
+interface Executed {
+  sim: Simulation;
+  built: BuiltScenario;
+  loadEndedAtMs: number;
+  drained: boolean;
+}
+
+function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDeliver?: SimOptions['onDeliver'],
+  setup?: (sim: Simulation, built: BuiltScenario) => void): Executed {
+  const sim = new Simulation({ ...opts.sim, seed: opts.seed, onDeliver });
+  const built = scenario.build(sim, params);
+  setup?.(sim, built);
+  sim.start();
+  const progress = opts.onProgress;
+  while (!built.loadDone()) {
+    if (!sim.runUntil(sim.nowMs + CHUNK_MS)) break;
+    progress?.(built.loadProgress?.() ?? 0, 'load');
+  }
+  const loadEndedAtMs = sim.nowMs;
+  const deadline = loadEndedAtMs + built.drainDeadlineMs;
+  let drained = false;
+  for (;;) {
+    const more = sim.runUntil(Math.min(deadline, sim.nowMs + CHUNK_MS));
+    progress?.(1, 'drain');
+    if (!more || sim.nowMs - sim.lastProgressUs / 1000 >= built.quietMs) {
+      drained = true;
+      break;
+    }
+    if (sim.nowMs >= deadline) break;
+  }
+  return { sim, built, loadEndedAtMs, drained };
+}
+
+export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResult {
+  const params = scenario.params(opts.overrides ?? {});
+  const started = performance.now();
+  const trace = opts.traceFile !== undefined ? new NdjsonTraceWriter(opts.traceFile) : undefined;
+  let ex: Executed;
+  try {
+    ex = execute(scenario, params, opts, trace?.onDeliver);
+  } finally {
+    trace?.close();
+  }
+  const wallMs = performance.now() - started;
+  const { sim, built, loadEndedAtMs, drained } = ex;
+  const invariants = built.check();
+  if (!drained) {
+    invariants.push({
+      name: 'drained', description: 'the pipeline goes quiet before the liveness deadline after the load',
+      ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${built.drainDeadlineMs} ms after the load ended` }],
+    });
+  }
+  const ok = invariants.every((i) => i.ok) && sim.errors.length === 0;
+  if (!ok && opts.traceViolations !== false && built.keysOf !== undefined) collectTraces(scenario, params, opts, invariants);
+
+  const summary = built.summary();
+  const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
+  const lastProgressMs = sim.lastProgressUs / 1000;
+  const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
+  for (const [name, h] of sim.metrics.histograms) {
+    latencyMs[name] = name.endsWith('Size') ? summarizeRaw(h) : summarize(h);
+  }
+  return {
+    schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+    kind: 'run',
+    scenario: scenario.name,
+    seed: opts.seed,
+    params: params as Record<string, unknown>,
+    ok,
+    historyHash: sim.hash.digest(),
+    invariants,
+    metrics: {
+      ...summary,
+      latencyMs,
+      throughputPerSec: lastProgressMs > 0 ? Math.round((completed / lastProgressMs) * 1000 * 10) / 10 : 0,
+      counters: Object.fromEntries([...sim.metrics.counters].sort()),
+    },
+    sim: {
+      events: sim.events,
+      virtualMs: Math.round(sim.nowMs),
+      loadEndedAtMs: Math.round(loadEndedAtMs),
+      drained,
+      messagesLost: sim.messagesLost,
+      crashes: sim.metrics.counter('crashes'),
+      actorErrors: sim.errors,
+    },
+    wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(sim.events / (wallMs / 1000)) },
+  };
+}
+
+/** Runs the same seed again, recording what happens to the violating keys. */
+function collectTraces<P>(scenario: Scenario<P>, params: P, opts: RunOptions, invariants: RunResult['invariants']): void {
+  const wanted = new Map<string, string[]>();
+  for (const inv of invariants) for (const v of inv.examples) if (!wanted.has(v.key)) wanted.set(v.key, []);
+  if (wanted.size === 0) return;
+  let keysOf: ((m: unknown) => readonly string[]) | undefined;
+  const line = (key: string, text: string) => {
+    const lines = wanted.get(key);
+    if (lines !== undefined && lines.length < TRACE_LINES_MAX) lines.push(text);
+  };
+  const onDeliver = (tMs: number, actor: string, msg: unknown) => {
+    if (keysOf === undefined) return;
+    const type = (msg as { type?: string }).type ?? '?';
+    for (const k of keysOf(msg)) if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${actor} <- ${type}${describe(msg, k)}`);
+  };
+  execute(scenario, params, { ...opts, onProgress: undefined }, onDeliver, (sim, built) => {
+    keysOf = built.keysOf;
+    sim.onCommit((store, writes, tMs) => {
+      for (const w of writes) {
+        const k = String(w.key);
+        if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${store}.${w.table}[${k}] ${w.next === undefined ? 'deleted' : '= ' + JSON.stringify(w.next)}`);
+      }
+    });
+  });
+  for (const inv of invariants) for (const v of inv.examples) v.trace = wanted.get(v.key);
+}
+
+function describe(msg: unknown, key: string): string {
+  const m = msg as { topic?: string; partition?: number; records?: { key: string; offset: number }[]; batchId?: string; status?: string };
+  if (m.records !== undefined) {
+    const r = m.records.find((x) => x.key === key);
+    return ` ${m.topic}/${m.partition}@${r?.offset}`;
+  }
+  if (m.batchId !== undefined) return ` batch ${m.batchId}`;
+  if (m.status !== undefined) return ` ${m.status}`;
+  return '';
+}

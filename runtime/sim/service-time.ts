@@ -1,0 +1,28 @@
+// Service-time models: how long one worker of an actor is busy with one message.
+// Together with per-actor worker counts they give every stage a capacity, so queueing
+// and saturation emerge instead of being assumed.
+import type { Prng } from './prng.js';
+
+/** Milliseconds of work for `msg`; a number is a constant. */
+export type ServiceTime = number | ((msg: unknown, rng: Prng) => number);
+
+/** Exponentially distributed with the given mean. */
+export function exponentialMs(meanMs: number): ServiceTime {
+  return (_msg, rng) => rng.exp(meanMs);
+}
+
+/**
+ * A fixed cost per message plus a cost per item it carries (records of a fetch
+ * batch, refunds of a disbursement batch), with exponential jitter on the fixed part.
+ */
+export function perItemMs(baseMeanMs: number, perItem: number, itemsOf: (msg: unknown) => number): ServiceTime {
+  return (msg, rng) => rng.exp(baseMeanMs) + perItem * itemsOf(msg);
+}
+
+/** Items carried by a runtime records message, or by a message with an `items` array. */
+export function itemCount(msg: unknown): number {
+  const m = msg as { records?: unknown[]; items?: unknown[] };
+  if (m.records !== undefined) return m.records.length;
+  if (m.items !== undefined) return m.items.length;
+  return 1;
+}

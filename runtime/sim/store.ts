@@ -1,0 +1,98 @@
+// In-memory durable store for the simulator. Writes apply at once (so a behaviour
+// reads its own writes) and are logged; the log is the transaction: it is the undo
+// log if the handling aborts, and what observers see when it commits.
+import type { DurableStore, Key } from '../contract.js';
+
+export interface WriteRecord {
+  readonly table: string;
+  readonly key: Key;
+  readonly prev: unknown;
+  /** undefined: the row was deleted. */
+  readonly next: unknown;
+}
+
+const FENCE_TABLE = '$fence';
+
+export class SimStore implements DurableStore {
+  private readonly tables = new Map<string, Map<Key, unknown>>();
+  /** Writes of the open transaction, in order. */
+  private log: WriteRecord[] = [];
+
+  constructor(readonly name: string) {}
+
+  table(name: string): Map<Key, unknown> {
+    let t = this.tables.get(name);
+    if (t === undefined) {
+      t = new Map();
+      this.tables.set(name, t);
+    }
+    return t;
+  }
+
+  tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  get<R>(table: string, key: Key): R | undefined {
+    const t = this.tables.get(table);
+    return t === undefined ? undefined : (t.get(key) as R | undefined);
+  }
+
+  has(table: string, key: Key): boolean {
+    const t = this.tables.get(table);
+    return t !== undefined && t.has(key);
+  }
+
+  put<R>(table: string, key: Key, row: R): void {
+    const t = this.table(table);
+    this.log.push({ table, key, prev: t.get(key), next: row });
+    t.set(key, row);
+  }
+
+  insertIfAbsent<R>(table: string, key: Key, row: R): boolean {
+    const t = this.table(table);
+    if (t.has(key)) return false;
+    this.log.push({ table, key, prev: undefined, next: row });
+    t.set(key, row);
+    return true;
+  }
+
+  delete(table: string, key: Key): void {
+    const t = this.tables.get(table);
+    if (t === undefined || !t.has(key)) return;
+    this.log.push({ table, key, prev: t.get(key), next: undefined });
+    t.delete(key);
+  }
+
+  fence(lock: string, token: number): boolean {
+    const seen = this.get<number>(FENCE_TABLE, lock);
+    if (seen !== undefined && token < seen) return false;
+    if (seen !== token) this.put(FENCE_TABLE, lock, token);
+    return true;
+  }
+
+  /** Number of writes in the open transaction. */
+  get pending(): number {
+    return this.log.length;
+  }
+
+  /** Ends the open transaction and returns its writes (the caller must not keep the array). */
+  commit(): WriteRecord[] {
+    const l = this.log;
+    if (l.length === 0) return l;
+    this.log = [];
+    return l;
+  }
+
+  /** Undoes the open transaction's writes, newest first. */
+  rollback(): void {
+    const l = this.log;
+    for (let i = l.length - 1; i >= 0; i--) {
+      const w = l[i];
+      const t = this.table(w.table);
+      if (w.prev === undefined) t.delete(w.key);
+      else t.set(w.key, w.prev);
+    }
+    l.length = 0;
+  }
+}

@@ -1,0 +1,171 @@
+// The reference scenario: the event-driven refund pipeline of seeds/000 with the
+// seed's defaults. Topology: client -> RMS (+ outbox relay) -> refund-requested ->
+// batcher -> DS (+ lock service) -> refund-outcomes -> CS and RMS; failures -> refund-dlq.
+import { z } from 'zod';
+import type { Simulation } from '../runtime/sim/kernel.js';
+import { exponentialMs, itemCount, perItemMs } from '../runtime/sim/service-time.js';
+import { REFUND_DEFAULTS, type RefundConfig } from '../actors/refunds/config.js';
+import { VARIANTS, isVariant } from '../actors/refunds/variants.js';
+import { TOPIC_DLQ, TOPIC_OUTCOMES, TOPIC_REQUESTED } from '../actors/refunds/model.js';
+import { clientBehaviour, refundKey, type ClientLog } from '../actors/refunds/client.js';
+import { rmsBehaviour } from '../actors/refunds/rms.js';
+import { outboxRelayBehaviour } from '../actors/refunds/outbox-relay.js';
+import { batcherBehaviour } from '../actors/refunds/batcher.js';
+import { dsBehaviour } from '../actors/refunds/ds.js';
+import { lockServiceBehaviour } from '../actors/refunds/lock-service.js';
+import { csBehaviour } from '../actors/refunds/cs.js';
+import type { LedgerRow, RefundRow, RefundStatus } from '../actors/refunds/model.js';
+import { RefundObserver } from '../checks/refund-observer.js';
+import { checkRefundInvariants } from '../checks/refund-invariants.js';
+import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
+
+const positiveInt = z.number().int().positive();
+const share = z.number().min(0).max(1);
+const ms = z.number().positive();
+
+/** Validates overrides; every field is optional, unknown fields are errors. */
+export const refundOverridesSchema = z.strictObject({
+  refunds: z.number().int().min(0),
+  ratePerSec: z.number().positive(),
+  refundTypes: positiveInt,
+  amountMin: positiveInt,
+  amountMax: positiveInt,
+  invalidRate: share,
+  clientRetryRate: share,
+  clientRetryDelayMsMax: ms,
+  clientTimeoutMs: ms,
+  clientAttemptsMax: positiveInt,
+  closedAccountRate: share,
+  transferFailureRate: share,
+  transferAttemptsMax: positiveInt,
+  partitions: positiveInt,
+  batchSizeMax: positiveInt,
+  batchMaxWaitMs: ms,
+  batchTimeoutMs: ms,
+  leaseMs: ms,
+  lockAcquireTimeoutMs: ms,
+  fundsPerType: z.number().positive(),
+  relayPollMs: ms,
+  relayBatchMax: positiveInt,
+  variant: z.string().refine(isVariant, { message: `unknown variant; one of: ${Object.keys(VARIANTS).join(', ')}` }),
+}).partial();
+
+export function refundParams(overrides: Readonly<Record<string, unknown>>): RefundConfig {
+  const parsed = refundOverridesSchema.safeParse(overrides);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ScenarioError(`bad parameter "${issue.path.join('.') || '?'}": ${issue.message}`);
+  }
+  const cfg = { ...REFUND_DEFAULTS, ...parsed.data } as RefundConfig;
+  if (cfg.amountMin > cfg.amountMax) throw new ScenarioError(`amountMin (${cfg.amountMin}) is above amountMax (${cfg.amountMax})`);
+  return cfg;
+}
+
+/** The client edge: answers and latency; answered keys are kept as a bitset by request index. */
+class RefundClientLog implements ClientLog {
+  answered: Uint8Array;
+  accepted = 0;
+  rejected = 0;
+  gaveUpCount = 0;
+
+  constructor(refunds: number, private readonly sim: Simulation) {
+    this.answered = new Uint8Array(refunds + 1);
+  }
+
+  responded(index: number, status: RefundStatus, latencyMs: number): void {
+    if (this.answered[index] !== 0) return;
+    this.answered[index] = 1;
+    if (status === 'REJECTED') this.rejected++;
+    else this.accepted++;
+    this.sim.metrics.record('rmsResponse', latencyMs);
+  }
+
+  gaveUp(): void {
+    this.gaveUpCount++;
+  }
+
+  sent(): void {}
+
+  *answeredKeys(): IterableIterator<string> {
+    for (let i = 1; i < this.answered.length; i++) if (this.answered[i] !== 0) yield refundKey(i);
+  }
+}
+
+export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;
+
+export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario {
+  sim.addTopic({ name: TOPIC_REQUESTED, partitions: cfg.partitions });
+  sim.addTopic({ name: TOPIC_OUTCOMES, partitions: cfg.partitions });
+  sim.addTopic({ name: TOPIC_DLQ, partitions: 1 });
+
+  const log = new RefundClientLog(cfg.refunds, sim);
+  const observer = new RefundObserver(sim.metrics, STORES);
+  sim.onCommit((store, writes, t) => observer.onCommit(store, writes, t));
+
+  sim.addActor({ name: 'client', behaviour: clientBehaviour(cfg, log), workers: 1_000_000, store: '$client' });
+  sim.addActor({
+    name: 'rms', store: STORES.rms, behaviour: rmsBehaviour(cfg), workers: 32,
+    serviceTime: (msg, rng) => ((msg as { type: string }).type === '$records' ? 0.2 + 0.01 * itemCount(msg) : rng.exp(2)),
+    consumes: { group: 'rms-status', topics: [TOPIC_OUTCOMES], maxPollRecords: 500 },
+  });
+  sim.addActor({ name: 'outbox-relay', store: STORES.rms, behaviour: outboxRelayBehaviour(cfg), serviceTime: perItemMs(0.2, 0, itemCount) });
+  sim.addActor({
+    name: 'batcher', behaviour: batcherBehaviour(cfg), workers: 1, serviceTime: perItemMs(0.1, 0.002, itemCount),
+    consumes: { group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500 },
+  });
+  sim.addActor({ name: 'ds', store: STORES.ds, behaviour: dsBehaviour(cfg), workers: 4, serviceTime: perItemMs(5, 0.05, itemCount) });
+  sim.addActor({ name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(cfg.leaseMs), serviceTime: exponentialMs(0.2) });
+  sim.addActor({
+    name: 'cs', store: STORES.cs, behaviour: csBehaviour(cfg), workers: 4, serviceTime: perItemMs(0.5, 0.02, itemCount),
+    consumes: { group: 'cs', topics: [TOPIC_OUTCOMES], maxPollRecords: 500 },
+  });
+
+  const client = sim.actor('client');
+  return {
+    loadDone: () => (client.state as { next: number }).next > cfg.refunds,
+    loadProgress: () => Math.min(1, ((client.state as { next: number }).next - 1) / Math.max(1, cfg.refunds)),
+    quietMs: Math.max(cfg.batchTimeoutMs, cfg.lockAcquireTimeoutMs, cfg.clientTimeoutMs, sim.kafka.sessionTimeoutMs) + 5_000,
+    drainDeadlineMs: 600_000,
+    check: () =>
+      checkRefundInvariants({
+        rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
+        dlq: sim.topic(TOPIC_DLQ).logs, observer,
+        answeredKeys: log.answeredKeys(), logicalKeyOf: (k) => k, fundsPerType: cfg.fundsPerType,
+      }),
+    summary: () => {
+      const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
+      for (const row of (sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>).values()) counts[row.status]++;
+      let failed = 0;
+      for (const l of (sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>).values()) if (l.status === 'FAILED') failed++;
+      return {
+        refunds: {
+          requested: cfg.refunds, accepted: log.accepted, rejected: counts.REJECTED, disbursed: counts.DISBURSED,
+          deadLettered: counts.DEAD_LETTERED, pending: counts.PENDING, clientGaveUp: log.gaveUpCount, ledgerFailed: failed,
+        },
+        documents: observer.documentsWritten,
+        lockAcquisitions: observer.lockGrants,
+        lockAcquisitionsPerRefund: observer.disbursed.size > 0 ? observer.lockGrants / observer.disbursed.size : 0,
+        duplicatesSuppressed: sim.metrics.counter('duplicatesSuppressed'),
+        dlq: sim.topic(TOPIC_DLQ).logs.reduce((n, p) => n + p.appended, 0),
+        completedRefunds: counts.DISBURSED + counts.REJECTED + counts.DEAD_LETTERED,
+      };
+    },
+    keysOf: refundKeysOf,
+  };
+}
+
+/** refundIds a message of this pipeline concerns (for a key's trace). */
+export function refundKeysOf(msg: unknown): readonly string[] {
+  const m = msg as { type?: string; key?: string; items?: { refundId: string }[]; records?: { key: string }[] };
+  if (m.records !== undefined) return m.records.map((r) => r.key);
+  if (m.items !== undefined) return m.items.map((i) => i.refundId);
+  if (typeof m.key === 'string') return [m.key];
+  return [];
+}
+
+export const refundsScenario: Scenario<RefundConfig> = {
+  name: 'refunds',
+  description: 'event-driven refund pipeline (seeds/000): RMS + outbox -> Kafka -> batcher -> DS (lock per batch) -> CS documents, RMS statuses, DLQ',
+  params: refundParams,
+  build: buildRefunds,
+};
