@@ -15,6 +15,8 @@ export interface RunResult {
   readonly ok: boolean;
   readonly historyHash: string;
   readonly invariants: InvariantResult[];
+  /** Each planned fault and how often it fired (0: it tested nothing). */
+  readonly faults: (Record<string, unknown> & { fired: number })[];
   readonly metrics: {
     readonly latencyMs: Record<string, LatencySummary>;
     readonly throughputPerSec: number;

@@ -7,7 +7,7 @@ import { exponentialMs, itemCount, perItemMs } from '../runtime/sim/service-time
 import { REFUND_DEFAULTS, type RefundConfig } from '../actors/refunds/config.js';
 import { VARIANTS, isVariant } from '../actors/refunds/variants.js';
 import { TOPIC_DLQ, TOPIC_OUTCOMES, TOPIC_REQUESTED } from '../actors/refunds/model.js';
-import { clientBehaviour, refundKey, type ClientLog } from '../actors/refunds/client.js';
+import { clientBehaviour, type ClientLog } from '../actors/refunds/client.js';
 import { rmsBehaviour } from '../actors/refunds/rms.js';
 import { outboxRelayBehaviour } from '../actors/refunds/outbox-relay.js';
 import { batcherBehaviour } from '../actors/refunds/batcher.js';
@@ -86,9 +86,6 @@ class RefundClientLog implements ClientLog {
 
   sent(): void {}
 
-  *answeredKeys(): IterableIterator<string> {
-    for (let i = 1; i < this.answered.length; i++) if (this.answered[i] !== 0) yield refundKey(i);
-  }
 }
 
 export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;
@@ -111,13 +108,15 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
   sim.addActor({ name: 'outbox-relay', store: STORES.rms, behaviour: outboxRelayBehaviour(cfg), serviceTime: perItemMs(0.2, 0, itemCount) });
   sim.addActor({
     name: 'batcher', behaviour: batcherBehaviour(cfg), workers: 1, serviceTime: perItemMs(0.1, 0.002, itemCount),
-    consumes: { group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500 },
+    // Spark Streaming: records are read in micro-batches (a 100 ms trigger).
+    consumes: { group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100 },
   });
   sim.addActor({ name: 'ds', store: STORES.ds, behaviour: dsBehaviour(cfg), workers: 4, serviceTime: perItemMs(5, 0.05, itemCount) });
   sim.addActor({ name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(cfg.leaseMs), serviceTime: exponentialMs(0.2) });
   sim.addActor({
     name: 'cs', store: STORES.cs, behaviour: csBehaviour(cfg), workers: 4, serviceTime: perItemMs(0.5, 0.02, itemCount),
-    consumes: { group: 'cs', topics: [TOPIC_OUTCOMES], maxPollRecords: 500 },
+    // Flink: network buffers flush when full or after the 100 ms buffer timeout.
+    consumes: { group: 'cs', topics: [TOPIC_OUTCOMES], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100 },
   });
 
   const client = sim.actor('client');
@@ -130,7 +129,8 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
       checkRefundInvariants({
         rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
         dlq: sim.topic(TOPIC_DLQ).logs, observer,
-        answeredKeys: log.answeredKeys(), logicalKeyOf: (k) => k, fundsPerType: cfg.fundsPerType,
+        answered: (i) => log.answered[i] !== 0, requests: cfg.refunds, indexOfKey: refundIndexOf,
+        logicalKeyOf: (k) => k, fundsPerType: cfg.fundsPerType,
       }),
     summary: () => {
       const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
@@ -152,6 +152,18 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
     },
     keysOf: refundKeysOf,
   };
+}
+
+/** The request index of a client key `rf-<n>` (-1 for anything else), without allocating. */
+export function refundIndexOf(key: string): number {
+  if (key.length < 4 || key.charCodeAt(0) !== 114 || key.charCodeAt(1) !== 102 || key.charCodeAt(2) !== 45) return -1;
+  let n = 0;
+  for (let i = 3; i < key.length; i++) {
+    const c = key.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** refundIds a message of this pipeline concerns (for a key's trace). */

@@ -1,6 +1,7 @@
 // A Kafka partition as an actor: appends produced batches (dropping a retried batch
-// of an idempotent producer), answers fetches, and parks a fetch that finds nothing
-// new until records arrive or its max wait passes (Kafka's long poll).
+// of an idempotent producer), answers fetches, and parks a fetch that finds fewer
+// records than it asked for until they arrive or its max wait passes (Kafka's long
+// poll with fetch.min.bytes / fetch.max.wait.ms).
 import type { Behaviour, Context } from '../../runtime/contract.js';
 import type { PartitionLog } from './partition-log.js';
 import type { FetchRequest, PartitionMessage } from './protocol.js';
@@ -30,6 +31,7 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
           if (msg.producerId >= 0) {
             const last = log.lastSeqByProducer.get(msg.producerId);
             if (last !== undefined && msg.seqBase <= last) {
+              ctx.count('kafka.duplicatesDropped');
               ctx.send(msg.replyTo, {
                 kc: 1, type: 'produced', topic: log.topic, partition: log.partition,
                 requestId: msg.requestId, baseOffset: -1, duplicate: true,
@@ -47,7 +49,7 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
           if (state.parked.length > 0) {
             const still: FetchRequest[] = [];
             for (const f of state.parked) {
-              if (f.offset < log.end) answer(ctx, f);
+              if (log.end - f.offset >= f.minRecords) answer(ctx, f);
               else still.push(f);
             }
             state.parked = still;
@@ -55,7 +57,7 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
           return state;
         }
         case 'fetch': {
-          if (msg.offset < log.end || msg.maxWaitMs <= 0) answer(ctx, msg);
+          if (log.end - msg.offset >= msg.minRecords || msg.maxWaitMs <= 0) answer(ctx, msg);
           else {
             state.parked.push(msg);
             ctx.setTimer(msg.maxWaitMs, { type: 'fetch-expired', fetchId: msg.fetchId, replyTo: msg.replyTo });

@@ -31,6 +31,9 @@ export interface FetchRequest {
   readonly fetchId: number;
   readonly offset: number;
   readonly maxRecords: number;
+  /** Answer at once only if this many records are available (Kafka's fetch.min.bytes, in records)… */
+  readonly minRecords: number;
+  /** …otherwise when they are, or after this long with what there is (fetch.max.wait.ms). */
   readonly maxWaitMs: number;
 }
 

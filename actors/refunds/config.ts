@@ -58,7 +58,7 @@ export const REFUND_DEFAULTS: RefundConfig = {
   leaseMs: 10_000,
   lockAcquireTimeoutMs: 15_000,
   fundsPerType: 1e15,
-  relayPollMs: 5,
+  relayPollMs: 20,
   relayBatchMax: 2_000,
   variant: 'correct',
 };

@@ -26,6 +26,10 @@ export interface ConsumerSpec {
   readonly topics: readonly string[];
   /** Records per fetch batch (Kafka's max.poll.records). */
   readonly maxPollRecords?: number;
+  /** A fetch waits for this many records (fetch.min.bytes, in records; default 1)… */
+  readonly fetchMinRecords?: number;
+  /** …or this long (fetch.max.wait.ms; default the kafka option). A micro-batch stage's trigger interval. */
+  readonly fetchMaxWaitMs?: number;
   /** Commit fetched positions on a timer instead of when the behaviour asks (at-most-once risk). */
   readonly autoCommit?: boolean;
   readonly autoCommitIntervalMs?: number;
@@ -77,7 +81,9 @@ export const DEFAULT_KAFKA: KafkaOptions = {
   fetchMaxWaitMs: 500,
   sessionTimeoutMs: 10_000,
   requestTimeoutMs: 3_000,
-  partitionServiceMs: 0.02,
+  // Brokers are not a capacity limit unless a scenario says so: a partition appends
+  // and answers in zero virtual time (and without a completion event).
+  partitionServiceMs: 0,
   retentionCheckMs: 5_000,
 };
 

@@ -9,6 +9,9 @@ import { NdjsonTraceWriter } from './trace-file.js';
 import { summarize, summarizeRaw } from '../../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
+import { ScenarioError } from '../../scenarios/types.js';
+import { FaultPlanError, injectFaults } from '../../faults/inject.js';
+import type { FaultPlan, FaultReport } from '../../faults/plan.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -20,6 +23,7 @@ export interface RunOptions {
   /** Collect traces for violation examples (one more run of the same seed). Default true. */
   readonly traceViolations?: boolean;
   readonly sim?: Omit<SimOptions, 'seed' | 'onDeliver'>;
+  readonly faults?: FaultPlan;
 }
 
 const CHUNK_MS = 1_000;
@@ -30,12 +34,20 @@ interface Executed {
   built: BuiltScenario;
   loadEndedAtMs: number;
   drained: boolean;
+  faults: FaultReport[];
 }
 
 function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDeliver?: SimOptions['onDeliver'],
   setup?: (sim: Simulation, built: BuiltScenario) => void): Executed {
   const sim = new Simulation({ ...opts.sim, seed: opts.seed, onDeliver });
   const built = scenario.build(sim, params);
+  let faults: FaultReport[] = [];
+  try {
+    faults = injectFaults(sim, opts.faults ?? []);
+  } catch (err) {
+    if (err instanceof FaultPlanError) throw new ScenarioError(err.message);
+    throw err;
+  }
   setup?.(sim, built);
   sim.start();
   const progress = opts.onProgress;
@@ -55,7 +67,7 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
     }
     if (sim.nowMs >= deadline) break;
   }
-  return { sim, built, loadEndedAtMs, drained };
+  return { sim, built, loadEndedAtMs, drained, faults };
 }
 
 export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResult {
@@ -69,7 +81,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
     trace?.close();
   }
   const wallMs = performance.now() - started;
-  const { sim, built, loadEndedAtMs, drained } = ex;
+  const { sim, built, loadEndedAtMs, drained, faults } = ex;
   const invariants = built.check();
   if (!drained) {
     invariants.push({
@@ -96,6 +108,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
     ok,
     historyHash: sim.hash.digest(),
     invariants,
+    faults: faults.map((f) => ({ ...f.fault, fired: f.fired })),
     metrics: {
       ...summary,
       latencyMs,

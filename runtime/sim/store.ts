@@ -20,12 +20,20 @@ export class SimStore implements DurableStore {
 
   constructor(readonly name: string) {}
 
+  // Behaviours name tables with string literals (interned), so comparing with the last
+  // table used is a pointer check that saves the outer Map lookup on most operations.
+  private lastName = '';
+  private lastTable: Map<Key, unknown> | undefined;
+
   table(name: string): Map<Key, unknown> {
+    if (name === this.lastName && this.lastTable !== undefined) return this.lastTable;
     let t = this.tables.get(name);
     if (t === undefined) {
       t = new Map();
       this.tables.set(name, t);
     }
+    this.lastName = name;
+    this.lastTable = t;
     return t;
   }
 
@@ -34,13 +42,11 @@ export class SimStore implements DurableStore {
   }
 
   get<R>(table: string, key: Key): R | undefined {
-    const t = this.tables.get(table);
-    return t === undefined ? undefined : (t.get(key) as R | undefined);
+    return this.table(table).get(key) as R | undefined;
   }
 
   has(table: string, key: Key): boolean {
-    const t = this.tables.get(table);
-    return t !== undefined && t.has(key);
+    return this.table(table).has(key);
   }
 
   put<R>(table: string, key: Key, row: R): void {
@@ -58,8 +64,8 @@ export class SimStore implements DurableStore {
   }
 
   delete(table: string, key: Key): void {
-    const t = this.tables.get(table);
-    if (t === undefined || !t.has(key)) return;
+    const t = this.table(table);
+    if (!t.has(key)) return;
     this.log.push({ table, key, prev: t.get(key), next: undefined });
     t.delete(key);
   }

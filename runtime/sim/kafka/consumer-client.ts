@@ -69,7 +69,8 @@ export class SimConsumer {
     o.sentUs = this.sim.nowUsExact;
     this.sim.sendRaw(this.host, o.ref, {
       type: 'fetch', replyTo: this.host.id, fetchId: o.fetchId, offset: o.position,
-      maxRecords: this.maxPollRecords, maxWaitMs: this.sim.kafka.fetchMaxWaitMs,
+      maxRecords: this.maxPollRecords, minRecords: this.spec.fetchMinRecords ?? 1,
+      maxWaitMs: this.spec.fetchMaxWaitMs ?? this.sim.kafka.fetchMaxWaitMs,
     });
     this.armWatchdog();
   }
@@ -125,7 +126,7 @@ export class SimConsumer {
   private armWatchdog(): void {
     if (this.watchdogArmed) return;
     this.watchdogArmed = true;
-    const timeoutUs = (this.sim.kafka.fetchMaxWaitMs + this.sim.kafka.requestTimeoutMs) * 1000;
+    const timeoutUs = ((this.spec.fetchMaxWaitMs ?? this.sim.kafka.fetchMaxWaitMs) + this.sim.kafka.requestTimeoutMs) * 1000;
     this.sim.afterFor(this.host, timeoutUs, () => {
       this.watchdogArmed = false;
       const now = this.sim.nowUsExact;

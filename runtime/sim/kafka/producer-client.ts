@@ -85,7 +85,6 @@ export class SimProducer {
     if (p === undefined || p.inFlight === null || p.inFlight.request.requestId !== r.requestId) return;
     const tokens = p.inFlight.tokens;
     p.inFlight = null;
-    if (r.duplicate) this.sim.metrics.count('kafka.duplicatesDropped');
     if (tokens.length > 0) this.sim.enqueueLocal(this.host, { type: '$produced', tokens });
     this.send(p);
   }

@@ -1,0 +1,59 @@
+// `faultline run <scenario|path>`: one run, a summary (or --json), exit code by verdict.
+import { SingleBar, Presets } from 'cli-progress';
+import { runScenario } from '../runtime/sim/runner.js';
+import { ScenarioError } from '../scenarios/types.js';
+import { renderRunSummary } from '../reports/summary-table.js';
+import { parseNumberFlag } from './flags.js';
+import { loadScenario } from './load-scenario.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+export interface RunArgs {
+  scenario: string;
+  seed?: unknown;
+  refunds?: unknown;
+  rate?: unknown;
+  partitions?: unknown;
+  batchSize?: unknown;
+  variant?: string;
+  json?: boolean;
+  trace?: string;
+}
+
+/** A fresh seed when none is given; printed first so the run can be repeated. */
+function defaultSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+export async function runCommand(args: RunArgs): Promise<number> {
+  const scenario = await loadScenario(args.scenario);
+  const seed = parseNumberFlag('seed', args.seed, { integer: true, min: 0 }) ?? defaultSeed();
+  const overrides: Record<string, unknown> = {};
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined) overrides[k] = v;
+  };
+  put('refunds', parseNumberFlag('refunds', args.refunds, { integer: true, min: 0 }));
+  put('ratePerSec', parseNumberFlag('rate', args.rate, { positive: true }));
+  put('partitions', parseNumberFlag('partitions', args.partitions, { integer: true, min: 1 }));
+  put('batchSizeMax', parseNumberFlag('batch-size', args.batchSize, { integer: true, min: 1 }));
+  put('variant', args.variant);
+  if (args.trace !== undefined && args.trace.trim() === '') throw new UsageError('--trace needs a file path.');
+
+  const quiet = args.json === true;
+  if (!quiet) process.stdout.write(`faultline run ${scenario.name} --seed ${seed}\n`);
+  const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: ' {phase} [{bar}] {percentage}%', hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(100, 0, { phase: 'load ' });
+  let result;
+  try {
+    result = runScenario(scenario, {
+      seed, overrides, traceFile: args.trace,
+      onProgress: bar ? (f, phase) => bar.update(Math.round(f * 100), { phase: phase === 'load' ? 'load ' : 'drain' }) : undefined,
+    });
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(`scenario "${scenario.name}": ${err.message}.`);
+    throw err;
+  } finally {
+    bar?.stop();
+  }
+  process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderRunSummary(result, process.stdout.isTTY === true) + '\n');
+  return result.ok ? EXIT.ok : EXIT.invariantFailed;
+}

@@ -1,0 +1,7 @@
+// Built-in scenarios by name.
+import { refundsScenario } from './refunds.js';
+import type { Scenario } from './types.js';
+
+export const BUILT_IN_SCENARIOS: Readonly<Record<string, Scenario<any>>> = {
+  refunds: refundsScenario,
+};

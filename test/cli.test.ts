@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The CLI as users call it (built by `npm test` before vitest runs).
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('faultline run', () => {
+  it('prints the seed first, a summary, and exits 0 when every invariant holds', () => {
+    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('faultline run refunds --seed 5');
+    expect(r.out).toContain('no-double-effect');
+    expect(r.out).toContain('rmsResponse');
+    expect(r.out).toMatch(/OK: history [0-9a-f]{16}, seed 5/);
+  });
+
+  it('--json prints one run result with the documented fields', () => {
+    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000', '--rate', '1000', '--partitions', '6', '--batch-size', '100', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.ok).toBe(true);
+    expect(j.seed).toBe(5);
+    expect(j.historyHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(j.invariants).toHaveLength(6);
+    for (const i of j.invariants) expect(i).toMatchObject({ ok: true, violations: 0 });
+    expect(Object.keys(j.metrics.refunds)).toEqual(expect.arrayContaining(['accepted', 'disbursed', 'rejected', 'deadLettered']));
+    for (const k of ['rmsResponse', 'endToEnd']) expect(Object.keys(j.metrics.latencyMs[k])).toEqual(expect.arrayContaining(['p50', 'p99', 'p999', 'max']));
+    expect(j.metrics.lockAcquisitionsPerRefund).toBeGreaterThan(0);
+    expect(j.metrics.throughputPerSec).toBeGreaterThan(0);
+    expect(j.params).toMatchObject({ ratePerSec: 1000, partitions: 6, batchSizeMax: 100 });
+    expect(j.metrics.latencyMs.batchSize.max).toBeLessThanOrEqual(100);
+  });
+
+  it('the same seed prints the same history hash', () => {
+    const a = JSON.parse(cli('run', 'refunds', '--seed', '9', '--refunds', '1500', '--json').out);
+    const b = JSON.parse(cli('run', 'refunds', '--seed', '9', '--refunds', '1500', '--json').out);
+    expect(a.historyHash).toBe(b.historyHash);
+  });
+
+  it('exits 1 and names the violation when an invariant fails', () => {
+    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000', '--variant', 'rms-no-idempotency');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/VIOLATION idempotent-intake key=rf-\d+/);
+  });
+
+  it('--trace streams handled messages as NDJSON', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'trace.ndjson');
+    expect(cli('run', 'refunds', '--seed', '1', '--refunds', '50', '--json', '--trace', file).code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.actor === 'rms' && l.msg.type === 'refund-request')).toBe(true);
+  });
+
+  it('runs a user-written scenario module given by path', () => {
+    const r = cli('run', 'examples/two-services.ts', '--seed', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('shipped-once');
+  });
+
+  const badInputs: [string, string[], RegExp][] = [
+    ['an unknown scenario', ['run', 'nope'], /unknown scenario "nope"/],
+    ['a missing scenario file', ['run', './missing.ts'], /no file at/],
+    ['a malformed number', ['run', 'refunds', '--refunds', '12abc'], /--refunds must be a whole number/],
+    ['a negative rate', ['run', 'refunds', '--rate', '-5'], /--rate must be greater than 0/],
+    ['a zero partition count', ['run', 'refunds', '--partitions', '0'], /--partitions must be at least 1/],
+    ['an unknown variant', ['run', 'refunds', '--variant', 'nope'], /unknown variant/],
+    ['an unknown flag', ['run', 'refunds', '--frobnicate'], /Unknown argument/i],
+    ['no command', [], /give a command/],
+  ];
+
+  it.each(badInputs)('rejects %s with exit 2 and one paragraph, no stack trace', (_what, args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an unreadable or wrong-shaped scenario module with exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
+    const broken = join(dir, 'broken.ts');
+    writeFileSync(broken, 'export const x = ;\n');
+    const shapeless = join(dir, 'shapeless.js');
+    writeFileSync(shapeless, 'export default { hello: 1 };\n');
+    for (const f of [broken, shapeless]) {
+      const r = cli('run', f);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/scenario module/);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+});

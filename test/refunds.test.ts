@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario, type RunOptions } from '../runtime/sim/runner.js';
+import { refundsScenario } from '../scenarios/refunds.js';
+import type { FaultPlan } from '../faults/plan.js';
+
+const run = (seed: number, overrides: Record<string, unknown> = {}, faults: FaultPlan = [], extra: Partial<RunOptions> = {}) =>
+  runScenario(refundsScenario, { seed, overrides: { refunds: 3_000, ...overrides }, faults, traceViolations: false, ...extra });
+
+const failed = (r: ReturnType<typeof run>) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
+
+// Crashes while batches are between DS and the batcher's offset commit: records are delivered again.
+const REDELIVER_TO_DS: FaultPlan = [{ kind: 'crash', actor: 'batcher', point: 'batcher.after-send-before-commit', occurrence: 2, restartAfterMs: 200 }];
+const BATCHER_DIES_WITH_OPEN_BATCHES: FaultPlan = [{ kind: 'crash', actor: 'batcher', atMs: 1_200, restartAfterMs: 200 }];
+const REDELIVER_TO_CS: FaultPlan = [{ kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 1, restartAfterMs: 200 }];
+// Leases shorter than a batch's work, many small batches of the same type: holders lose their locks.
+const LEASES_EXPIRE = { leaseMs: 2, batchSizeMax: 20, refundTypes: 2 };
+
+describe('refund pipeline', () => {
+  it('holds every invariant across seeds, and every refund ends in a terminal state', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = run(seed);
+      expect(failed(r), `seed ${seed}`).toEqual([]);
+      const refunds = r.metrics.refunds as Record<string, number>;
+      expect(refunds.pending).toBe(0);
+      expect(refunds.disbursed + refunds.rejected + refunds.deadLettered).toBe(3_000);
+      expect(refunds.rejected).toBeGreaterThan(0);
+      expect(refunds.deadLettered).toBeGreaterThan(0);
+    }
+  });
+
+  it('holds every invariant under crashes that redeliver, and the faults really fired', () => {
+    for (const faults of [REDELIVER_TO_DS, BATCHER_DIES_WITH_OPEN_BATCHES, REDELIVER_TO_CS]) {
+      const r = run(11, {}, faults);
+      expect(r.faults.every((f) => f.fired > 0), JSON.stringify(r.faults)).toBe(true);
+      expect(failed(r), JSON.stringify(faults)).toEqual([]);
+    }
+    const r = run(12, {}, REDELIVER_TO_DS);
+    expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0); // the redelivery was real and absorbed
+  });
+
+  it('holds fencing when leases expire mid-batch: stale holders are fenced out', () => {
+    const r = run(5, LEASES_EXPIRE);
+    expect(r.metrics.counters['locks.leasesExpired']).toBeGreaterThan(0);
+    expect(r.metrics.counters['ds.fencedOut']).toBeGreaterThan(0);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('takes one lock per batch, not per refund', () => {
+    const r = run(1, { refunds: 20_000 });
+    expect(r.metrics.lockAcquisitionsPerRefund as number).toBeLessThan(1 / 100);
+    expect(r.metrics.latencyMs.batchSize.max).toBe(500);
+  });
+
+  it('same seed gives the same history hash and metrics; other seeds differ', () => {
+    const a = run(21, {}, REDELIVER_TO_DS);
+    const b = run(21, {}, REDELIVER_TO_DS);
+    expect(a.historyHash).toBe(b.historyHash);
+    expect(a.metrics.latencyMs).toEqual(b.metrics.latencyMs);
+    const hashes = new Set([21, 22, 23].map((s) => run(s).historyHash));
+    expect(hashes.size).toBe(3);
+  });
+
+  it('measures latency from the intended arrival, and end to end to the document', () => {
+    const r = run(3);
+    expect(r.metrics.latencyMs.rmsResponse.count).toBe(3_000);
+    expect(r.metrics.latencyMs.rmsResponse.p50).toBeGreaterThan(0);
+    expect(r.metrics.latencyMs.endToEnd.count).toBe((r.metrics.refunds as Record<string, number>).disbursed);
+    expect(r.metrics.latencyMs.endToEnd.p50).toBeGreaterThan(r.metrics.latencyMs.rmsResponse.p50);
+  });
+});
+
+describe('negative controls: each invariant catches a pipeline broken against it', () => {
+  const controls: [string, string, Record<string, unknown>, FaultPlan][] = [
+    ['no-double-effect', 'ds-no-idempotency', {}, REDELIVER_TO_DS],
+    ['no-double-effect', 'ds-leaks-reservation', {}, []],
+    ['no-lost-refund', 'commit-before-effect', {}, BATCHER_DIES_WITH_OPEN_BATCHES],
+    ['no-lost-refund', 'cs-no-idempotency', {}, REDELIVER_TO_CS],
+    ['no-mismatch', 'cs-documents-failures', {}, []],
+    ['status-consistent', 'rms-retry-resets-status', { clientRetryDelayMsMax: 8_000 }, []],
+    ['idempotent-intake', 'rms-no-idempotency', {}, []],
+    ['fencing', 'lock-no-fencing', LEASES_EXPIRE, []],
+  ];
+
+  it.each(controls)('%s catches %s', (invariant, variant, overrides, faults) => {
+    const correct = run(7, overrides, faults);
+    expect(failed(correct), 'the correct pipeline under the same conditions').toEqual([]);
+    const broken = run(7, { ...overrides, variant }, faults);
+    expect(failed(broken)).toContain(invariant);
+    const v = broken.invariants.find((i) => i.name === invariant)!;
+    expect(v.examples[0].key).toBeTruthy();
+    expect(v.examples[0].message).toBeTruthy();
+  });
+
+  it('a violation names the key and carries that key\'s trace', () => {
+    const r = run(7, { variant: 'ds-no-idempotency' }, REDELIVER_TO_DS, { traceViolations: true });
+    const v = r.invariants.find((i) => i.name === 'no-double-effect')!.examples[0];
+    expect(v.key).toMatch(/^rf-\d+$/);
+    expect(v.trace!.some((l) => l.includes('ds.ledger'))).toBe(true);
+    expect(v.trace!.some((l) => l.includes('client <- refund-response'))).toBe(true);
+  });
+});
