@@ -1,0 +1,53 @@
+// `npm run bench`: speed and memory figures, printed, never asserted by tests.
+//   kernel deliveries/s on a 5-actor ring vs a bare event-queue loop (target >= 30%)
+//   refund pipeline refunds/s (wall) at 1,000,000 refunds, no faults (target >= 200,000/s)
+//   peak RSS of a 2,000,000-refund run, in a child process of its own (target <= 1 GB)
+// Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --quick.
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bareChain, kernelChain } from './kernel-chain.js';
+import { runScenario } from '../runtime/sim/runner.js';
+import { refundsScenario } from '../scenarios/refunds.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const quick = process.argv.includes('--quick');
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function pipeline(refunds: number) {
+  const r = runScenario(refundsScenario, { seed: 1, overrides: { refunds }, traceViolations: false });
+  return { ok: r.ok, wallMs: r.wall.ms, refundsPerSec: refunds / (r.wall.ms / 1000), events: r.sim.events, hash: r.historyHash };
+}
+
+if (process.argv.includes('--rss-child')) {
+  const refunds = arg('refunds', 2_000_000);
+  const r = pipeline(refunds);
+  process.stdout.write(JSON.stringify({ ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
+  process.exit(0);
+}
+
+console.log(`faultline bench — node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} cores), one core used`);
+
+const deliveries = quick ? 500_000 : 3_000_000;
+bareChain(deliveries / 10); // warm-up
+kernelChain(deliveries / 10);
+const bare = bareChain(deliveries);
+const kernel = kernelChain(deliveries);
+const ratio = kernel.perSec / bare.perSec;
+console.log(`kernel 5-actor ring: ${fmt(kernel.perSec)} deliveries/s; bare event-queue loop: ${fmt(bare.perSec)}/s; ratio ${(ratio * 100).toFixed(1)}% (target >= 30%) ${ratio >= 0.3 ? 'MET' : 'NOT MET'}`);
+
+const refunds = arg('refunds', quick ? 100_000 : 1_000_000);
+const p = pipeline(refunds);
+console.log(`refund pipeline, ${fmt(refunds)} refunds, no faults: ${fmt(p.wallMs)} ms wall, ${fmt(p.refundsPerSec)} refunds/s (target >= 200,000/s) ${p.refundsPerSec >= 200_000 ? 'MET' : 'NOT MET'}; ${fmt(p.events)} events; invariants ${p.ok ? 'held' : 'FAILED'}; history ${p.hash}`);
+
+const rssRefunds = arg('rss-refunds', quick ? 200_000 : 2_000_000);
+const child = spawnSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(import.meta.url), '--rss-child', '--refunds', String(rssRefunds)], { encoding: 'utf8' });
+if (child.status !== 0) console.log(`peak RSS run failed: ${child.stderr.split('\n')[0]}`);
+else {
+  const c = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  const mb = c.peakRssBytes / 2 ** 20;
+  console.log(`peak RSS at ${fmt(rssRefunds)} refunds: ${fmt(mb)} MB (target <= 1024 MB) ${mb <= 1024 ? 'MET' : 'NOT MET'}; ${fmt(c.wallMs)} ms wall, ${fmt(c.refundsPerSec)} refunds/s; invariants ${c.ok ? 'held' : 'FAILED'}`);
+}
