@@ -42,7 +42,9 @@ export function checkRefundInvariants(w: RefundWorld): InvariantResult[] {
   // 1. no double effect (double disbursements were seen as they committed) + money conserved
   const double = w.observer.doubleEffect;
   const budget = w.ds.table('budget') as Map<number, number>;
-  for (const [type, left] of budget) {
+  const types = new Set<number>([...budget.keys(), ...w.observer.disbursedByType.keys()]);
+  for (const type of types) {
+    const left = budget.get(type) ?? w.fundsPerType;
     const spent = w.observer.disbursedByType.get(type) ?? 0;
     if (w.fundsPerType - spent !== left) {
       double.add(`refund-type-${type}`, `money not conserved: funds ${w.fundsPerType} - disbursed ${spent} = ${w.fundsPerType - spent}, budget left ${left}`);
@@ -99,6 +101,7 @@ export function checkRefundInvariants(w: RefundWorld): InvariantResult[] {
   }
   for (const [id, l] of ledger) {
     const row = refunds.get(id);
+    if (row !== undefined && l.amount !== row.amount) double.add(id, `ledger amount ${l.amount} differs from the refund's ${row.amount}`);
     if (row === undefined) status.add(id, `ledger ${l.status} for a refund RMS does not have`);
     else if (l.status === 'DISBURSED' && row.status !== 'DISBURSED') status.add(id, `ledger DISBURSED, status ${row.status}`);
   }

@@ -44,7 +44,8 @@ export const refundOverridesSchema = z.strictObject({
   batchTimeoutMs: ms,
   leaseMs: ms,
   lockAcquireTimeoutMs: ms,
-  fundsPerType: z.number().positive(),
+  // Whole units below 2^53, so every sum of amounts stays exact in a double.
+  fundsPerType: z.number().int().positive().max(1e15),
   relayPollMs: ms,
   relayBatchMax: positiveInt,
   variant: z.string().refine(isVariant, { message: `unknown variant; one of: ${Object.keys(VARIANTS).join(', ')}` }),

@@ -29,7 +29,9 @@ describe('refund pipeline', () => {
   });
 
   it('holds every invariant under crashes that redeliver, and the faults really fired', () => {
-    for (const faults of [REDELIVER_TO_DS, BATCHER_DIES_WITH_OPEN_BATCHES, REDELIVER_TO_CS]) {
+    const RMS_DIES_AFTER_COMMIT: FaultPlan = [{ kind: 'crash', actor: 'rms', point: 'after-commit', occurrence: 5, restartAfterMs: 300 }];
+    const DS_DIES_HOLDING_LOCK: FaultPlan = [{ kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 2, restartAfterMs: 300 }];
+    for (const faults of [REDELIVER_TO_DS, BATCHER_DIES_WITH_OPEN_BATCHES, REDELIVER_TO_CS, RMS_DIES_AFTER_COMMIT, DS_DIES_HOLDING_LOCK]) {
       const r = run(11, {}, faults);
       expect(r.faults.every((f) => f.fired > 0), JSON.stringify(r.faults)).toBe(true);
       expect(failed(r), JSON.stringify(faults)).toEqual([]);

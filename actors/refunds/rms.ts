@@ -7,7 +7,10 @@ import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../r
 import type { RefundConfig } from './config.js';
 import type { OutcomeEvent, RefundEvent, RefundRequest, RefundRow, RefundStatus } from './model.js';
 
-export const RMS_CRASH_POINTS = ['rms.after-refund-row'] as const;
+// No crash point inside intake: the refund row and its outbox event are one
+// transaction, so a crash can only fall before it or after it (the kernel's
+// before-commit / after-commit boundaries), never between the two writes.
+export const RMS_CRASH_POINTS = [] as const;
 
 function rejection(r: RefundRequest): string | undefined {
   if (!(r.amount > 0)) return 'amount must be positive';
@@ -46,7 +49,6 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
       return;
     }
     store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'PENDING', requestedAt: r.requestedAt });
-    ctx.crashPoint('rms.after-refund-row');
     const seq = (store.get<number>('meta', 'outboxSeq') ?? 0) + 1;
     store.put('meta', 'outboxSeq', seq);
     store.put<RefundEvent>('outbox', seq, { refundId, refundType: r.refundType, amount: r.amount, account: r.account, requestedAt: r.requestedAt });
