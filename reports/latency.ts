@@ -11,24 +11,17 @@ export interface LatencySummary {
   readonly mean: number;
 }
 
-const ms = (us: number) => Math.round(us) / 1000;
-
-export function summarize(h: Histogram | undefined): LatencySummary {
+/** Percentiles of a histogram; `unit` 'ms' converts recorded microseconds to ms, 'count' keeps values as they are. */
+export function summarize(h: Histogram | undefined, unit: 'ms' | 'count' = 'ms'): LatencySummary {
   if (h === undefined || h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  const v = unit === 'ms' ? (us: number) => Math.round(us) / 1000 : (x: number) => Math.round(x);
   return {
     count: h.totalCount,
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-    mean: ms(h.mean),
+    p50: v(h.getValueAtPercentile(50)),
+    p90: v(h.getValueAtPercentile(90)),
+    p99: v(h.getValueAtPercentile(99)),
+    p999: v(h.getValueAtPercentile(99.9)),
+    max: v(h.maxValue),
+    mean: v(h.mean),
   };
-}
-
-/** Plain-value histograms (batch sizes): the same percentiles, unscaled. */
-export function summarizeRaw(h: Histogram | undefined): LatencySummary {
-  const s = summarize(h);
-  const x = (v: number) => Math.round(v * 1000);
-  return { count: s.count, p50: x(s.p50), p90: x(s.p90), p99: x(s.p99), p999: x(s.p999), max: x(s.max), mean: Math.round(s.mean * 1000) };
 }

@@ -19,6 +19,8 @@ export interface RunResult {
   readonly faults: (Record<string, unknown> & { fired: number })[];
   readonly metrics: {
     readonly latencyMs: Record<string, LatencySummary>;
+    /** Per histogram in latencyMs: 'ms' (latencies) or 'count' (sizes such as batchSize). */
+    readonly histogramUnits: Record<string, 'ms' | 'count'>;
     readonly throughputPerSec: number;
     readonly counters: Record<string, number>;
     readonly [scenarioMetric: string]: unknown;

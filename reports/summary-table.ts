@@ -22,7 +22,7 @@ export function renderRunSummary(r: RunResult, color = false): string {
 
   const lat = new Table({ head: ['latency (virtual ms)', 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
-    if (name.endsWith('Size')) continue;
+    if (m.histogramUnits[name] !== 'ms') continue;
     lat.push([name, fmt(s.count), fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
   }
   out.push(lat.toString());

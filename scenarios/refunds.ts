@@ -85,8 +85,6 @@ class RefundClientLog implements ClientLog {
     this.gaveUpCount++;
   }
 
-  sent(): void {}
-
 }
 
 export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;

@@ -19,7 +19,6 @@ interface OpenBatch {
 interface PendingBatch {
   readonly batch: Batch;
   readonly offsets: number[];
-  attempts: number;
 }
 
 /** Offsets read from one partition, in order, and how many batches still hold each. */
@@ -33,6 +32,8 @@ interface PartitionProgress {
 interface BatcherState {
   epoch: number;
   nextBatch: number;
+  /** Numbers open batches, so a flush-due timer only flushes the batch it was set for. */
+  nextOpen: number;
   open: Map<number, OpenBatch>;
   pending: Map<string, PendingBatch>;
   partitions: Map<number, PartitionProgress>;
@@ -60,7 +61,7 @@ export function batcherBehaviour(cfg: RefundConfig, dsName = 'ds'): Behaviour<Ba
     s.open.delete(refundType);
     const batchId = `${s.epoch}.${s.nextBatch++}`;
     const batch: Batch = { type: 'batch', batchId, refundType, items: open.items, replyTo: ctx.ref(ctx.selfName) };
-    s.pending.set(batchId, { batch, offsets: open.offsets, attempts: 1 });
+    s.pending.set(batchId, { batch, offsets: open.offsets });
     ctx.record('batchSize', open.items.length);
     ctx.send(dsName, batch);
     ctx.setTimer(cfg.batchTimeoutMs, { type: 'batch-timeout', batchId });
@@ -100,7 +101,7 @@ export function batcherBehaviour(cfg: RefundConfig, dsName = 'ds'): Behaviour<Ba
       const e = rec.value as RefundEvent;
       let open = s.open.get(e.refundType);
       if (open === undefined) {
-        open = { items: [], offsets: [], id: s.nextBatch++ };
+        open = { items: [], offsets: [], id: s.nextOpen++ };
         s.open.set(e.refundType, open);
         ctx.setTimer(cfg.batchMaxWaitMs, { type: 'flush-due', refundType: e.refundType, openId: open.id });
       }
@@ -117,7 +118,7 @@ export function batcherBehaviour(cfg: RefundConfig, dsName = 'ds'): Behaviour<Ba
   };
 
   return {
-    init: () => ({ epoch: 0, nextBatch: 1, open: new Map(), pending: new Map(), partitions: new Map() }),
+    init: () => ({ epoch: 0, nextBatch: 1, nextOpen: 1, open: new Map(), pending: new Map(), partitions: new Map() }),
     crashPoints: BATCHER_CRASH_POINTS,
     receive(s, msg, ctx) {
       switch (msg.type) {
@@ -151,7 +152,6 @@ export function batcherBehaviour(cfg: RefundConfig, dsName = 'ds'): Behaviour<Ba
         case 'batch-timeout': {
           const p = s.pending.get(msg.batchId);
           if (p === undefined) return s;
-          p.attempts++;
           ctx.count('batcher.batchesResent');
           ctx.send(dsName, p.batch);
           ctx.setTimer(cfg.batchTimeoutMs, { type: 'batch-timeout', batchId: msg.batchId });

@@ -11,7 +11,6 @@ import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
 export interface ClientLog {
   responded(index: number, status: RefundStatus, latencyMs: number): void;
   gaveUp(index: number): void;
-  sent(index: number, key: string): void;
 }
 
 interface Outstanding {
@@ -54,7 +53,6 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
     o.attempts++;
     o.sentAt = ctx.now();
     ctx.send(rmsName, o.request);
-    log.sent(o.index, o.request.key);
   };
 
   const armSweep = (state: ClientState, ctx: Context) => {

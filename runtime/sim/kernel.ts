@@ -123,7 +123,6 @@ export class SimActor {
   /** Crash points with a planned crash; empty for almost every actor. */
   readonly armedPoints = new Set<string>();
   restartAfterUs = 0;
-  crashes = 0;
   readonly serviceTime: ServiceTime;
   readonly workers: number;
 
@@ -318,7 +317,7 @@ export class Simulation {
   }
 
   /** Network send: arrives after the link latency; lost if the receiver is down then. */
-  sendRaw(from: SimActor | null, to: number, msg: unknown): void {
+  sendRaw(to: number, msg: unknown): void {
     const target = this.actors[to];
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
     const n = this.network;
@@ -490,7 +489,7 @@ export class Simulation {
       return;
     }
     // 3. sends and produces, in order
-    for (let i = 0; i < sends.length; i += 2) this.sendRaw(a, sends[i] as number, sends[i + 1]);
+    for (let i = 0; i < sends.length; i += 2) this.sendRaw(sends[i] as number, sends[i + 1]);
     if (produces.length > 0) {
       for (let i = 0; i < produces.length; i += 4) {
         a.producer.produce(produces[i] as string, produces[i + 1] as string, produces[i + 2], produces[i + 3]);
@@ -534,7 +533,6 @@ export class Simulation {
   crash(a: SimActor, restartAfterUs: number): void {
     if (!a.up) return;
     a.up = false;
-    a.crashes++;
     a.incarnation++;
     a.busy = 0;
     a.mailbox.length = 0;
@@ -547,19 +545,13 @@ export class Simulation {
     if (consumer !== null) {
       const coord = this.groupCoordinators.get(consumer.group)!;
       const memberId = consumer.memberId;
-      this.at(this.nowMs + this.kafka.sessionTimeoutMs, () => this.sendRaw(null, coord, { type: 'leave', memberId }));
+      this.at(this.nowMs + this.kafka.sessionTimeoutMs, () => this.sendRaw(coord, { type: 'leave', memberId }));
     }
     a.consumer = null;
     const inc = a.incarnation;
     this.push(this.nowUs + restartAfterUs, CALL, null, null, -1, () => {
       if (!a.up && a.incarnation === inc) this.boot(a, true);
     }, 0);
-  }
-
-  /** Crash at a virtual time (a fault). */
-  crashAt(name: string, atMs: number, restartAfterMs: number): void {
-    const a = this.actor(name);
-    this.at(atMs, () => this.crash(a, Math.round(restartAfterMs * US)));
   }
 
   /** Arms a crash point of an actor; `crashPlan` decides at each hit whether it fires. */

@@ -8,15 +8,20 @@ export function newHistogram(): Histogram {
   return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 }
 
+/** 'ms': recorded as microseconds, reported in ms; 'count': plain values (sizes, lags). */
+export type HistogramUnit = 'ms' | 'count';
+
 export class Metrics {
   readonly histograms = new Map<string, Histogram>();
+  readonly units = new Map<string, HistogramUnit>();
   readonly counters = new Map<string, number>();
 
-  histogram(name: string): Histogram {
+  histogram(name: string, unit: HistogramUnit = 'ms'): Histogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
       h = newHistogram();
       this.histograms.set(name, h);
+      this.units.set(name, unit);
     }
     return h;
   }
@@ -28,7 +33,7 @@ export class Metrics {
 
   /** Records a plain count-like value (a batch size, a lag) as is. */
   recordRaw(name: string, value: number): void {
-    this.histogram(name).recordValue(Math.max(0, Math.round(value)));
+    this.histogram(name, 'count').recordValue(Math.max(0, Math.round(value)));
   }
 
   count(name: string, by = 1): void {

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Simulation, type SimOptions } from './kernel.js';
 import { NdjsonTraceWriter } from './trace-file.js';
-import { summarize, summarizeRaw } from '../../reports/latency.js';
+import { summarize } from '../../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
 import { ScenarioError } from '../../scenarios/types.js';
@@ -96,9 +96,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
   const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
   const lastProgressMs = sim.lastProgressUs / 1000;
   const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
-  for (const [name, h] of sim.metrics.histograms) {
-    latencyMs[name] = name.endsWith('Size') ? summarizeRaw(h) : summarize(h);
-  }
+  for (const [name, h] of sim.metrics.histograms) latencyMs[name] = summarize(h, sim.metrics.units.get(name));
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
     kind: 'run',
@@ -112,6 +110,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
     metrics: {
       ...summary,
       latencyMs,
+      histogramUnits: Object.fromEntries(sim.metrics.units),
       throughputPerSec: lastProgressMs > 0 ? Math.round((completed / lastProgressMs) * 1000 * 10) / 10 : 0,
       counters: Object.fromEntries([...sim.metrics.counters].sort()),
     },

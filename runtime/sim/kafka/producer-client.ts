@@ -33,7 +33,6 @@ export class SimProducer {
   private readonly dirty: PartitionProducer[] = [];
   private nextRequest = 1;
   private watchdogArmed = false;
-  retries = 0;
 
   constructor(private readonly sim: Simulation, private readonly host: SimActor, idempotent: boolean) {
     this.producerId = idempotent ? sim.allocateProducerId() : -1;
@@ -75,7 +74,7 @@ export class SimProducer {
     p.keys = [];
     p.values = [];
     p.tokens = [];
-    this.sim.sendRaw(this.host, p.ref, request);
+    this.sim.sendRaw(p.ref, request);
     this.armWatchdog();
   }
 
@@ -103,10 +102,9 @@ export class SimProducer {
           if (p.inFlight === null) continue;
           pending = true;
           if (now - p.inFlight.sentUs >= timeoutUs) {
-            this.retries++;
             this.sim.metrics.count('kafka.produceRetries');
             p.inFlight.sentUs = now;
-            this.sim.sendRaw(this.host, p.ref, p.inFlight.request);
+            this.sim.sendRaw(p.ref, p.inFlight.request);
           }
         }
       }
