@@ -44,7 +44,7 @@ const p = pipeline(refunds);
 console.log(`refund pipeline, ${fmt(refunds)} refunds, no faults: ${fmt(p.wallMs)} ms wall, ${fmt(p.refundsPerSec)} refunds/s (target >= 200,000/s) ${p.refundsPerSec >= 200_000 ? 'MET' : 'NOT MET'}; ${fmt(p.events)} events; invariants ${p.ok ? 'held' : 'FAILED'}; history ${p.hash}`);
 
 const rssRefunds = arg('rss-refunds', quick ? 200_000 : 2_000_000);
-const child = spawnSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(import.meta.url), '--rss-child', '--refunds', String(rssRefunds)], { encoding: 'utf8' });
+const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', '--refunds', String(rssRefunds)], { encoding: 'utf8' });
 if (child.status !== 0) console.log(`peak RSS run failed: ${child.stderr.split('\n')[0]}`);
 else {
   const c = JSON.parse(child.stdout.trim().split('\n').pop()!);

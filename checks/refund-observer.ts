@@ -30,8 +30,14 @@ export class RefundObserver {
   readonly doubleEffect = new ViolationLog('no-double-effect', INVARIANTS.noDoubleEffect);
   readonly status = new ViolationLog('status-consistent', INVARIANTS.statusConsistent);
   readonly fencing = new ViolationLog('fencing', INVARIANTS.fencing);
-  /** refundIds that money has moved for. */
-  readonly disbursed = new Set<string>();
+  /** Committed DISBURSED ledger writes: each one moved money. */
+  disbursements = 0;
+  /**
+   * Disbursements written under a key other than their refundId, tallied by refundId.
+   * A row keyed by its refundId can only disburse twice by being rewritten, which is
+   * seen as it happens, so the correct pipeline needs no per-refund memory here.
+   */
+  readonly disbursedUnderOtherKeys = new Map<string, number>();
   readonly disbursedByType = new Map<number, number>();
   private readonly maxTokenWritten = new Map<string, number>();
   private readonly granted = new Map<string, Set<number>>();
@@ -49,14 +55,23 @@ export class RefundObserver {
 
   private onLedger(writes: readonly WriteRecord[]): void {
     for (const w of writes) {
-      if (w.table !== 'ledger' || w.next === undefined) continue;
+      if (w.table !== 'ledger') continue;
+      const prevDisbursed = (w.prev as LedgerRow | undefined)?.status === 'DISBURSED';
+      if (w.next === undefined) {
+        if (prevDisbursed) this.doubleEffect.add(String(w.key), 'the record of a disbursement was deleted from the ledger');
+        continue;
+      }
       const row = w.next as LedgerRow;
       this.checkFencing(row, w.key);
-      if (row.status !== 'DISBURSED') continue;
+      if (row.status !== 'DISBURSED') {
+        if (prevDisbursed) this.doubleEffect.add(row.refundId, `a disbursement was overwritten with ${row.status}`);
+        continue;
+      }
       // Every committed DISBURSED ledger write moves money, whatever its key.
-      if (this.disbursed.has(row.refundId)) this.doubleEffect.add(row.refundId, `disbursed again (ledger write under ${row.lock} token ${row.token})`);
-      else this.disbursed.add(row.refundId);
+      this.disbursements++;
       this.disbursedByType.set(row.refundType, (this.disbursedByType.get(row.refundType) ?? 0) + row.amount);
+      if (prevDisbursed) this.doubleEffect.add(row.refundId, `disbursed again (ledger write under ${row.lock} token ${row.token})`);
+      else if (w.key !== row.refundId) this.disbursedUnderOtherKeys.set(row.refundId, (this.disbursedUnderOtherKeys.get(row.refundId) ?? 0) + 1);
     }
   }
 

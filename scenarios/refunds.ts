@@ -135,7 +135,11 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
       const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
       for (const row of (sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>).values()) counts[row.status]++;
       let failed = 0;
-      for (const l of (sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>).values()) if (l.status === 'FAILED') failed++;
+      let disbursedRefunds = 0;
+      for (const l of (sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>).values()) {
+        if (l.status === 'FAILED') failed++;
+        else disbursedRefunds++;
+      }
       return {
         refunds: {
           requested: cfg.refunds, accepted: log.accepted, rejected: counts.REJECTED, disbursed: counts.DISBURSED,
@@ -143,7 +147,7 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
         },
         documents: observer.documentsWritten,
         lockAcquisitions: observer.lockGrants,
-        lockAcquisitionsPerRefund: observer.disbursed.size > 0 ? observer.lockGrants / observer.disbursed.size : 0,
+        lockAcquisitionsPerRefund: disbursedRefunds > 0 ? observer.lockGrants / disbursedRefunds : 0,
         duplicatesSuppressed: sim.metrics.counter('duplicatesSuppressed'),
         dlq: sim.topic(TOPIC_DLQ).logs.reduce((n, p) => n + p.appended, 0),
         completedRefunds: counts.DISBURSED + counts.REJECTED + counts.DEAD_LETTERED,

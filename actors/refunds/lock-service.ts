@@ -62,7 +62,7 @@ export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Wai
         case 'release': {
           const l = ctx.store.get<LockRow>('locks', msg.lock);
           if (l === undefined || l.token !== msg.token || l.released) return waiters;
-          ctx.store.put<LockRow>('locks', msg.lock, { ...l, released: true });
+          ctx.store.put<LockRow>('locks', msg.lock, { token: l.token, holder: l.holder, requestId: l.requestId, expiresAt: l.expiresAt, released: true });
           grantNext(waiters, ctx, msg.lock);
           return waiters;
         }

@@ -37,6 +37,15 @@ export interface RefundRow {
   readonly reason?: string;
 }
 
+/**
+ * A refund row with a new status. Rows are built field by field, never by object
+ * spread: a spread copy becomes a dictionary-mode object of ~400 bytes instead of
+ * ~130, which at millions of refunds is most of the simulator's memory.
+ */
+export function refundWithStatus(row: RefundRow, status: RefundStatus, reason: string | undefined): RefundRow {
+  return { key: row.key, refundType: row.refundType, amount: row.amount, status, requestedAt: row.requestedAt, reason };
+}
+
 /** Outbox rows and the `refund-requested` record value. */
 export interface RefundEvent {
   readonly refundId: string;

@@ -5,7 +5,7 @@
 // forward only.
 import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
-import type { OutcomeEvent, RefundEvent, RefundRequest, RefundRow, RefundStatus } from './model.js';
+import { refundWithStatus, type OutcomeEvent, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from './model.js';
 
 // No crash point inside intake: the refund row and its outbox event are one
 // transaction, so a crash can only fall before it or after it (the kernel's
@@ -34,7 +34,7 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
       if (existing !== undefined) {
         ctx.count('rms.retriesAnswered');
         if (cfg.variant === 'rms-retry-resets-status' && existing.status !== 'REJECTED') {
-          store.put<RefundRow>('refunds', refundId, { ...existing, status: 'PENDING' });
+          store.put<RefundRow>('refunds', refundId, refundWithStatus(existing, 'PENDING', undefined));
           reply(ctx, r, 'PENDING');
           return;
         }
@@ -48,7 +48,7 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
       reply(ctx, r, 'REJECTED');
       return;
     }
-    store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'PENDING', requestedAt: r.requestedAt });
+    store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'PENDING', requestedAt: r.requestedAt, reason: undefined });
     const seq = (store.get<number>('meta', 'outboxSeq') ?? 0) + 1;
     store.put('meta', 'outboxSeq', seq);
     store.put<RefundEvent>('outbox', seq, { refundId, refundType: r.refundType, amount: r.amount, account: r.account, requestedAt: r.requestedAt });
@@ -65,7 +65,7 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
         continue;
       }
       const next: RefundStatus = e.outcome === 'DISBURSED' ? 'DISBURSED' : 'DEAD_LETTERED';
-      if (row.status === 'PENDING') store.put<RefundRow>('refunds', e.refundId, { ...row, status: next, reason: e.reason });
+      if (row.status === 'PENDING') store.put<RefundRow>('refunds', e.refundId, refundWithStatus(row, next, e.reason));
       else ctx.count('duplicatesSuppressed');
     }
     ctx.commit(m.topic, m.partition, m.records[m.records.length - 1].offset + 1);
