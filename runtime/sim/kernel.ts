@@ -177,9 +177,14 @@ export class Simulation {
   crashPlan: CrashPlanHook | null = null;
   private readonly onDeliver: SimOptions['onDeliver'];
   private current: SimActor | null = null;
+  // Effect buffers of the message being handled, reused: filled up to the counts and
+  // never shrunk (shrinking an array is a slow runtime call on the dispatch path).
   private readonly sends: unknown[] = [];
   private readonly produces: unknown[] = [];
   private readonly commits: unknown[] = [];
+  private nSends = 0;
+  private nProduces = 0;
+  private nCommits = 0;
   private readonly ctx: Context;
   private started = false;
 
@@ -446,12 +451,9 @@ export class Simulation {
     if (t !== undefined) this.hash.mix(this.typeCode(t));
     if (this.onDeliver !== undefined) this.onDeliver(this.nowMs, a.name, m);
     this.current = a;
-    const sends = this.sends;
-    const produces = this.produces;
-    const commits = this.commits;
-    sends.length = 0;
-    produces.length = 0;
-    commits.length = 0;
+    this.nSends = 0;
+    this.nProduces = 0;
+    this.nCommits = 0;
     let crashedAt: string | null = null;
     try {
       a.state = a.spec.behaviour.receive(a.state, m, this.ctx);
@@ -476,7 +478,11 @@ export class Simulation {
     }
     // 2. durable writes, atomically
     const store = a.store;
-    const progress = sends.length > 0 || produces.length > 0 || store.pending > 0;
+    const sends = this.sends;
+    const produces = this.produces;
+    const nSends = this.nSends;
+    const nProduces = this.nProduces;
+    const progress = nSends > 0 || nProduces > 0 || store.pending > 0;
     if (store.pending > 0) {
       const writes = store.commit();
       this.hash.mix(writes.length);
@@ -489,9 +495,9 @@ export class Simulation {
       return;
     }
     // 3. sends and produces, in order
-    for (let i = 0; i < sends.length; i += 2) this.sendRaw(sends[i] as number, sends[i + 1]);
-    if (produces.length > 0) {
-      for (let i = 0; i < produces.length; i += 4) {
+    for (let i = 0; i < nSends; i += 2) this.sendRaw(sends[i] as number, sends[i + 1]);
+    if (nProduces > 0) {
+      for (let i = 0; i < nProduces; i += 4) {
         a.producer.produce(produces[i] as string, produces[i + 1] as string, produces[i + 2], produces[i + 3]);
       }
       a.producer.flush();
@@ -501,7 +507,7 @@ export class Simulation {
       return;
     }
     // 4. offset commits
-    if (commits.length > 0 && a.consumer !== null) a.consumer.commit(commits);
+    if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits);
     if (crashedAt !== null) {
       this.crash(a, a.restartAfterUs);
       return;
@@ -595,7 +601,9 @@ export class Simulation {
       now: () => sim.nowUs / US,
       random: () => cur().rng.random(),
       send(to, msg) {
-        sim.sends.push(typeof to === 'number' ? to : sim.resolve(to), msg);
+        const s = sim.sends;
+        s[sim.nSends++] = typeof to === 'number' ? to : sim.resolve(to);
+        s[sim.nSends++] = msg;
       },
       setTimer(delayMs, msg) {
         const a = cur();
@@ -617,10 +625,17 @@ export class Simulation {
         return cur().store;
       },
       produce(topic, key, value, ackToken) {
-        sim.produces.push(topic, key, value, ackToken);
+        const p = sim.produces;
+        p[sim.nProduces++] = topic;
+        p[sim.nProduces++] = key;
+        p[sim.nProduces++] = value;
+        p[sim.nProduces++] = ackToken;
       },
       commit(topic, partition, nextOffset) {
-        sim.commits.push(topic, partition, nextOffset);
+        const c = sim.commits;
+        c[sim.nCommits++] = topic;
+        c[sim.nCommits++] = partition;
+        c[sim.nCommits++] = nextOffset;
       },
       crashPoint(name) {
         const a = cur();

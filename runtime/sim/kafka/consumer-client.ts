@@ -100,10 +100,10 @@ export class SimConsumer {
     this.fetch(o);
   }
 
-  /** Offset commits a behaviour asked for, as a flat [topic, partition, offset, …] list. */
-  commit(flat: readonly unknown[]): void {
+  /** Offset commits a behaviour asked for: the first `n` entries of a flat [topic, partition, offset, …] list. */
+  commit(flat: readonly unknown[], n: number): void {
     const offsets: TopicPartitionOffset[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
+    for (let i = 0; i < n; i += 3) {
       offsets.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
     }
     this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets });
