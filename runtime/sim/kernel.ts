@@ -164,6 +164,8 @@ export class Simulation {
   private readonly byName = new Map<string, SimActor>();
   private readonly queue = new EventQueue<SimEvent>();
   private readonly netRng: Prng;
+  /** Per-link network options by from * 2^20 + to; empty unless the scenario sets links. */
+  private readonly links = new Map<number, NetworkOptions>();
   private readonly commitObservers: CommitObserver[] = [];
   private readonly typeCodes = new Map<string, number>();
   private nextTimer = 1;
@@ -272,6 +274,11 @@ export class Simulation {
     this.groupCoordinators.set(c.group, a.id);
   }
 
+  /** Latency of one link (one direction), overriding the network's: a far datacentre, a slow hop. */
+  setLink(from: string, to: string, opts: Partial<NetworkOptions>): void {
+    this.links.set(this.actor(from).id * 1048576 + this.actor(to).id, { ...this.network, ...opts });
+  }
+
   actor(name: string): SimActor {
     const a = this.byName.get(name);
     if (a === undefined) throw new Error(`no actor named "${name}"`);
@@ -321,11 +328,11 @@ export class Simulation {
     return e;
   }
 
-  /** Network send: arrives after the link latency; lost if the receiver is down then. */
-  sendRaw(to: number, msg: unknown): void {
+  /** Network send from actor `from` (-1: the harness): after the link's latency; lost if the receiver is down then. */
+  sendRaw(to: number, msg: unknown, from = -1): void {
     const target = this.actors[to];
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
-    const n = this.network;
+    const n = this.links.size === 0 || from < 0 ? this.network : (this.links.get(from * 1048576 + to) ?? this.network);
     const lat = n.jitterMs > 0 ? n.latencyMs + this.netRng.random() * n.jitterMs : n.latencyMs;
     this.push(this.nowUs + Math.round(lat * US), DELIVER, target, msg, -1, null, 0);
   }
@@ -495,7 +502,7 @@ export class Simulation {
       return;
     }
     // 3. sends and produces, in order
-    for (let i = 0; i < nSends; i += 2) this.sendRaw(sends[i] as number, sends[i + 1]);
+    for (let i = 0; i < nSends; i += 2) this.sendRaw(sends[i] as number, sends[i + 1], a.id);
     if (nProduces > 0) {
       for (let i = 0; i < nProduces; i += 4) {
         a.producer.produce(produces[i] as string, produces[i + 1] as string, produces[i + 2], produces[i + 3]);

@@ -43,7 +43,7 @@ export class SimConsumer {
   }
 
   start(): void {
-    this.sim.sendRaw(this.coordinator, { type: 'join', member: this.host.id, memberId: this.memberId });
+    this.sim.sendRaw(this.coordinator, { type: 'join', member: this.host.id, memberId: this.memberId }, this.host.id);
     if (this.spec.autoCommit === true) this.armAutoCommit();
   }
 
@@ -71,7 +71,7 @@ export class SimConsumer {
       type: 'fetch', replyTo: this.host.id, fetchId: o.fetchId, offset: o.position,
       maxRecords: this.maxPollRecords, minRecords: this.spec.fetchMinRecords ?? 1,
       maxWaitMs: this.spec.fetchMaxWaitMs ?? this.sim.kafka.fetchMaxWaitMs,
-    });
+    }, this.host.id);
     this.armWatchdog();
   }
 
@@ -106,7 +106,7 @@ export class SimConsumer {
     for (let i = 0; i < n; i += 3) {
       offsets.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
     }
-    this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets });
+    this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets }, this.host.id);
   }
 
   /** Auto-commit: positions fetched so far, whether or not the behaviour has handled them. */
@@ -116,7 +116,7 @@ export class SimConsumer {
       const offsets: TopicPartitionOffset[] = [];
       for (const o of this.owned.values()) offsets.push({ topic: o.topic, partition: o.partition, offset: o.position });
       if (offsets.length > 0 && this.generation >= 0) {
-        this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets });
+        this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets }, this.host.id);
       }
       this.armAutoCommit();
     });

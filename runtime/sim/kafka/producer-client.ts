@@ -74,7 +74,7 @@ export class SimProducer {
     p.keys = [];
     p.values = [];
     p.tokens = [];
-    this.sim.sendRaw(p.ref, request);
+    this.sim.sendRaw(p.ref, request, this.host.id);
     this.armWatchdog();
   }
 
@@ -104,7 +104,7 @@ export class SimProducer {
           if (now - p.inFlight.sentUs >= timeoutUs) {
             this.sim.metrics.count('kafka.produceRetries');
             p.inFlight.sentUs = now;
-            this.sim.sendRaw(p.ref, p.inFlight.request);
+            this.sim.sendRaw(p.ref, p.inFlight.request, this.host.id);
           }
         }
       }
