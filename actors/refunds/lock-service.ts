@@ -1,6 +1,9 @@
 // A lease-based lock service with fencing tokens (one token counter for all locks,
 // durable, so tokens only grow, across restarts too). A holder that does not release
 // within its lease loses the lock to the next waiter; its token is then stale.
+// The lease's expiry time is the authority: every waiter queued behind a held lock
+// has a check pending for that time (a timer set only at grant time deadlocked the
+// queue when the service's clock was skewed past it: found by the chaos preset).
 import type { Behaviour, Context, RuntimeMessage } from '../../runtime/contract.js';
 
 export interface LockRow {
@@ -54,9 +57,19 @@ export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Wai
       switch (msg.type) {
         case 'acquire': {
           const q = waiters.get(msg.lock);
-          if (free(ctx, msg.lock) && (q === undefined || q.length === 0)) grant(ctx, msg.lock, msg);
-          else if (q === undefined) waiters.set(msg.lock, [msg]);
+          if (free(ctx, msg.lock)) {
+            // An expired or released lock goes to whoever waited longest.
+            if (q === undefined || q.length === 0) grant(ctx, msg.lock, msg);
+            else {
+              q.push(msg);
+              grantNext(waiters, ctx, msg.lock);
+            }
+            return waiters;
+          }
+          if (q === undefined) waiters.set(msg.lock, [msg]);
           else q.push(msg);
+          const l = ctx.store.get<LockRow>('locks', msg.lock)!;
+          ctx.setTimer(Math.max(0, l.expiresAt - ctx.now()), { type: 'lease-check', lock: msg.lock, token: l.token });
           return waiters;
         }
         case 'release': {
@@ -69,6 +82,12 @@ export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Wai
         case 'lease-check': {
           const l = ctx.store.get<LockRow>('locks', msg.lock);
           if (l === undefined || l.token !== msg.token || l.released) return waiters;
+          if (ctx.now() < l.expiresAt) {
+            // Not expired by this service's clock (it may be skewed): look again then.
+            ctx.setTimer(l.expiresAt - ctx.now(), { type: 'lease-check', lock: msg.lock, token: l.token });
+            return waiters;
+          }
+          if ((waiters.get(msg.lock)?.length ?? 0) === 0) return waiters;
           ctx.count('locks.leasesExpired');
           grantNext(waiters, ctx, msg.lock);
           return waiters;
