@@ -30,11 +30,12 @@ async function main(argv: string[]): Promise<number> {
           .option('batch-size', { type: 'string', describe: 'maximum batch size of the batcher' })
           .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
-          .option('trace', { type: 'string', describe: 'stream every handled message to FILE as NDJSON' }),
+          .option('trace', { type: 'string', describe: 'stream every handled message to FILE as NDJSON' })
+          .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos) or a JSON file of faults' }),
       async (a) => {
         exitCode = await runCommand({
           scenario: a.scenario as string, seed: a.seed, refunds: a.refunds, rate: a.rate, partitions: a.partitions,
-          batchSize: a['batch-size'], variant: a.variant, json: a.json, trace: a.trace,
+          batchSize: a['batch-size'], variant: a.variant, json: a.json, trace: a.trace, faults: a.faults,
         });
       },
     )

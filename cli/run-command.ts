@@ -6,6 +6,9 @@ import { renderRunSummary } from '../reports/summary-table.js';
 import { parseNumberFlag } from './flags.js';
 import { loadScenario } from './load-scenario.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { loadFaultPlan } from '../faults/load-plan.js';
+import { FaultPlanError } from '../faults/inject.js';
+import type { FaultPlan } from '../faults/plan.js';
 
 export interface RunArgs {
   scenario: string;
@@ -17,6 +20,7 @@ export interface RunArgs {
   variant?: string;
   json?: boolean;
   trace?: string;
+  faults?: string;
 }
 
 /** A fresh seed when none is given; printed first so the run can be repeated. */
@@ -37,6 +41,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
   put('batchSizeMax', parseNumberFlag('batch-size', args.batchSize, { integer: true, min: 1 }));
   put('variant', args.variant);
   if (args.trace !== undefined && args.trace.trim() === '') throw new UsageError('--trace needs a file path.');
+  let faults: FaultPlan = [];
+  try {
+    if (args.faults !== undefined) faults = loadFaultPlan(args.faults, { none: [], ...scenario.faultPresets });
+  } catch (err) {
+    if (err instanceof FaultPlanError) throw new UsageError(err.message);
+    throw err;
+  }
 
   const quiet = args.json === true;
   if (!quiet) process.stdout.write(`faultline run ${scenario.name} --seed ${seed}\n`);
@@ -45,7 +56,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   let result;
   try {
     result = runScenario(scenario, {
-      seed, overrides, traceFile: args.trace,
+      seed, overrides, traceFile: args.trace, faults,
       onProgress: bar ? (f, phase) => bar.update(Math.round(f * 100), { phase: phase === 'load' ? 'load ' : 'drain' }) : undefined,
     });
   } catch (err) {

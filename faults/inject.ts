@@ -1,48 +1,209 @@
-// Applies a fault plan to a simulation and counts what actually fired: a planned
-// fault that never fired tested nothing, and the run result says so.
-import type { Simulation } from '../runtime/sim/kernel.js';
+// Applies a fault plan to a simulation and counts what actually fired: a planned fault
+// that never fired tested nothing, and the run result says so. Network faults act in
+// the kernel's send path, delivery faults at the mailbox, the rest as scheduled events.
+import type { NetworkFilter, SimActor, Simulation } from '../runtime/sim/kernel.js';
 import { STEP_CRASH_POINTS } from '../runtime/sim/kernel.js';
-import type { FaultPlan, FaultReport } from './plan.js';
+import type { Fault, FaultPlan, FaultReport } from './plan.js';
 
 export class FaultPlanError extends Error {}
 
+const US = 1000;
+
+interface Window {
+  readonly fromUs: number;
+  readonly untilUs: number;
+}
+const windowOf = (f: { atMs: number; durationMs: number }): Window => ({ fromUs: Math.round(f.atMs * US), untilUs: Math.round((f.atMs + f.durationMs) * US) });
+const typeOf = (m: unknown) => (m as { type?: unknown }).type;
+
 export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
   const reports: FaultReport[] = plan.map((fault) => ({ fault, fired: 0 }));
+  const network: NetworkFilter[] = [];
+  const delivery: ((a: SimActor, m: unknown) => boolean)[] = [];
   const points = new Map<string, { report: FaultReport; occurrence: number; hits: number }[]>();
+
+  const actor = (name: string, f: Fault) => {
+    if (!sim.hasActor(name)) throw new FaultPlanError(`fault ${JSON.stringify(f)} names actor "${name}", which the scenario does not have; it has: ${sim.actors.filter((a) => a.spec.system !== true).map((a) => a.name).join(', ')}`);
+    return sim.actor(name);
+  };
+
   for (const r of reports) {
     const f = r.fault;
-    if (!sim.hasActor(f.actor)) throw new FaultPlanError(`fault ${JSON.stringify(f)} names actor "${f.actor}", which the scenario does not have`);
-    if ('atMs' in f) {
-      const a = sim.actor(f.actor);
-      sim.at(f.atMs, () => {
-        if (!a.up) return;
-        r.fired++;
-        sim.crash(a, Math.round(f.restartAfterMs * 1000));
-      });
-      continue;
-    }
-    const declared = sim.actor(f.actor).spec.behaviour.crashPoints ?? [];
-    if (!declared.includes(f.point) && !(STEP_CRASH_POINTS as readonly string[]).includes(f.point)) {
-      throw new FaultPlanError(`fault names crash point "${f.point}" of "${f.actor}", which it does not have; it has: ${[...declared, ...STEP_CRASH_POINTS].join(', ')}`);
-    }
-    sim.armCrashPoint(f.actor, f.point, f.restartAfterMs);
-    const key = `${f.actor}\u0000${f.point}`;
-    const list = points.get(key) ?? [];
-    list.push({ report: r, occurrence: f.occurrence, hits: 0 });
-    points.set(key, list);
-  }
-  sim.crashPlan = (actor, point) => {
-    const list = points.get(`${actor}\u0000${point}`);
-    if (list === undefined) return false;
-    let fire = false;
-    for (const p of list) {
-      p.hits++;
-      if (p.hits === p.occurrence) {
-        p.report.fired++;
-        fire = true;
+    switch (f.kind) {
+      case 'crash': {
+        const a = actor(f.actor, f);
+        if ('atMs' in f) {
+          sim.at(f.atMs, () => {
+            if (!a.up) return;
+            r.fired++;
+            sim.crash(a, Math.round(f.restartAfterMs * US));
+          });
+          break;
+        }
+        const declared = a.spec.behaviour.crashPoints ?? [];
+        if (!declared.includes(f.point) && !(STEP_CRASH_POINTS as readonly string[]).includes(f.point)) {
+          throw new FaultPlanError(`fault names crash point "${f.point}" of "${f.actor}", which it does not have; it has: ${[...declared, ...STEP_CRASH_POINTS].join(', ')}`);
+        }
+        sim.armCrashPoint(f.actor, f.point, f.restartAfterMs);
+        const key = `${f.actor}\u0000${f.point}`;
+        const list = points.get(key) ?? [];
+        list.push({ report: r, occurrence: f.occurrence, hits: 0 });
+        points.set(key, list);
+        break;
+      }
+      case 'redeliver': {
+        const coord = sim.groupCoordinators.get(f.group);
+        if (coord === undefined) throw new FaultPlanError(`fault names consumer group "${f.group}", which the scenario does not have; it has: ${[...sim.groupCoordinators.keys()].join(', ')}`);
+        sim.at(f.atMs, () => {
+          r.fired++;
+          sim.sendRaw(coord, { type: 'rebalance' });
+        });
+        break;
+      }
+      case 'duplicate': {
+        const to = actor(f.actor, f).id;
+        const fromUs = Math.round(f.atMs * US);
+        network.push((_from, dest, m) => {
+          if (dest !== to || r.fired >= f.count || typeOf(m) !== 'produced' || sim.nowUsExact < fromUs) return 0;
+          r.fired++;
+          return -1;
+        });
+        break;
+      }
+      case 'lose-response': {
+        const to = actor(f.to, f).id;
+        const fromUs = Math.round(f.atMs * US);
+        network.push((_from, dest, m) => {
+          if (dest !== to || r.fired >= f.count || typeOf(m) !== f.messageType || sim.nowUsExact < fromUs) return 0;
+          r.fired++;
+          return -1;
+        });
+        break;
+      }
+      case 'delay': {
+        const to = actor(f.to, f).id;
+        const from = f.from === undefined ? -1 : actor(f.from, f).id;
+        const w = windowOf(f);
+        const extraUs = Math.round(f.extraMs * US);
+        network.push((src, dest) => {
+          const now = sim.nowUsExact;
+          if (dest !== to || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
+          r.fired++;
+          return extraUs;
+        });
+        break;
+      }
+      case 'partition': {
+        const id = actor(f.actor, f).id;
+        const w = windowOf(f);
+        network.push((src, dest) => {
+          const now = sim.nowUsExact;
+          if ((src !== id && dest !== id) || now < w.fromUs || now >= w.untilUs) return 0;
+          r.fired++;
+          return -1;
+        });
+        break;
+      }
+      case 'pause': {
+        const a = actor(f.actor, f);
+        sim.at(f.atMs, () => {
+          if (!a.up) return;
+          r.fired++;
+          sim.pause(a, Math.round((f.atMs + f.durationMs) * US));
+        });
+        break;
+      }
+      case 'outage': {
+        const topic = sim.topics.get(f.topic);
+        if (topic === undefined) throw new FaultPlanError(`fault names topic "${f.topic}", which the scenario does not have; it has: ${[...sim.topics.keys()].join(', ')}`);
+        const ref = topic.partitionRefs[f.partition];
+        if (ref === undefined) throw new FaultPlanError(`fault names partition ${f.partition} of "${f.topic}", which has ${topic.partitionRefs.length} partitions (0 to ${topic.partitionRefs.length - 1})`);
+        const leader = sim.actors[ref];
+        sim.at(f.atMs, () => {
+          if (!leader.up) return;
+          r.fired++;
+          sim.crash(leader, Math.round(f.durationMs * US));
+        });
+        break;
+      }
+      case 'throttle': {
+        const a = actor(f.actor, f);
+        const w = windowOf(f);
+        let second = -1;
+        let seen = 0;
+        delivery.push((target, m) => {
+          const now = sim.nowUsExact;
+          if (target !== a || now < w.fromUs || now >= w.untilUs) return true;
+          const s = Math.floor(now / 1_000_000);
+          if (s !== second) {
+            second = s;
+            seen = 0;
+          }
+          if (++seen <= f.maxPerSec) return true;
+          r.fired++;
+          // A 429 answer goes back to whoever asked, if the message says who.
+          const replyTo = (m as { replyTo?: unknown }).replyTo;
+          if (typeof replyTo === 'number') sim.sendRaw(replyTo, { type: '$rejected', status: 429, original: m }, a.id);
+          return false;
+        });
+        break;
+      }
+      case 'clock-skew': {
+        const a = actor(f.actor, f);
+        sim.at(f.atMs, () => {
+          r.fired++;
+          a.skewUs = Math.round(f.skewMs * US);
+        });
+        sim.at(f.atMs + f.durationMs, () => {
+          a.skewUs = 0;
+        });
+        break;
+      }
+      case 'lease-expiry': {
+        const a = actor(f.actor, f);
+        let hits = 0;
+        delivery.push((target, m) => {
+          if (target !== a || typeOf(m) !== f.messageType || ++hits !== f.occurrence) return true;
+          r.fired++;
+          sim.pause(a, sim.nowUsExact + Math.round(f.pauseMs * US));
+          return true;
+        });
+        break;
       }
     }
-    return fire;
-  };
+  }
+
+  if (points.size > 0) {
+    sim.crashPlan = (actorName, point) => {
+      const list = points.get(`${actorName}\u0000${point}`);
+      if (list === undefined) return false;
+      let fire = false;
+      for (const p of list) {
+        p.hits++;
+        if (p.hits === p.occurrence) {
+          p.report.fired++;
+          fire = true;
+        }
+      }
+      return fire;
+    };
+  }
+  if (network.length > 0) {
+    sim.networkFilter = (from, to, m) => {
+      let extra = 0;
+      for (const n of network) {
+        const x = n(from, to, m);
+        if (x < 0) return -1;
+        extra += x;
+      }
+      return extra;
+    };
+  }
+  if (delivery.length > 0) {
+    sim.deliveryFilter = (a, m) => {
+      for (const d of delivery) if (!d(a, m)) return false;
+      return true;
+    };
+  }
   return reports;
 }

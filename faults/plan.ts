@@ -1,33 +1,112 @@
-// Fault plans are data: plain, serialisable objects, validated by a schema. This
-// first slice has crashes (at a virtual time, or at the n-th pass through a named
-// crash point); the rest of DESIGN.md's catalogue extends the same union.
+// Fault plans are data: a list of plain, serialisable objects, validated by this schema,
+// generated and shrunk by fast-check, printed and replayed. One kind per entry of
+// DESIGN.md's catalogue. Times are virtual milliseconds from the start of the run;
+// every fault ends by its own end time (the plan's heal time is the latest of them).
+// Not yet here: poison records (a record whose processing always throws).
 import { z } from 'zod';
 
-export const crashAtTimeSchema = z.strictObject({
+const name = z.string().min(1);
+const ms = z.number().min(0);
+const positiveMs = z.number().positive();
+const count = z.number().int().min(1);
+
+export const crashAtTime = z.strictObject({
   kind: z.literal('crash'),
-  actor: z.string().min(1),
-  atMs: z.number().min(0),
-  restartAfterMs: z.number().min(0).default(100),
+  actor: name,
+  atMs: ms,
+  restartAfterMs: ms.default(100),
 });
 
-export const crashAtPointSchema = z.strictObject({
+export const crashAtPoint = z.strictObject({
   kind: z.literal('crash'),
-  actor: z.string().min(1),
+  actor: name,
   /** A behaviour's crash point or a kernel step boundary (before-commit, after-commit, after-sends). */
-  point: z.string().min(1),
+  point: name,
   /** Which pass through the point crashes (1 = the first). */
-  occurrence: z.number().int().min(1).default(1),
-  restartAfterMs: z.number().min(0).default(100),
+  occurrence: count.default(1),
+  restartAfterMs: ms.default(100),
 });
 
-export const faultSchema = z.union([crashAtTimeSchema, crashAtPointSchema]);
+/** A consumer group rebalances (a member lost its assignment): uncommitted records go out again. */
+export const redeliver = z.strictObject({ kind: z.literal('redeliver'), group: name, atMs: ms });
+
+/** The acknowledgements of `count` produce requests by `actor` are lost: the producer retries them. */
+export const duplicate = z.strictObject({ kind: z.literal('duplicate'), actor: name, atMs: ms, count: count.default(1) });
+
+/** The next `count` messages of `messageType` to `to` after `atMs` are lost (the request was applied). */
+export const loseResponse = z.strictObject({ kind: z.literal('lose-response'), to: name, messageType: name, atMs: ms, count: count.default(1) });
+
+/** Messages to `to` (from `from`, if given) take `extraMs` longer during the window. */
+export const delay = z.strictObject({ kind: z.literal('delay'), to: name, from: name.optional(), extraMs: positiveMs, atMs: ms, durationMs: positiveMs });
+
+/** The actor stalls (a GC pause): it handles nothing during the window. */
+export const pause = z.strictObject({ kind: z.literal('pause'), actor: name, atMs: ms, durationMs: positiveMs });
+
+/** The actor is cut off: every message to or from it is lost during the window. */
+export const partition = z.strictObject({ kind: z.literal('partition'), actor: name, atMs: ms, durationMs: positiveMs });
+
+/** A partition's leader is unavailable during the window. */
+export const outage = z.strictObject({ kind: z.literal('outage'), topic: name, partition: z.number().int().min(0), atMs: ms, durationMs: positiveMs });
+
+/** The actor answers 429 to what arrives above `maxPerSec` during the window. */
+export const throttle = z.strictObject({ kind: z.literal('throttle'), actor: name, maxPerSec: z.number().int().min(0), atMs: ms, durationMs: positiveMs });
+
+/** The actor's clock is off by `skewMs` (either way) during the window. */
+export const clockSkew = z.strictObject({ kind: z.literal('clock-skew'), actor: name, skewMs: z.number(), atMs: ms, durationMs: positiveMs });
+
+/** The actor stalls for `pauseMs` on receiving the `occurrence`-th `messageType` (a lock holder paused past its lease). */
+export const leaseExpiry = z.strictObject({
+  kind: z.literal('lease-expiry'),
+  actor: name,
+  messageType: name.default('granted'),
+  occurrence: count.default(1),
+  pauseMs: positiveMs,
+});
+
+export const faultSchema = z.union([
+  crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry,
+]);
 export const faultPlanSchema = z.array(faultSchema);
+
+/** The schema of one kind (crash: by time or by point), for error messages that name the field. */
+export function schemaOfKind(fault: { kind?: unknown; point?: unknown }): z.ZodType | undefined {
+  switch (fault.kind) {
+    case 'crash': return fault.point !== undefined ? crashAtPoint : crashAtTime;
+    case 'redeliver': return redeliver;
+    case 'duplicate': return duplicate;
+    case 'lose-response': return loseResponse;
+    case 'delay': return delay;
+    case 'pause': return pause;
+    case 'partition': return partition;
+    case 'outage': return outage;
+    case 'throttle': return throttle;
+    case 'clock-skew': return clockSkew;
+    case 'lease-expiry': return leaseExpiry;
+    default: return undefined;
+  }
+}
 
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultPlan = Fault[];
+export type FaultKind = Fault['kind'];
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry',
+];
 
 /** Whether (and how often) each planned fault fired, in plan order. */
 export interface FaultReport {
   readonly fault: Fault;
   fired: number;
+}
+
+/** When the last fault of the plan is over (virtual ms); crashes heal when the actor is back. */
+export function healTimeMs(plan: FaultPlan): number {
+  let t = 0;
+  for (const f of plan) {
+    if ('durationMs' in f) t = Math.max(t, f.atMs + f.durationMs);
+    else if (f.kind === 'crash' && 'atMs' in f) t = Math.max(t, f.atMs + f.restartAfterMs);
+    else if ('atMs' in f) t = Math.max(t, f.atMs);
+  }
+  return t;
 }

@@ -20,6 +20,16 @@ export function renderRunSummary(r: RunResult, color = false): string {
   for (const i of r.invariants) inv.push([i.name, i.ok ? 'yes' : 'NO', fmt(i.violations)]);
   out.push(inv.toString());
 
+  if (r.faults.length > 0) {
+    const ft = new Table({ head: ['fault', 'target', 'fired'], style });
+    for (const f of r.faults) {
+      const { kind, fired, ...rest } = f;
+      const target = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+      ft.push([String(kind), target, fired > 0 ? fmt(fired) : 'NEVER FIRED']);
+    }
+    out.push(ft.toString());
+  }
+
   const lat = new Table({ head: ['latency (virtual ms)', 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
     if (m.histogramUnits[name] !== 'ms') continue;

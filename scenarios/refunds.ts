@@ -18,6 +18,7 @@ import type { LedgerRow, RefundRow, RefundStatus } from '../actors/refunds/model
 import { RefundObserver } from '../checks/refund-observer.js';
 import { checkRefundInvariants } from '../checks/refund-invariants.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
+import { REFUND_FAULT_PRESETS } from './refund-faults.js';
 
 const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
@@ -183,4 +184,5 @@ export const refundsScenario: Scenario<RefundConfig> = {
   description: 'event-driven refund pipeline (seeds/000): RMS + outbox -> Kafka -> batcher -> DS (lock per batch) -> CS documents, RMS statuses, DLQ',
   params: refundParams,
   build: buildRefunds,
+  faultPresets: REFUND_FAULT_PRESETS,
 };

@@ -3,6 +3,7 @@
 // default export (or `scenario` export) has this shape.
 import type { Simulation } from '../runtime/sim/kernel.js';
 import type { InvariantResult } from '../checks/types.js';
+import type { FaultPlan } from '../faults/plan.js';
 
 /** A problem with a scenario's parameters or definition: reported as bad usage (exit 2). */
 export class ScenarioError extends Error {}
@@ -30,6 +31,8 @@ export interface Scenario<P = unknown> {
   /** Full parameters from the defaults and the user's overrides; throws ScenarioError on a bad value. */
   params(overrides: Readonly<Record<string, unknown>>): P;
   build(sim: Simulation, params: P): BuiltScenario;
+  /** Named fault plans for `--faults NAME` ("none" is always there). */
+  readonly faultPresets?: Readonly<Record<string, FaultPlan>>;
 }
 
 /** Common flags every scenario may honour (the CLI passes those given). */

@@ -62,6 +62,18 @@ describe('faultline run', () => {
     expect(r.out).toContain('shipped-once');
   });
 
+  it('--faults takes a preset or a JSON file, and reports each fault and whether it fired', () => {
+    const preset = JSON.parse(cli('run', 'refunds', '--seed', '2', '--faults', 'chaos', '--json').out);
+    expect(preset.ok).toBe(true);
+    expect(preset.faults.length).toBeGreaterThan(10);
+    expect(preset.faults.every((f: { fired: number }) => f.fired > 0)).toBe(true);
+    const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'plan.json');
+    writeFileSync(file, JSON.stringify([{ kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 10_000, restartAfterMs: 10 }]));
+    const r = cli('run', 'refunds', '--seed', '2', '--refunds', '500', '--faults', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/crash.*cs.*NEVER FIRED/);
+  });
+
   const badInputs: [string, string[], RegExp][] = [
     ['an unknown scenario', ['run', 'nope'], /unknown scenario "nope"/],
     ['a missing scenario file', ['run', './missing.ts'], /no file at/],
@@ -71,6 +83,7 @@ describe('faultline run', () => {
     ['an unknown variant', ['run', 'refunds', '--variant', 'nope'], /unknown variant/],
     ['an unknown flag', ['run', 'refunds', '--frobnicate'], /Unknown argument/i],
     ['no command', [], /give a command/],
+    ['an unknown fault preset', ['run', 'refunds', '--faults', 'apocalypse'], /neither a preset of this scenario \(none, chaos\) nor a file/],
   ];
 
   it.each(badInputs)('rejects %s with exit 2 and one paragraph, no stack trace', (_what, args, message) => {
@@ -78,6 +91,23 @@ describe('faultline run', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a bad fault plan file with exit 2, naming the fault and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
+    const cases: [string, RegExp][] = [
+      ['[{"kind":"pause","actor":"ds","atMs":1,"durationMs":"long"}]', /fault #0 \(pause\), field "durationMs"/],
+      ['[{"kind":"crash","actor":"nobody","atMs":1}]', /actor "nobody"/],
+      ['{not json', /not readable JSON/],
+    ];
+    cases.forEach(([text, message], i) => {
+      const file = join(dir, `plan${i}.json`);
+      writeFileSync(file, text);
+      const r = cli('run', 'refunds', '--refunds', '100', '--faults', file);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    });
   });
 
   it('rejects an unreadable or wrong-shaped scenario module with exit 2', () => {

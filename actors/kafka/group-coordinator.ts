@@ -66,6 +66,10 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           if (state.members.length !== before) rebalance();
           return state;
         }
+        case 'rebalance':
+          // A forced rebalance (a member lost its assignment): same members, new generation.
+          if (state.members.length > 0) rebalance();
+          return state;
         case 'commit': {
           const generation = store.get<number>('meta', 'generation') ?? 0;
           if (msg.generation !== generation || !state.members.some((m) => m.id === msg.memberId)) {

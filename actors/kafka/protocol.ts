@@ -84,6 +84,11 @@ export interface Assignment {
   readonly partitions: readonly TopicPartitionOffset[];
 }
 
+/** A forced rebalance (the redeliver fault): same members, a new generation. */
+export interface ForceRebalance {
+  readonly type: 'rebalance';
+}
+
 export type PartitionMessage = ProduceRequest | FetchRequest | FetchExpired;
-export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit;
+export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance;
 export type ClientReply = ProduceResponse | FetchResponse | Assignment;

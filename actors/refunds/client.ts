@@ -31,6 +31,8 @@ type ClientMessage =
   | { type: 'arrive' }
   | { type: 'double-submit'; request: RefundRequest }
   | { type: 'sweep' }
+  | { type: 'retry'; key: string }
+  | { type: '$rejected'; status: number; original: RefundRequest }
   | RefundResponse;
 
 export const refundKey = (index: number) => `rf-${index}`;
@@ -96,6 +98,22 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           if (o !== undefined) {
             state.outstanding.delete(msg.key);
             log.responded(o.index, msg.status, ctx.now() - o.request.requestedAt);
+          }
+          return state;
+        }
+        case '$rejected': {
+          // 429: back off (longer each attempt) and retry with the same key.
+          const o = state.outstanding.get(msg.original.key);
+          if (o !== undefined) ctx.setTimer(100 * 2 ** Math.min(o.attempts, 6) * (0.5 + ctx.random()), { type: 'retry', key: o.request.key });
+          return state;
+        }
+        case 'retry': {
+          const o = state.outstanding.get(msg.key);
+          if (o === undefined) return state;
+          if (o.attempts < cfg.clientAttemptsMax) send(ctx, o);
+          else {
+            state.outstanding.delete(msg.key);
+            log.gaveUp(o.index);
           }
           return state;
         }

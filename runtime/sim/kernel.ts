@@ -105,6 +105,15 @@ interface SimEvent extends QueuedEvent {
   timer: number;
 }
 
+/**
+ * Fault hook on every network send: returns extra latency in µs (0: none) or -1 to
+ * drop the message. Null (the default) costs the dispatch path one comparison.
+ */
+export type NetworkFilter = (from: number, to: number, msg: unknown) => number;
+
+/** Fault hook on every delivery to a service's mailbox: false drops (rejects) the message. */
+export type DeliveryFilter = (a: SimActor, msg: unknown) => boolean;
+
 export interface CrashPlanHook {
   /** Called when an armed crash point is reached; says whether to crash there. */
   (actor: string, point: string): boolean;
@@ -123,6 +132,10 @@ export class SimActor {
   /** Crash points with a planned crash; empty for almost every actor. */
   readonly armedPoints = new Set<string>();
   restartAfterUs = 0;
+  /** A paused actor (a GC pause, a stalled process) takes no message until this time. */
+  pausedUntilUs = 0;
+  /** Clock skew: added to what ctx.now() tells this actor. */
+  skewUs = 0;
   readonly serviceTime: ServiceTime;
   readonly workers: number;
 
@@ -177,6 +190,10 @@ export class Simulation {
   /** Behaviour errors (not crash signals): each one crashes the actor, like an uncaught exception in a service. */
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
   crashPlan: CrashPlanHook | null = null;
+  networkFilter: NetworkFilter | null = null;
+  deliveryFilter: DeliveryFilter | null = null;
+  /** Messages dropped by faults (lost responses, cut links, throttling). */
+  messagesDropped = 0;
   private readonly onDeliver: SimOptions['onDeliver'];
   private current: SimActor | null = null;
   // Effect buffers of the message being handled, reused: filled up to the counts and
@@ -334,7 +351,16 @@ export class Simulation {
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
     const n = this.links.size === 0 || from < 0 ? this.network : (this.links.get(from * 1048576 + to) ?? this.network);
     const lat = n.jitterMs > 0 ? n.latencyMs + this.netRng.random() * n.jitterMs : n.latencyMs;
-    this.push(this.nowUs + Math.round(lat * US), DELIVER, target, msg, -1, null, 0);
+    let extraUs = 0;
+    if (this.networkFilter !== null) {
+      extraUs = this.networkFilter(from, to, msg);
+      if (extraUs < 0) {
+        this.messagesDropped++;
+        this.hash.mix(0xd409);
+        return;
+      }
+    }
+    this.push(this.nowUs + Math.round(lat * US) + extraUs, DELIVER, target, msg, -1, null, 0);
   }
 
   /** Puts `msg` straight into an actor's own mailbox (runtime notifications), now. */
@@ -414,8 +440,33 @@ export class Simulation {
       else if (m.type === 'assignment') a.consumer?.onAssignment(m as never);
       return;
     }
-    if (a.busy < a.workers) this.startService(a, m);
+    if (this.deliveryFilter !== null && !this.deliveryFilter(a, m)) {
+      this.messagesDropped++;
+      return;
+    }
+    if (a.busy < a.workers && a.pausedUntilUs <= this.nowUs) this.startService(a, m);
     else a.mailbox.push(m);
+  }
+
+  /** Stalls an actor until `untilUs`: nothing it holds or receives is handled before then. */
+  pause(a: SimActor, untilUs: number): void {
+    if (untilUs <= a.pausedUntilUs) return;
+    a.pausedUntilUs = untilUs;
+    const inc = a.incarnation;
+    this.push(untilUs, CALL, null, null, -1, () => {
+      if (!a.up || a.incarnation !== inc || a.pausedUntilUs > this.nowUs) return;
+      while (a.busy < a.workers && a.mailboxHead < a.mailbox.length) this.startService(a, this.takeMail(a));
+    }, 0);
+  }
+
+  private takeMail(a: SimActor): unknown {
+    const m = a.mailbox[a.mailboxHead];
+    a.mailbox[a.mailboxHead++] = undefined;
+    if (a.mailboxHead > 1024 && a.mailboxHead * 2 > a.mailbox.length) {
+      a.mailbox.splice(0, a.mailboxHead);
+      a.mailboxHead = 0;
+    }
+    return m;
   }
 
   private startService(a: SimActor, m: unknown): void {
@@ -433,21 +484,18 @@ export class Simulation {
   private complete(e: SimEvent): void {
     const a = e.a!;
     if (!a.up || e.inc !== a.incarnation) return;
+    if (a.pausedUntilUs > this.nowUs) {
+      // Work in progress when the pause began finishes after it.
+      this.push(a.pausedUntilUs, COMPLETE, a, e.m, e.inc, null, 0);
+      return;
+    }
     this.handle(a, e.m);
     if (a.up && a.incarnation === e.inc) this.finishService(a);
   }
 
   private finishService(a: SimActor): void {
     a.busy--;
-    if (a.mailboxHead < a.mailbox.length && a.busy < a.workers) {
-      const m = a.mailbox[a.mailboxHead];
-      a.mailbox[a.mailboxHead++] = undefined;
-      if (a.mailboxHead > 1024 && a.mailboxHead * 2 > a.mailbox.length) {
-        a.mailbox.splice(0, a.mailboxHead);
-        a.mailboxHead = 0;
-      }
-      this.startService(a, m);
-    }
+    if (a.mailboxHead < a.mailbox.length && a.busy < a.workers && a.pausedUntilUs <= this.nowUs) this.startService(a, this.takeMail(a));
   }
 
   /** Runs the behaviour on one message and performs its effects in the designed order. */
@@ -550,6 +598,7 @@ export class Simulation {
     a.busy = 0;
     a.mailbox.length = 0;
     a.mailboxHead = 0;
+    a.pausedUntilUs = 0;
     a.timers.clear();
     this.hash.mix(0xdead);
     this.hash.mix(a.id);
@@ -605,7 +654,7 @@ export class Simulation {
       get selfName() {
         return cur().name;
       },
-      now: () => sim.nowUs / US,
+      now: () => (sim.current === null ? sim.nowUs : sim.nowUs + sim.current.skewUs) / US,
       random: () => cur().rng.random(),
       send(to, msg) {
         const s = sim.sends;

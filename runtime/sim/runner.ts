@@ -11,7 +11,7 @@ import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-res
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
 import { ScenarioError } from '../../scenarios/types.js';
 import { FaultPlanError, injectFaults } from '../../faults/inject.js';
-import type { FaultPlan, FaultReport } from '../../faults/plan.js';
+import { healTimeMs, type FaultPlan, type FaultReport } from '../../faults/plan.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -51,7 +51,9 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
   setup?.(sim, built);
   sim.start();
   const progress = opts.onProgress;
-  while (!built.loadDone()) {
+  // Safety phase: the load, and the faults until the last one heals. Then liveness.
+  const healAtMs = healTimeMs(opts.faults ?? []);
+  while (!built.loadDone() || sim.nowMs < healAtMs) {
     if (!sim.runUntil(sim.nowMs + CHUNK_MS)) break;
     progress?.(built.loadProgress?.() ?? 0, 'load');
   }

@@ -1,0 +1,41 @@
+// A fault plan from the command line: a preset name of the scenario, or a JSON file
+// holding an array of faults (or an object with a "faults" array).
+import { existsSync, readFileSync } from 'node:fs';
+import { FAULT_KINDS, schemaOfKind, type FaultPlan } from './plan.js';
+import { FaultPlanError } from './inject.js';
+
+export function loadFaultPlan(arg: string, presets: Readonly<Record<string, FaultPlan>>): FaultPlan {
+  const preset = presets[arg];
+  if (preset !== undefined) return preset;
+  if (!existsSync(arg)) {
+    throw new FaultPlanError(`--faults "${arg}" is neither a preset of this scenario (${Object.keys(presets).join(', ') || 'none'}) nor a file.`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(arg, 'utf8'));
+  } catch (err) {
+    throw new FaultPlanError(`fault plan ${arg} is not readable JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseFaultPlan(Array.isArray(data) ? data : (data as { faults?: unknown })?.faults, arg);
+}
+
+/** Validates a plan; the error names the fault (by index and kind) and the bad field. */
+export function parseFaultPlan(data: unknown, source = 'the fault plan'): FaultPlan {
+  if (!Array.isArray(data)) throw new FaultPlanError(`${source} must be a JSON array of faults (or {"faults": [...]}).`);
+  const plan: FaultPlan = [];
+  data.forEach((fault: unknown, index) => {
+    const f = (typeof fault === 'object' && fault !== null ? fault : {}) as { kind?: unknown; point?: unknown };
+    const schema = schemaOfKind(f);
+    if (schema === undefined) {
+      throw new FaultPlanError(`${source}: fault #${index} has kind ${JSON.stringify(f.kind ?? null)}; the kinds are ${FAULT_KINDS.join(', ')}.`);
+    }
+    const parsed = schema.safeParse(fault);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'its fields';
+      throw new FaultPlanError(`${source}: fault #${index} (${String(f.kind)}), ${where}: ${issue.message}.`);
+    }
+    plan.push(parsed.data as FaultPlan[number]);
+  });
+  return plan;
+}

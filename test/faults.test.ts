@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { Behaviour } from '../runtime/contract.js';
+import { Simulation } from '../runtime/sim/kernel.js';
+import { injectFaults } from '../faults/inject.js';
+import { parseFaultPlan } from '../faults/load-plan.js';
+import type { FaultPlan } from '../faults/plan.js';
+import { runScenario } from '../runtime/sim/runner.js';
+import { refundsScenario } from '../scenarios/refunds.js';
+import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
+import { toyPipeline } from './helpers/toy.js';
+
+const refunds = (faults: FaultPlan, overrides: Record<string, unknown> = {}, seed = 3) =>
+  runScenario(refundsScenario, { seed, overrides: { refunds: 3_000, ...overrides }, faults, traceViolations: false });
+const failed = (r: ReturnType<typeof refunds>) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
+
+/** A receiver that records when each message was handled and what its clock said. */
+function stopwatch(sim: Simulation) {
+  const handled: { n: number; at: number; clock: number }[] = [];
+  const b: Behaviour<null, any> = { init: () => null, receive: (s, m, ctx) => (m.n !== undefined && handled.push({ n: m.n, at: sim.nowMs, clock: ctx.now() }), s) };
+  sim.addActor({ name: 'rx', behaviour: b });
+  sim.addActor({
+    name: 'tx',
+    behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started' || m.type === 'tick') { const n = (m.n ?? 0) + 1; if (n <= 10) { ctx.send('rx', { n }); ctx.setTimer(100, { type: 'tick', n }); } } return s; } },
+  });
+  return handled;
+}
+
+describe('each fault kind does what it says, and says that it fired', () => {
+  it('crash at a time kills the actor once and it restarts', () => {
+    const r = refunds([{ kind: 'crash', actor: 'cs', atMs: 1_000, restartAfterMs: 500 }]);
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.sim.crashes).toBe(1);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('redeliver rebalances a group: uncommitted records are delivered again and absorbed', () => {
+    const r = refunds([{ kind: 'redeliver', group: 'batcher', atMs: 1_200 }]);
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.metrics.counters['kafka.rebalances']).toBeGreaterThan(3);
+    expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('duplicate loses produce acks: a plain producer appends twice, an idempotent one does not', () => {
+    for (const idempotent of [false, true]) {
+      const { sim } = toyPipeline({ records: 30, idempotent });
+      const [report] = injectFaults(sim, [{ kind: 'duplicate', actor: 'source', atMs: 0, count: 4 }]);
+      sim.runUntil(30_000);
+      const appended = sim.topic('numbers').logs.reduce((n, l) => n + l.appended, 0);
+      expect(report.fired).toBe(4);
+      if (idempotent) {
+        expect(appended).toBe(30);
+        expect(sim.metrics.counter('kafka.duplicatesDropped')).toBe(4);
+      } else expect(appended).toBeGreaterThan(30);
+    }
+  });
+
+  it('lose-response drops answers: the client times out and retries with the same key', () => {
+    const r = refunds([{ kind: 'lose-response', to: 'client', messageType: 'refund-response', atMs: 100, count: 5 }]);
+    expect(r.faults[0].fired).toBe(5);
+    expect(r.metrics.latencyMs.rmsResponse.max).toBeGreaterThanOrEqual(10_000);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('delay adds latency to one receiver during its window only', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const handled = stopwatch(sim);
+    const [report] = injectFaults(sim, [{ kind: 'delay', to: 'rx', extraMs: 50, atMs: 250, durationMs: 300 }]);
+    sim.runUntil(5_000);
+    const lag = handled.map((h) => Math.round(h.at - (h.n - 1) * 100));
+    expect(lag).toEqual([1, 1, 1, 51, 51, 51, 1, 1, 1, 1]);
+    expect(report.fired).toBe(3);
+  });
+
+  it('pause stalls an actor: what arrives meanwhile is handled when it ends', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const handled = stopwatch(sim);
+    injectFaults(sim, [{ kind: 'pause', actor: 'rx', atMs: 150, durationMs: 300 }]);
+    sim.runUntil(5_000);
+    expect(handled.map((h) => Math.round(h.at))).toEqual([1, 101, 450, 450, 450, 501, 601, 701, 801, 901]);
+  });
+
+  it('partition cuts an actor off: messages to it are lost during the window', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const handled = stopwatch(sim);
+    const [report] = injectFaults(sim, [{ kind: 'partition', actor: 'rx', atMs: 250, durationMs: 300 }]);
+    sim.runUntil(5_000);
+    expect(handled.map((h) => h.n)).toEqual([1, 2, 3, 7, 8, 9, 10]);
+    expect(report.fired).toBe(3);
+    expect(sim.messagesDropped).toBe(3);
+  });
+
+  it('outage takes a partition leader down: producers and consumers retry and nothing is lost', () => {
+    const r = refunds([{ kind: 'outage', topic: 'refund-requested', partition: 0, atMs: 500, durationMs: 4_000 }]);
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.metrics.counters['kafka.produceRetries']).toBeGreaterThan(0);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('throttle answers 429 above the rate: the client backs off and retries', () => {
+    const r = refunds([{ kind: 'throttle', actor: 'rms', maxPerSec: 500, atMs: 200, durationMs: 800 }]);
+    expect(r.faults[0].fired).toBeGreaterThan(100);
+    // Answers after a 429 came only after a backed-off retry (>= 50 ms), well above RMS's own ~2 ms.
+    expect(r.metrics.latencyMs.rmsResponse.p99).toBeGreaterThan(50);
+    const n = r.metrics.refunds as Record<string, number>;
+    expect(n.accepted + n.rejected + n.clientGaveUp).toBe(3_000);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('clock-skew shifts what one actor\'s clock says during the window, not the schedule', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const handled = stopwatch(sim);
+    injectFaults(sim, [{ kind: 'clock-skew', actor: 'rx', skewMs: 5_000, atMs: 250, durationMs: 300 }]);
+    sim.runUntil(5_000);
+    expect(handled.map((h) => Math.round(h.clock - h.at))).toEqual([0, 0, 0, 5000, 5000, 5000, 0, 0, 0, 0]);
+  });
+
+  it('lease-expiry pauses a lock holder past its lease: the lock moves on, and fencing keeps the ledger safe', () => {
+    // One refund type and small batches: other acquisitions are queued behind the paused holder.
+    const r = refunds([{ kind: 'lease-expiry', actor: 'ds', messageType: 'granted', occurrence: 2, pauseMs: 3_000 }], { leaseMs: 1_000, batchSizeMax: 50, refundTypes: 1 });
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.metrics.counters['locks.leasesExpired']).toBeGreaterThan(0);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('the chaos preset fires every fault it plans, and the correct pipeline holds', () => {
+    const r = runScenario(refundsScenario, { seed: 1, overrides: {}, faults: REFUND_FAULT_PRESETS.chaos, traceViolations: false });
+    expect(r.faults.filter((f) => f.fired === 0)).toEqual([]);
+    expect(failed(r)).toEqual([]);
+    expect(r.sim.drained).toBe(true);
+  });
+});
+
+describe('regressions found by fault injection', () => {
+  it('a lock queue does not deadlock when the lock service\'s clock was skewed at grant time', () => {
+    // One batch, granted at ~2.5 s while the lock service's clock runs 5 s ahead, so its
+    // lease ends at ~17.5 s on that clock; DS dies holding it. The lease check at ~12.5 s
+    // (skew over) finds nobody waiting; the batch comes back at ~13.5 s and must still be
+    // granted once the lease ends, not wait forever.
+    const r = refunds([
+      { kind: 'clock-skew', actor: 'lock-service', skewMs: 5_000, atMs: 0, durationMs: 3_000 },
+      { kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 1, restartAfterMs: 100 },
+    ], { refunds: 400, refundTypes: 1, batchSizeMax: 500, batchTimeoutMs: 11_000 });
+    expect(r.faults.map((f) => f.fired)).toEqual([1, 1]);
+    expect(r.sim.drained).toBe(true);
+    expect(failed(r)).toEqual([]);
+  });
+});
+
+describe('fault plans are validated data', () => {
+  it('names the fault and the bad field', () => {
+    expect(() => parseFaultPlan([{ kind: 'pause', actor: 'ds', atMs: 5, durationMs: -1 }])).toThrow(/fault #0 \(pause\), field "durationMs"/);
+    expect(() => parseFaultPlan([{ kind: 'meteor', actor: 'ds' }])).toThrow(/fault #0 has kind "meteor"/);
+    expect(() => parseFaultPlan({ faults: 1 })).toThrow(/must be a JSON array/);
+  });
+
+  it('rejects a fault naming something the scenario does not have', () => {
+    expect(() => refunds([{ kind: 'crash', actor: 'nobody', atMs: 1, restartAfterMs: 1 }])).toThrow(/actor "nobody"/);
+    expect(() => refunds([{ kind: 'crash', actor: 'ds', point: 'nowhere', occurrence: 1, restartAfterMs: 1 }])).toThrow(/crash point "nowhere"/);
+    expect(() => refunds([{ kind: 'outage', topic: 'refund-outcomes', partition: 99, atMs: 1, durationMs: 1 }])).toThrow(/partition 99/);
+  });
+
+  it('a plan survives a JSON round trip unchanged', () => {
+    const plan = REFUND_FAULT_PRESETS.chaos;
+    expect(parseFaultPlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+  });
+});
