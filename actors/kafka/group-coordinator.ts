@@ -28,10 +28,8 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
     init: (ctx) => ({ members: ctx.store.get<Member[]>('meta', 'members') ?? [] }),
     receive(state, msg, ctx) {
       const store = ctx.store;
-      const rebalance = () => {
-        store.put('meta', 'members', state.members);
-        const generation = (store.get<number>('meta', 'generation') ?? 0) + 1;
-        store.put('meta', 'generation', generation);
+      /** The range assignment of the current members, with committed offsets as positions. */
+      const assignment = () => {
         const members = state.members;
         const assigned: TopicPartitionOffset[][] = members.map(() => []);
         if (members.length > 0) {
@@ -47,8 +45,15 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
             }
           }
         }
-        for (let m = 0; m < members.length; m++) {
-          ctx.send(members[m].ref, { kc: 1, type: 'assignment', group, generation, partitions: assigned[m] });
+        return assigned;
+      };
+      const rebalance = () => {
+        store.put('meta', 'members', state.members);
+        const generation = (store.get<number>('meta', 'generation') ?? 0) + 1;
+        store.put('meta', 'generation', generation);
+        const assigned = assignment();
+        for (let m = 0; m < state.members.length; m++) {
+          ctx.send(state.members[m].ref, { kc: 1, type: 'assignment', group, generation, partitions: assigned[m] });
         }
       };
       switch (msg.type) {
@@ -64,6 +69,17 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           const before = state.members.length;
           state.members = state.members.filter((m) => m.id !== msg.memberId);
           if (state.members.length !== before) rebalance();
+          return state;
+        }
+        case 'heartbeat': {
+          // A member we do not know must join again (its join, or our state, was lost);
+          // a member behind on generations missed its assignment: send it again.
+          const generation = store.get<number>('meta', 'generation') ?? 0;
+          const m = state.members.findIndex((x) => x.id === msg.memberId);
+          if (m < 0) ctx.send(msg.member, { kc: 1, type: 'rejoin', group });
+          else if (msg.generation !== generation) {
+            ctx.send(msg.member, { kc: 1, type: 'assignment', group, generation, partitions: assignment()[m] });
+          }
           return state;
         }
         case 'rebalance':

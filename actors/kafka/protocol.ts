@@ -84,11 +84,26 @@ export interface Assignment {
   readonly partitions: readonly TopicPartitionOffset[];
 }
 
+/** Sent by a member every heartbeat interval, with the generation it works in. */
+export interface Heartbeat {
+  readonly type: 'heartbeat';
+  readonly member: number;
+  readonly memberId: string;
+  readonly generation: number;
+}
+
+/** The coordinator does not know the member: it must join again. */
+export interface Rejoin {
+  readonly kc: 1;
+  readonly type: 'rejoin';
+  readonly group: string;
+}
+
 /** A forced rebalance (the redeliver fault): same members, a new generation. */
 export interface ForceRebalance {
   readonly type: 'rebalance';
 }
 
 export type PartitionMessage = ProduceRequest | FetchRequest | FetchExpired;
-export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance;
-export type ClientReply = ProduceResponse | FetchResponse | Assignment;
+export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance | Heartbeat;
+export type ClientReply = ProduceResponse | FetchResponse | Assignment | Rejoin;

@@ -57,6 +57,7 @@ export interface TopicSpec {
 export interface KafkaOptions {
   readonly fetchMaxWaitMs: number;
   readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly partitionServiceMs: number;
   readonly retentionCheckMs: number;
@@ -80,6 +81,7 @@ export type CommitObserver = (store: string, writes: readonly WriteRecord[], tMs
 export const DEFAULT_KAFKA: KafkaOptions = {
   fetchMaxWaitMs: 500,
   sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3_000,
   requestTimeoutMs: 3_000,
   // Brokers are not a capacity limit unless a scenario says so: a partition appends
   // and answers in zero virtual time (and without a completion event).
@@ -111,7 +113,7 @@ interface SimEvent extends QueuedEvent {
  */
 export type NetworkFilter = (from: number, to: number, msg: unknown) => number;
 
-/** Fault hook on every delivery to a service's mailbox: false drops (rejects) the message. */
+/** Fault hook on every network delivery to a service's mailbox: false drops (rejects) the message. */
 export type DeliveryFilter = (a: SimActor, msg: unknown) => boolean;
 
 export interface CrashPlanHook {
@@ -438,9 +440,12 @@ export class Simulation {
       if (m.type === 'produced') a.producer.onResponse(m as never);
       else if (m.type === 'fetched') a.consumer?.onFetched(m as never);
       else if (m.type === 'assignment') a.consumer?.onAssignment(m as never);
+      else if (m.type === 'rejoin') a.consumer?.join();
       return;
     }
-    if (this.deliveryFilter !== null && !this.deliveryFilter(a, m)) {
+    // Only what arrives over the network can be refused; an actor's own timers and
+    // runtime notifications ($records, $produced) are never subject to faults here.
+    if (this.deliveryFilter !== null && e.inc === -1 && !this.deliveryFilter(a, m)) {
       this.messagesDropped++;
       return;
     }

@@ -43,8 +43,21 @@ export class SimConsumer {
   }
 
   start(): void {
-    this.sim.sendRaw(this.coordinator, { type: 'join', member: this.host.id, memberId: this.memberId }, this.host.id);
+    this.join();
+    this.heartbeat();
     if (this.spec.autoCommit === true) this.armAutoCommit();
+  }
+
+  join(): void {
+    this.sim.sendRaw(this.coordinator, { type: 'join', member: this.host.id, memberId: this.memberId }, this.host.id);
+  }
+
+  /** Heartbeats tell the coordinator our generation; its answer heals a lost join or assignment. */
+  private heartbeat(): void {
+    this.sim.afterFor(this.host, this.sim.kafka.heartbeatIntervalMs * 1000, () => {
+      this.sim.sendRaw(this.coordinator, { type: 'heartbeat', member: this.host.id, memberId: this.memberId, generation: this.generation }, this.host.id);
+      this.heartbeat();
+    });
   }
 
   onAssignment(a: Assignment): void {
