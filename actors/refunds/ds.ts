@@ -27,6 +27,8 @@ interface Publishing {
 interface DsState {
   nextRequest: number;
   waiting: Map<number, Waiting>;
+  /** The lock request each waiting batch has out: one per batch, however often it is resent. */
+  waitingByBatch: Map<string, number>;
   publishing: Map<string, Publishing>;
 }
 
@@ -37,6 +39,7 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
     const requestId = s.nextRequest++;
     const lock = lockNameFor(batch.refundType);
     s.waiting.set(requestId, { batch, lock });
+    s.waitingByBatch.set(batch.batchId, requestId);
     ctx.send(lockService, { type: 'acquire', lock, requestId, replyTo: ctx.ref(ctx.selfName) } satisfies LockMessage);
     ctx.setTimer(cfg.lockAcquireTimeoutMs, { type: 'acquire-timeout', requestId });
   };
@@ -93,11 +96,16 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
   };
 
   return {
-    init: () => ({ nextRequest: 1, waiting: new Map(), publishing: new Map() }),
+    init: () => ({ nextRequest: 1, waiting: new Map(), waitingByBatch: new Map(), publishing: new Map() }),
     crashPoints: DS_CRASH_POINTS,
     receive(s, msg, ctx) {
       switch (msg.type) {
         case 'batch':
+          // A resent batch we are already waiting for or publishing: the answer is coming.
+          if (s.waitingByBatch.has(msg.batchId) || s.publishing.has(msg.batchId)) {
+            ctx.count('ds.resentBatchesIgnored');
+            return s;
+          }
           ctx.record('dsBatchSize', msg.items.length);
           acquire(s, ctx, msg);
           return s;
@@ -109,6 +117,7 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
             return s;
           }
           s.waiting.delete(msg.requestId);
+          s.waitingByBatch.delete(w.batch.batchId);
           disburse(s, ctx, w, msg.token);
           return s;
         }
@@ -117,6 +126,9 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
           if (w === undefined) return s;
           s.waiting.delete(msg.requestId);
           ctx.count('ds.lockTimeouts');
+          // Withdraw the old request before asking again, or the lock's queue fills with
+          // requests nobody waits for (a retry storm: found by property search).
+          ctx.send(lockService, { type: 'cancel', lock: w.lock, requestId: msg.requestId, replyTo: ctx.ref(ctx.selfName) } satisfies LockMessage);
           acquire(s, ctx, w.batch);
           return s;
         }

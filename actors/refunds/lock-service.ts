@@ -16,6 +16,7 @@ export interface LockRow {
 
 export type LockMessage =
   | { type: 'acquire'; lock: string; requestId: number; replyTo: number }
+  | { type: 'cancel'; lock: string; requestId: number; replyTo: number }
   | { type: 'release'; lock: string; token: number }
   | { type: 'lease-check'; lock: string; token: number }
   | RuntimeMessage;
@@ -32,13 +33,18 @@ interface Waiter {
   readonly replyTo: number;
 }
 
-export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Waiter[]>, LockMessage> {
+interface LockServiceState {
+  readonly waiters: Map<string, Waiter[]>;
+  /** Leases (lock#token) with an expiry check pending: one check per lease, however many wait. */
+  readonly checks: Set<string>;
+}
+
+export function lockServiceBehaviour(leaseMs: number): Behaviour<LockServiceState, LockMessage> {
   const grant = (ctx: Context, lock: string, w: Waiter) => {
     const token = (ctx.store.get<number>('meta', 'token') ?? 0) + 1;
     ctx.store.put('meta', 'token', token);
     ctx.store.put<LockRow>('locks', lock, { token, holder: w.replyTo, requestId: w.requestId, expiresAt: ctx.now() + leaseMs, released: false });
     ctx.send(w.replyTo, { type: 'granted', lock, token, requestId: w.requestId } satisfies Granted);
-    ctx.setTimer(leaseMs, { type: 'lease-check', lock, token });
   };
   const free = (ctx: Context, lock: string) => {
     const l = ctx.store.get<LockRow>('locks', lock);
@@ -52,8 +58,18 @@ export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Wai
 
   return {
     // Waiters are volatile: after a restart the requesters time out and ask again.
-    init: () => new Map(),
-    receive(waiters, msg, ctx) {
+    init: () => ({ waiters: new Map(), checks: new Set() }),
+    receive(state, msg, ctx) {
+      const { waiters, checks } = state;
+      /** Makes sure the current lease of `lock` is looked at when it ends (by this service's clock). */
+      const checkAtExpiry = (lock: string) => {
+        const l = ctx.store.get<LockRow>('locks', lock);
+        if (l === undefined || l.released) return;
+        const key = `${lock}#${l.token}`;
+        if (checks.has(key)) return;
+        checks.add(key);
+        ctx.setTimer(Math.max(0, l.expiresAt - ctx.now()), { type: 'lease-check', lock, token: l.token });
+      };
       switch (msg.type) {
         case 'acquire': {
           const q = waiters.get(msg.lock);
@@ -63,37 +79,49 @@ export function lockServiceBehaviour(leaseMs: number): Behaviour<Map<string, Wai
             else {
               q.push(msg);
               grantNext(waiters, ctx, msg.lock);
+              if (q.length > 0) checkAtExpiry(msg.lock);
             }
-            return waiters;
+            return state;
           }
           if (q === undefined) waiters.set(msg.lock, [msg]);
           else q.push(msg);
-          const l = ctx.store.get<LockRow>('locks', msg.lock)!;
-          ctx.setTimer(Math.max(0, l.expiresAt - ctx.now()), { type: 'lease-check', lock: msg.lock, token: l.token });
-          return waiters;
+          checkAtExpiry(msg.lock);
+          return state;
+        }
+        case 'cancel': {
+          // The requester gave up waiting (and will ask again): drop its place in the queue.
+          const q = waiters.get(msg.lock);
+          if (q !== undefined) {
+            const i = q.findIndex((w) => w.requestId === msg.requestId && w.replyTo === msg.replyTo);
+            if (i >= 0) q.splice(i, 1);
+          }
+          return state;
         }
         case 'release': {
           const l = ctx.store.get<LockRow>('locks', msg.lock);
-          if (l === undefined || l.token !== msg.token || l.released) return waiters;
+          if (l === undefined || l.token !== msg.token || l.released) return state;
           ctx.store.put<LockRow>('locks', msg.lock, { token: l.token, holder: l.holder, requestId: l.requestId, expiresAt: l.expiresAt, released: true });
           grantNext(waiters, ctx, msg.lock);
-          return waiters;
+          if ((waiters.get(msg.lock)?.length ?? 0) > 0) checkAtExpiry(msg.lock);
+          return state;
         }
         case 'lease-check': {
+          checks.delete(`${msg.lock}#${msg.token}`);
           const l = ctx.store.get<LockRow>('locks', msg.lock);
-          if (l === undefined || l.token !== msg.token || l.released) return waiters;
+          if (l === undefined || l.token !== msg.token || l.released) return state;
           if (ctx.now() < l.expiresAt) {
             // Not expired by this service's clock (it may be skewed): look again then.
-            ctx.setTimer(l.expiresAt - ctx.now(), { type: 'lease-check', lock: msg.lock, token: l.token });
-            return waiters;
+            checkAtExpiry(msg.lock);
+            return state;
           }
-          if ((waiters.get(msg.lock)?.length ?? 0) === 0) return waiters;
+          if ((waiters.get(msg.lock)?.length ?? 0) === 0) return state;
           ctx.count('locks.leasesExpired');
           grantNext(waiters, ctx, msg.lock);
-          return waiters;
+          if ((waiters.get(msg.lock)?.length ?? 0) > 0) checkAtExpiry(msg.lock);
+          return state;
         }
         default:
-          return waiters;
+          return state;
       }
     },
   };
