@@ -320,6 +320,12 @@ export class Simulation {
     return t;
   }
 
+  /** Some live producer still holds records the broker has not acknowledged: the pipeline is not drained. */
+  hasUnacknowledgedProduces(): boolean {
+    for (const a of this.actors) if (a.up && a.producer !== null && a.producer.hasUnacknowledged) return true;
+    return false;
+  }
+
   /** Committed offset of a group on a partition (0 if none). */
   committedOffset(group: string, topic: string, partition: number): number {
     return this.stores.get(`$group:${group}`)?.get<number>('offsets', offsetKey(topic, partition)) ?? 0;

@@ -63,7 +63,9 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
   for (;;) {
     const more = sim.runUntil(Math.min(deadline, sim.nowMs + CHUNK_MS));
     progress?.(1, 'drain');
-    if (!more || sim.nowMs - sim.lastProgressUs / 1000 >= built.quietMs) {
+    // Quiet means no behaviour did anything for quietMs and no producer is still retrying
+    // (retries are client machinery, not progress, but they still carry records).
+    if (!more || (sim.nowMs - sim.lastProgressUs / 1000 >= built.quietMs && !sim.hasUnacknowledgedProduces())) {
       drained = true;
       break;
     }

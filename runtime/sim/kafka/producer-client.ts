@@ -48,6 +48,12 @@ export class SimProducer {
     return ps;
   }
 
+  /** Records not yet acknowledged (in flight or waiting for a request of their own). */
+  get hasUnacknowledged(): boolean {
+    for (const ps of this.byTopic.values()) for (const p of ps) if (p.inFlight !== null || p.keys.length > 0) return true;
+    return false;
+  }
+
   produce(topic: string, key: string, value: unknown, token: unknown): void {
     const ps = this.partitionsOf(topic);
     const p = ps[partitionForKey(key, ps.length)];
