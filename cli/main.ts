@@ -3,13 +3,34 @@
 // a stack trace only with FAULTLINE_DEBUG=1.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { runCommand } from './run-command.js';
+import { checkCommand } from './check-command.js';
+import { replayCommand } from './replay-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { VARIANTS } from '../actors/refunds/variants.js';
 
 function fail(message: string, code: number = EXIT.usage): never {
   process.stderr.write(`faultline: ${message.trim()}\nRun "faultline --help" for usage.\n`);
   process.exit(code);
+}
+
+/** The scenario flags every command takes. */
+function scenarioOptions<T>(y: Argv<T>) {
+  return y
+    .positional('scenario', { type: 'string', describe: 'built-in name (refunds) or path to a scenario module' })
+    .option('refunds', { type: 'string', describe: 'number of refund requests' })
+    .option('rate', { type: 'string', describe: 'offered load, requests per virtual second' })
+    .option('partitions', { type: 'string', describe: 'partitions per topic' })
+    .option('batch-size', { type: 'string', describe: 'maximum batch size of the batcher' })
+    .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` });
+}
+
+function flagsOf(a: Record<string, unknown>) {
+  return {
+    scenario: a.scenario as string, refunds: a.refunds, rate: a.rate, partitions: a.partitions,
+    batchSize: a['batch-size'], variant: a.variant as string | undefined,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -21,22 +42,45 @@ async function main(argv: string[]): Promise<number> {
       'run <scenario>',
       'one simulated run of a scenario (a built-in name or a path to a .ts/.js module): a summary, or --json',
       (y) =>
-        y
-          .positional('scenario', { type: 'string', describe: 'built-in name (refunds) or path to a scenario module', demandOption: true })
+        scenarioOptions(y)
           .option('seed', { type: 'string', describe: 'seed (a whole number); random and printed if omitted' })
-          .option('refunds', { type: 'string', describe: 'number of refund requests' })
-          .option('rate', { type: 'string', describe: 'offered load, requests per virtual second' })
-          .option('partitions', { type: 'string', describe: 'partitions per topic' })
-          .option('batch-size', { type: 'string', describe: 'maximum batch size of the batcher' })
-          .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('trace', { type: 'string', describe: 'stream every handled message to FILE as NDJSON' })
           .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos) or a JSON file of faults' }),
       async (a) => {
-        exitCode = await runCommand({
-          scenario: a.scenario as string, seed: a.seed, refunds: a.refunds, rate: a.rate, partitions: a.partitions,
-          batchSize: a['batch-size'], variant: a.variant, json: a.json, trace: a.trace, faults: a.faults,
+        exitCode = await runCommand({ ...flagsOf(a), seed: a.seed, json: a.json, trace: a.trace, faults: a.faults });
+      },
+    )
+    .command(
+      'check [scenario]',
+      'property search over random fault plans (fast-check): on a failure, the shrunk plan and the replay command',
+      (y) =>
+        scenarioOptions(y)
+          .option('runs', { type: 'string', describe: 'runs to search (default 100)' })
+          .option('seed', { type: 'string', describe: 'search seed; random and printed if omitted' })
+          .option('workers', { type: 'string', describe: 'worker threads (results do not depend on it)' })
+          .option('max-seconds', { type: 'string', describe: 'stop searching after this long' })
+          .option('json', { type: 'boolean', describe: 'print the check result as JSON' })
+          .option('list-variants', { type: 'boolean', describe: 'list the bug zoo: deliberately broken pipelines' }),
+      async (a) => {
+        if (a.scenario === undefined && a['list-variants'] !== true) fail('check needs a scenario, e.g. "faultline check refunds"');
+        exitCode = await checkCommand({
+          ...flagsOf(a), scenario: (a.scenario as string | undefined) ?? 'refunds', runs: a.runs, seed: a.seed, workers: a.workers,
+          maxSeconds: a['max-seconds'], json: a.json, listVariants: a['list-variants'],
         });
+      },
+    )
+    .command(
+      'replay <scenario>',
+      're-run one counterexample: --seed S --path P as check printed it, or --plan FILE ({seed, workload, faults})',
+      (y) =>
+        scenarioOptions(y)
+          .option('seed', { type: 'string', describe: 'the seed check printed' })
+          .option('path', { type: 'string', describe: 'the path check printed' })
+          .option('plan', { type: 'string', describe: 'a saved counterexample: JSON {seed, workload, faults}' })
+          .option('json', { type: 'boolean', describe: 'print the counterexample and its run result as JSON' }),
+      async (a) => {
+        exitCode = await replayCommand({ ...flagsOf(a), seed: a.seed, path: a.path, plan: a.plan, json: a.json });
       },
     )
     .demandCommand(1, 'give a command, e.g. "faultline run refunds"')

@@ -6,40 +6,23 @@ import { renderRunSummary } from '../reports/summary-table.js';
 import { parseNumberFlag } from './flags.js';
 import { loadScenario } from './load-scenario.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { defaultSeed, scenarioOverrides, type ScenarioFlags } from './scenario-flags.js';
 import { loadFaultPlan } from '../faults/load-plan.js';
 import { FaultPlanError } from '../faults/inject.js';
 import type { FaultPlan } from '../faults/plan.js';
 
-export interface RunArgs {
+export interface RunArgs extends ScenarioFlags {
   scenario: string;
   seed?: unknown;
-  refunds?: unknown;
-  rate?: unknown;
-  partitions?: unknown;
-  batchSize?: unknown;
-  variant?: string;
   json?: boolean;
   trace?: string;
   faults?: string;
 }
 
-/** A fresh seed when none is given; printed first so the run can be repeated. */
-function defaultSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
-}
-
 export async function runCommand(args: RunArgs): Promise<number> {
   const scenario = await loadScenario(args.scenario);
   const seed = parseNumberFlag('seed', args.seed, { integer: true, min: 0 }) ?? defaultSeed();
-  const overrides: Record<string, unknown> = {};
-  const put = (k: string, v: unknown) => {
-    if (v !== undefined) overrides[k] = v;
-  };
-  put('refunds', parseNumberFlag('refunds', args.refunds, { integer: true, min: 0 }));
-  put('ratePerSec', parseNumberFlag('rate', args.rate, { positive: true }));
-  put('partitions', parseNumberFlag('partitions', args.partitions, { integer: true, min: 1 }));
-  put('batchSizeMax', parseNumberFlag('batch-size', args.batchSize, { integer: true, min: 1 }));
-  put('variant', args.variant);
+  const overrides = scenarioOverrides(args);
   if (args.trace !== undefined && args.trace.trim() === '') throw new UsageError('--trace needs a file path.');
   let faults: FaultPlan = [];
   try {

@@ -19,6 +19,7 @@ import { RefundObserver } from '../checks/refund-observer.js';
 import { checkRefundInvariants } from '../checks/refund-invariants.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
 import { REFUND_FAULT_PRESETS } from './refund-faults.js';
+import { refundCheckSpace } from './refund-check.js';
 
 const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
@@ -185,4 +186,5 @@ export const refundsScenario: Scenario<RefundConfig> = {
   params: refundParams,
   build: buildRefunds,
   faultPresets: REFUND_FAULT_PRESETS,
+  check: refundCheckSpace,
 };

@@ -4,6 +4,9 @@
 import type { Simulation } from '../runtime/sim/kernel.js';
 import type { InvariantResult } from '../checks/types.js';
 import type { FaultPlan } from '../faults/plan.js';
+import type { FaultSpace } from '../faults/generators.js';
+import type { KafkaOptions } from '../runtime/sim/kernel.js';
+import type fc from 'fast-check';
 
 /** A problem with a scenario's parameters or definition: reported as bad usage (exit 2). */
 export class ScenarioError extends Error {}
@@ -33,13 +36,16 @@ export interface Scenario<P = unknown> {
   build(sim: Simulation, params: P): BuiltScenario;
   /** Named fault plans for `--faults NAME` ("none" is always there). */
   readonly faultPresets?: Readonly<Record<string, FaultPlan>>;
+  /** How `faultline check` explores this scenario; without it the scenario cannot be checked. */
+  check?(overrides: Readonly<Record<string, unknown>>): CheckSpace;
 }
 
-/** Common flags every scenario may honour (the CLI passes those given). */
-export interface CommonOverrides {
-  refunds?: number;
-  ratePerSec?: number;
-  partitions?: number;
-  batchSizeMax?: number;
-  variant?: string;
+/** What a property search varies and aims at. */
+export interface CheckSpace {
+  /** Parameters for property runs (small, with short timeouts); the user's flags override them. */
+  readonly overrides: Readonly<Record<string, unknown>>;
+  /** Workload parameters drawn per run, on top of `overrides`. */
+  readonly workload: fc.Arbitrary<Record<string, unknown>>;
+  readonly faults: FaultSpace;
+  readonly kafka?: Partial<KafkaOptions>;
 }

@@ -1,0 +1,89 @@
+// fast-check arbitraries for fault plans, swarm style: each plan first draws which
+// kinds of fault it may use, then up to `maxFaults` faults of those kinds with their
+// own targets, times and intensities. A plan is a plain array of plain objects, so
+// fast-check shrinks it by itself (fewer faults, earlier times, smaller counts).
+import fc from 'fast-check';
+import type { Fault, FaultKind, FaultPlan } from './plan.js';
+
+/** What a scenario's faults can aim at. */
+export interface FaultSpace {
+  /** Service actors: crash, pause, partition, delay, throttle, clock-skew targets. */
+  readonly actors: readonly string[];
+  readonly crashPoints: readonly { readonly actor: string; readonly point: string }[];
+  readonly groups: readonly string[];
+  readonly topics: readonly { readonly name: string; readonly partitions: number }[];
+  /** Actors that produce to Kafka (their acks can be lost). */
+  readonly producers: readonly string[];
+  /** Messages that answer a request (losing one makes the caller retry). */
+  readonly responses: readonly { readonly to: string; readonly messageType: string }[];
+  /** Messages that grant a lease (stalling on one lets the lease run out). */
+  readonly leaseGrants: readonly { readonly actor: string; readonly messageType: string }[];
+  /** Faults start within [0, horizonMs]: while the load is in flight. */
+  readonly horizonMs: number;
+}
+
+export function kindsIn(space: FaultSpace): FaultKind[] {
+  const kinds: FaultKind[] = [];
+  if (space.actors.length > 0) kinds.push('crash', 'pause', 'partition', 'delay', 'throttle', 'clock-skew');
+  if (space.groups.length > 0) kinds.push('redeliver');
+  if (space.producers.length > 0) kinds.push('duplicate');
+  if (space.responses.length > 0) kinds.push('lose-response');
+  if (space.topics.length > 0) kinds.push('outage');
+  if (space.leaseGrants.length > 0) kinds.push('lease-expiry');
+  return kinds;
+}
+
+export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary<Fault> {
+  const at = fc.integer({ min: 0, max: Math.max(1, Math.round(space.horizonMs)) });
+  const duration = fc.integer({ min: 10, max: Math.max(20, Math.round(space.horizonMs)) });
+  const actor = fc.constantFrom(...space.actors);
+  const restart = fc.integer({ min: 0, max: 1_000 });
+  switch (kind) {
+    case 'crash':
+      return space.crashPoints.length === 0
+        ? fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart })
+        : fc.oneof(
+            fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart }),
+            fc.constantFrom(...space.crashPoints).chain((p) =>
+              fc.record({
+                kind: fc.constant('crash' as const), actor: fc.constant(p.actor), point: fc.constant(p.point),
+                occurrence: fc.integer({ min: 1, max: 8 }), restartAfterMs: restart,
+              })),
+          );
+    case 'redeliver':
+      return fc.record({ kind: fc.constant('redeliver' as const), group: fc.constantFrom(...space.groups), atMs: at });
+    case 'duplicate':
+      return fc.record({ kind: fc.constant('duplicate' as const), actor: fc.constantFrom(...space.producers), atMs: at, count: fc.integer({ min: 1, max: 5 }) });
+    case 'lose-response':
+      return fc.constantFrom(...space.responses).chain((r) =>
+        fc.record({ kind: fc.constant('lose-response' as const), to: fc.constant(r.to), messageType: fc.constant(r.messageType), atMs: at, count: fc.integer({ min: 1, max: 5 }) }));
+    case 'delay':
+      return fc.record({ kind: fc.constant('delay' as const), to: actor, extraMs: fc.integer({ min: 1, max: 2_000 }), atMs: at, durationMs: duration });
+    case 'pause':
+      return fc.record({ kind: fc.constant('pause' as const), actor, atMs: at, durationMs: duration });
+    case 'partition':
+      return fc.record({ kind: fc.constant('partition' as const), actor, atMs: at, durationMs: duration });
+    case 'outage':
+      return fc.constantFrom(...space.topics).chain((t) =>
+        fc.record({ kind: fc.constant('outage' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: duration }));
+    case 'throttle':
+      return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 1_000 }), atMs: at, durationMs: duration });
+    case 'clock-skew':
+      return fc.record({ kind: fc.constant('clock-skew' as const), actor, skewMs: fc.integer({ min: -30_000, max: 30_000 }), atMs: at, durationMs: duration });
+    case 'lease-expiry':
+      return fc.constantFrom(...space.leaseGrants).chain((g) =>
+        fc.record({
+          kind: fc.constant('lease-expiry' as const), actor: fc.constant(g.actor), messageType: fc.constant(g.messageType),
+          occurrence: fc.integer({ min: 1, max: 8 }), pauseMs: fc.integer({ min: 10, max: 20_000 }),
+        }));
+  }
+}
+
+/** Swarm plans: a random non-empty subset of kinds, then up to `maxFaults` faults drawn from it. */
+export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<FaultPlan> {
+  const kinds = kindsIn(space);
+  if (kinds.length === 0) return fc.constant([]);
+  return fc
+    .subarray(kinds, { minLength: 1 })
+    .chain((enabled) => fc.array(fc.oneof(...enabled.map((k) => faultArbitrary(space, k))), { minLength: 1, maxLength: maxFaults }));
+}
