@@ -8,6 +8,8 @@ import { runScenario } from '../runtime/sim/runner.js';
 import { refundsScenario } from '../scenarios/refunds.js';
 import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
 import { toyPipeline } from './helpers/toy.js';
+import { runCandidate, type Candidate } from '../checks/property-search.js';
+import { refundCheckSpace } from '../scenarios/refund-check.js';
 
 const refunds = (faults: FaultPlan, overrides: Record<string, unknown> = {}, seed = 3) =>
   runScenario(refundsScenario, { seed, overrides: { refunds: 3_000, ...overrides }, faults, traceViolations: false });
@@ -143,6 +145,43 @@ describe('regressions found by fault injection', () => {
     ], { refunds: 400, refundTypes: 1, batchSizeMax: 500, batchTimeoutMs: 11_000 });
     expect(r.faults.map((f) => f.fired)).toEqual([1, 1]);
     expect(r.sim.drained).toBe(true);
+    expect(failed(r)).toEqual([]);
+  });
+});
+
+describe('regressions found by property search', () => {
+  const candidate = (c: Candidate) => runCandidate(refundsScenario as never, refundCheckSpace({}), {}, c);
+
+  it('a lock grant from before a DS restart is not taken for a request made after it', () => {
+    // Found by check (seed 777, run 2145): DS numbered lock requests from 1 again after a
+    // restart, took a stale grant of refund type 1's lock for its new request on type 0,
+    // and wrote type-0 refunds under a type-1 token (the fencing checker caught it).
+    const r = candidate({
+      seed: 0,
+      workload: { batchSizeMax: 10, refundTypes: 2, leaseMs: 50 },
+      faults: [
+        { kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 1, restartAfterMs: 0 },
+        { kind: 'lease-expiry', actor: 'ds', messageType: 'granted', occurrence: 1, pauseMs: 2_896 },
+        { kind: 'pause', actor: 'rms', atMs: 0, durationMs: 535 },
+      ],
+    });
+    expect(r.faults.every((f) => f.fired > 0)).toBe(true);
+    expect(failed(r)).toEqual([]);
+  });
+
+  it('a producer retrying lost acks keeps the drain open until its records are in', () => {
+    // Found by check (seed 777, run 310): eight lost acks kept the relay retrying for ~8 s;
+    // the drain ended as "quiet" and reported the refunds behind them as lost.
+    const r = candidate({
+      seed: 0,
+      workload: { batchSizeMax: 10, refundTypes: 1, leaseMs: 50 },
+      faults: [
+        { kind: 'duplicate', actor: 'outbox-relay', atMs: 246, count: 2 },
+        { kind: 'duplicate', actor: 'outbox-relay', atMs: 11, count: 1 },
+        { kind: 'duplicate', actor: 'outbox-relay', atMs: 246, count: 5 },
+      ],
+    });
+    expect(r.faults.map((f) => f.fired)).toEqual([2, 1, 5]);
     expect(failed(r)).toEqual([]);
   });
 });

@@ -25,6 +25,10 @@ interface Publishing {
 }
 
 interface DsState {
+  /** Lock request ids never repeat across restarts: a grant for a request made before a
+   * crash must not match one made after it (found by property search: DS wrote under
+   * one refund type's lock with another type's token). */
+  epoch: number;
   nextRequest: number;
   waiting: Map<number, Waiting>;
   /** The lock request each waiting batch has out: one per batch, however often it is resent. */
@@ -36,7 +40,7 @@ type DsMessage = Batch | Granted | { type: 'acquire-timeout'; requestId: number 
 
 export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Behaviour<DsState, DsMessage> {
   const acquire = (s: DsState, ctx: Context, batch: Batch) => {
-    const requestId = s.nextRequest++;
+    const requestId = s.epoch * 1_048_576 + s.nextRequest++;
     const lock = lockNameFor(batch.refundType);
     s.waiting.set(requestId, { batch, lock });
     s.waitingByBatch.set(batch.batchId, requestId);
@@ -96,10 +100,14 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
   };
 
   return {
-    init: () => ({ nextRequest: 1, waiting: new Map(), waitingByBatch: new Map(), publishing: new Map() }),
+    init: () => ({ epoch: 0, nextRequest: 1, waiting: new Map(), waitingByBatch: new Map(), publishing: new Map() }),
     crashPoints: DS_CRASH_POINTS,
     receive(s, msg, ctx) {
       switch (msg.type) {
+        case '$started':
+          s.epoch = (ctx.store.get<number>('meta', 'epoch') ?? 0) + 1;
+          ctx.store.put('meta', 'epoch', s.epoch);
+          return s;
         case 'batch':
           // A resent batch we are already waiting for or publishing: the answer is coming.
           if (s.waitingByBatch.has(msg.batchId) || s.publishing.has(msg.batchId)) {
@@ -111,7 +119,7 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
           return s;
         case 'granted': {
           const w = s.waiting.get(msg.requestId);
-          if (w === undefined) {
+          if (w === undefined || w.lock !== msg.lock) {
             // A grant for a request we gave up on (or made before a restart): hand it back.
             ctx.send(lockService, { type: 'release', lock: msg.lock, token: msg.token });
             return s;
