@@ -2,6 +2,8 @@
 //   kernel deliveries/s on a 5-actor ring vs a bare event-queue loop (target >= 30%)
 //   refund pipeline refunds/s (wall) at 1,000,000 refunds, no faults (target >= 200,000/s)
 //   peak RSS of a 2,000,000-refund run, in a child process of its own (target <= 1 GB)
+//   check runs/s on the 200-refund check scenario, 1 and 2 workers (target >= 100/s on one core)
+//   median runs to catch each bug-zoo variant over 20 seeds (target <= 50)
 // Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --quick.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -9,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bareChain, kernelChain } from './kernel-chain.js';
 import { runScenario } from '../runtime/sim/runner.js';
 import { refundsScenario } from '../scenarios/refunds.js';
+import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,4 +53,16 @@ else {
   const c = JSON.parse(child.stdout.trim().split('\n').pop()!);
   const mb = c.peakRssBytes / 2 ** 20;
   console.log(`peak RSS at ${fmt(rssRefunds)} refunds: ${fmt(mb)} MB (target <= 1024 MB) ${mb <= 1024 ? 'MET' : 'NOT MET'}; ${fmt(c.wallMs)} ms wall, ${fmt(c.refundsPerSec)} refunds/s; invariants ${c.ok ? 'held' : 'FAILED'}`);
+}
+
+const checkRuns = quick ? 100 : 500;
+const one = await checkRunsPerSec(checkRuns, 1);
+const two = await checkRunsPerSec(checkRuns, 2);
+console.log(`check, 200-refund scenario, random plans, ${checkRuns} runs: ${one.toFixed(1)} runs/s with 1 worker (target >= 100) ${one >= 100 ? 'MET' : 'NOT MET'}; ${two.toFixed(1)} runs/s with 2 workers (${(two / one).toFixed(2)}x)`);
+
+const seeds = quick ? 5 : 20;
+const cap = 500;
+for (const variant of BROKEN_VARIANTS) {
+  const { median, caught } = runsToCatch(variant, seeds, cap);
+  console.log(`runs to catch ${variant.padEnd(24)} median ${median > cap ? `> ${cap}` : median} over ${seeds} seeds (caught in ${caught}/${seeds}; target <= 50) ${median <= 50 ? 'MET' : 'NOT MET'}`);
 }

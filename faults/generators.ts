@@ -67,7 +67,8 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
       return fc.constantFrom(...space.topics).chain((t) =>
         fc.record({ kind: fc.constant('outage' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: duration }));
     case 'throttle':
-      return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 1_000 }), atMs: at, durationMs: duration });
+      // Rates low enough to bite: a property run's actors see tens to hundreds of messages a second.
+      return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 50 }), atMs: at, durationMs: duration });
     case 'clock-skew':
       return fc.record({ kind: fc.constant('clock-skew' as const), actor, skewMs: fc.integer({ min: -30_000, max: 30_000 }), atMs: at, durationMs: duration });
     case 'lease-expiry':

@@ -87,6 +87,13 @@ class RefundClientLog implements ClientLog {
     this.gaveUpCount++;
   }
 
+  /** Retry keys that stand for another request's key (only a buggy client makes them). */
+  readonly aliases = new Map<string, string>();
+
+  aliased(key: string, originalKey: string): void {
+    this.aliases.set(key, originalKey);
+  }
+
 }
 
 export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;
@@ -131,7 +138,7 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
         rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
         dlq: sim.topic(TOPIC_DLQ).logs, observer,
         answered: (i) => log.answered[i] !== 0, requests: cfg.refunds, indexOfKey: refundIndexOf,
-        logicalKeyOf: (k) => k, fundsPerType: cfg.fundsPerType,
+        logicalKeyOf: (k) => log.aliases.get(k) ?? k, fundsPerType: cfg.fundsPerType,
       }),
     summary: () => {
       const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };

@@ -11,10 +11,12 @@ import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
 export interface ClientLog {
   responded(index: number, status: RefundStatus, latencyMs: number): void;
   gaveUp(index: number): void;
+  /** A retry went out under another key than the request it repeats. */
+  aliased(key: string, originalKey: string): void;
 }
 
 interface Outstanding {
-  readonly request: RefundRequest;
+  request: RefundRequest;
   readonly index: number;
   attempts: number;
   sentAt: number;
@@ -51,7 +53,15 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
     return { type: 'refund-request', key: refundKey(index), refundType, amount, account, requestedAt: at, replyTo: ctx.ref(ctx.selfName) };
   };
 
-  const send = (ctx: Context, o: Outstanding) => {
+  const send = (s: ClientState, ctx: Context, o: Outstanding) => {
+    if (o.attempts > 0 && cfg.variant === 'client-retry-new-key') {
+      // The bug: a retry is a new request as far as RMS can tell.
+      const key = `${refundKey(o.index)}~r${o.attempts}`;
+      log.aliased(key, refundKey(o.index));
+      s.outstanding.delete(o.request.key);
+      o.request = { ...o.request, key };
+      s.outstanding.set(key, o);
+    }
     o.attempts++;
     o.sentAt = ctx.now();
     ctx.send(rmsName, o.request);
@@ -78,7 +88,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           const request = makeRequest(ctx, index, state.nextAt);
           const o: Outstanding = { request, index, attempts: 0, sentAt: 0 };
           state.outstanding.set(request.key, o);
-          send(ctx, o);
+          send(state, ctx, o);
           armSweep(state, ctx);
           if (ctx.random() < cfg.clientRetryRate) {
             ctx.setTimer(ctx.random() * cfg.clientRetryDelayMsMax, { type: 'double-submit', request });
@@ -110,7 +120,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
         case 'retry': {
           const o = state.outstanding.get(msg.key);
           if (o === undefined) return state;
-          if (o.attempts < cfg.clientAttemptsMax) send(ctx, o);
+          if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
           else {
             state.outstanding.delete(msg.key);
             log.gaveUp(o.index);
@@ -122,7 +132,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           const now = ctx.now();
           for (const o of state.outstanding.values()) {
             if (now - o.sentAt < cfg.clientTimeoutMs) continue;
-            if (o.attempts < cfg.clientAttemptsMax) send(ctx, o);
+            if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
             else {
               state.outstanding.delete(o.request.key);
               log.gaveUp(o.index);

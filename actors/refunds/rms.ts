@@ -5,7 +5,7 @@
 // forward only.
 import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
-import { refundWithStatus, type OutcomeEvent, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from './model.js';
+import { TOPIC_REQUESTED, refundWithStatus, type OutcomeEvent, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from './model.js';
 
 // No crash point inside intake: the refund row and its outbox event are one
 // transaction, so a crash can only fall before it or after it (the kernel's
@@ -49,6 +49,12 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
       return;
     }
     store.put<RefundRow>('refunds', refundId, { key: r.key, refundType: r.refundType, amount: r.amount, status: 'PENDING', requestedAt: r.requestedAt, reason: undefined });
+    if (cfg.variant === 'dual-write') {
+      // The bug: two systems written in one step with no transaction spanning them.
+      ctx.produce(TOPIC_REQUESTED, refundId, { refundId, refundType: r.refundType, amount: r.amount, account: r.account, requestedAt: r.requestedAt } satisfies RefundEvent);
+      reply(ctx, r, 'PENDING');
+      return;
+    }
     const seq = (store.get<number>('meta', 'outboxSeq') ?? 0) + 1;
     store.put('meta', 'outboxSeq', seq);
     store.put<RefundEvent>('outbox', seq, { refundId, refundType: r.refundType, amount: r.amount, account: r.account, requestedAt: r.requestedAt });

@@ -11,6 +11,8 @@ export const VARIANTS = {
   'commit-before-effect': 'the batcher commits offsets as soon as it reads records, before DS has disbursed them',
   'lock-no-fencing': 'DS writes under a lease lock without checking its fencing token',
   'ds-leaks-reservation': 'DS reserves a batch\'s whole amount and does not return what failed refunds did not use',
+  'dual-write': 'RMS stores the refund and publishes its event directly, without an outbox: a crash in between loses it',
+  'client-retry-new-key': 'the client retries a request that timed out with a fresh idempotency key',
 } as const;
 
 export type VariantName = keyof typeof VARIANTS;

@@ -1,0 +1,43 @@
+// Property-search figures: runs/s on the 200-refund check scenario with random plans
+// (one worker and two), and how many runs the search needs to catch each broken
+// variant (median over seeds, no shrinking: the first failing run counts).
+import { performance } from 'node:perf_hooks';
+import { checkScenario, checkSpaceOf, runCandidate, sampleCandidates } from '../checks/property-search.js';
+import { workerEvaluator } from '../checks/worker-pool.js';
+import { refundsScenario } from '../scenarios/refunds.js';
+import { VARIANTS } from '../actors/refunds/variants.js';
+import type { Scenario } from '../scenarios/types.js';
+
+const scenario = refundsScenario as Scenario<unknown>;
+
+export async function checkRunsPerSec(runs: number, workers: number): Promise<number> {
+  const t0 = performance.now();
+  const r = await checkScenario(scenario, { runs, seed: 1, overrides: {}, workers, scenarioArg: 'refunds' },
+    workers > 1 ? workerEvaluator(workers, { scenarioArg: 'refunds', overrides: {}, seed: 1, runs }) : undefined);
+  if (!r.ok) throw new Error('the correct pipeline failed during the benchmark');
+  return r.runs / ((performance.now() - t0) / 1000);
+}
+
+/** Runs until the first failure for each seed (capped); the median over seeds. */
+export function runsToCatch(variant: string, seeds: number, cap: number): { median: number; caught: number } {
+  const overrides = { variant };
+  const space = checkSpaceOf(scenario, overrides);
+  const counts: number[] = [];
+  let caught = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const candidates = sampleCandidates(space, seed, cap);
+    let n = cap + 1;
+    for (let i = 0; i < candidates.length; i++) {
+      if (!runCandidate(scenario, space, overrides, candidates[i]).ok) {
+        n = i + 1;
+        caught++;
+        break;
+      }
+    }
+    counts.push(n);
+  }
+  counts.sort((a, b) => a - b);
+  return { median: counts[Math.floor(counts.length / 2)], caught };
+}
+
+export const BROKEN_VARIANTS = Object.keys(VARIANTS).filter((v) => v !== 'correct');
