@@ -42,13 +42,18 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
     case 'crash':
       return space.crashPoints.length === 0
         ? fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart })
-        : fc.oneof(
-            fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart }),
-            fc.constantFrom(...space.crashPoints).chain((p) =>
-              fc.record({
-                kind: fc.constant('crash' as const), actor: fc.constant(p.actor), point: fc.constant(p.point),
-                occurrence: fc.integer({ min: 1, max: 8 }), restartAfterMs: restart,
-              })),
+        : // Mostly at crash points: a crash at a random instant nearly always falls between
+          // two messages, while dual-write windows sit between the effect steps of one.
+          fc.oneof(
+            { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart }) },
+            {
+              weight: 3,
+              arbitrary: fc.constantFrom(...space.crashPoints).chain((p) =>
+                fc.record({
+                  kind: fc.constant('crash' as const), actor: fc.constant(p.actor), point: fc.constant(p.point),
+                  occurrence: fc.integer({ min: 1, max: 8 }), restartAfterMs: restart,
+                })),
+            },
           );
     case 'redeliver':
       return fc.record({ kind: fc.constant('redeliver' as const), group: fc.constantFrom(...space.groups), atMs: at });
@@ -80,11 +85,36 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
   }
 }
 
-/** Swarm plans: a random non-empty subset of kinds, then up to `maxFaults` faults drawn from it. */
+/**
+ * The part of a space that aims at `actors` only (what targets nothing there keeps the
+ * whole list, so every kind stays possible).
+ */
+export function focusOn(space: FaultSpace, actors: readonly string[]): FaultSpace {
+  const keep = <T>(xs: readonly T[], actorOf: (x: T) => string) => {
+    const focused = xs.filter((x) => actors.includes(actorOf(x)));
+    return focused.length > 0 ? focused : xs;
+  };
+  return {
+    ...space,
+    actors,
+    crashPoints: keep(space.crashPoints, (p) => p.actor),
+    producers: keep(space.producers, (p) => p),
+    responses: keep(space.responses, (r) => r.to),
+    leaseGrants: keep(space.leaseGrants, (g) => g.actor),
+  };
+}
+
+/**
+ * Swarm plans: each plan draws a random non-empty subset of fault kinds and one or two
+ * actors to concentrate on, then up to `maxFaults` faults from that mix. Concentrating
+ * is what lets a search reach the one crash point, of dozens, that breaks a given design.
+ */
 export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<FaultPlan> {
   const kinds = kindsIn(space);
   if (kinds.length === 0) return fc.constant([]);
-  return fc
-    .subarray(kinds, { minLength: 1 })
-    .chain((enabled) => fc.array(fc.oneof(...enabled.map((k) => faultArbitrary(space, k))), { minLength: 1, maxLength: maxFaults }));
+  const actors = space.actors.length > 0 ? fc.subarray([...space.actors], { minLength: 1, maxLength: 2 }) : fc.constant([] as string[]);
+  return fc.tuple(fc.subarray(kinds, { minLength: 1 }), actors).chain(([enabled, focus]) => {
+    const focused = focus.length > 0 ? focusOn(space, focus) : space;
+    return fc.array(fc.oneof(...enabled.map((k) => faultArbitrary(focused, k))), { minLength: 1, maxLength: maxFaults });
+  });
 }

@@ -15,7 +15,8 @@ import type { CheckSpace } from './types.js';
 
 export const REFUND_CHECK_OVERRIDES = {
   refunds: 200,
-  ratePerSec: 1_000,
+  // Load over most of the fault horizon, so faults placed in it meet refunds in flight.
+  ratePerSec: 250,
   batchMaxWaitMs: 300,
   batchTimeoutMs: 3_000,
   lockAcquireTimeoutMs: 3_000,
@@ -36,7 +37,8 @@ export function refundCheckSpace(user: Readonly<Record<string, unknown>>): Check
     workload: fc.record({
       batchSizeMax: fc.constantFrom(10, 50, 200, 500),
       refundTypes: fc.integer({ min: 1, max: 8 }),
-      leaseMs: fc.constantFrom(50, 500, 10_000),
+      // From leases far shorter than a batch's work (they lapse under load) to the default.
+      leaseMs: fc.constantFrom(20, 50, 200, 1_000, 10_000),
     }),
     kafka: { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000, requestTimeoutMs: 1_000, fetchMaxWaitMs: 200 },
     faults: {

@@ -131,7 +131,9 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
   return {
     loadDone: () => (client.state as { next: number }).next > cfg.refunds,
     loadProgress: () => Math.min(1, ((client.state as { next: number }).next - 1) / Math.max(1, cfg.refunds)),
-    quietMs: Math.max(cfg.batchTimeoutMs, cfg.lockAcquireTimeoutMs, cfg.clientTimeoutMs, sim.kafka.sessionTimeoutMs) + 5_000,
+    // Quiet for longer than the longest retry timer (the client's sweep retries up to 1.5
+    // timeouts after a send; a member is re-admitted within a heartbeat), plus time to act on it.
+    quietMs: Math.max(cfg.batchTimeoutMs, cfg.lockAcquireTimeoutMs, 1.5 * cfg.clientTimeoutMs, sim.kafka.sessionTimeoutMs + sim.kafka.heartbeatIntervalMs) + 1_000,
     drainDeadlineMs: 600_000,
     check: () =>
       checkRefundInvariants({

@@ -26,7 +26,7 @@ describe('property search on the correct pipeline', () => {
 
 describe('the bug zoo: every broken variant is caught, shrunk and replayed', () => {
   it.each(broken)(`%s (seed ${SEED})`, async (variant) => {
-    const r = await checkScenario(scenario, { runs: 300, seed: SEED, overrides: { variant } });
+    const r = await checkScenario(scenario, { runs: 1_000, seed: SEED, overrides: { variant } });
     expect(r.ok).toBe(false);
     const c = r.counterexample!;
     expect(c.candidate.faults.length).toBeLessThanOrEqual(3);

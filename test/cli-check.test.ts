@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('faultline check', () => {
+  it('passes the correct pipeline (exit 0) and reports per fault kind what fired', () => {
+    const r = cli('check', 'refunds', '--seed', '5', '--runs', '60', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ ok: true, runs: 60, seed: 5 });
+    expect(j.counterexample).toBeUndefined();
+    expect(Object.values(j.faultKinds as Record<string, { fired: number }>).some((k) => k.fired > 0)).toBe(true);
+  });
+
+  it('finds a broken variant (exit 1): invariant, key, minimal plan and a replay command that reproduces it', () => {
+    const r = cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'cs-no-idempotency');
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('faultline check refunds --seed 7 --runs 100');
+    expect(r.out).toMatch(/FAILED: invariant [a-z-]+ broken for key rf-\d+/);
+    const replay = r.out.match(/replay: faultline (replay .*)/)![1].split(' ');
+    const hash = r.out.match(/history ([0-9a-f]{16})/)![1];
+    const again = cli(...replay);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain(`FAILED: history ${hash}`);
+  });
+
+  it('gives the same counterexample with one worker or two', () => {
+    const one = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'client-retry-new-key', '--json').out);
+    const two = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'client-retry-new-key', '--json', '--workers', '2').out);
+    expect(two.workers).toBe(2);
+    expect(two.counterexample.path).toBe(one.counterexample.path);
+    expect(two.counterexample.historyHash).toBe(one.counterexample.historyHash);
+    expect(two.runs).toBe(one.runs);
+    expect(two.faultKinds).toEqual(one.faultKinds);
+  });
+
+  it('replays a saved counterexample from a plan file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'ce.json');
+    writeFileSync(file, JSON.stringify({ seed: 0, workload: {}, faults: [{ kind: 'lose-response', to: 'client', messageType: 'refund-response', atMs: 0, count: 1 }] }));
+    expect(cli('replay', 'refunds', '--plan', file, '--variant', 'client-retry-new-key').code).toBe(1);
+    expect(cli('replay', 'refunds', '--plan', file).code).toBe(0);
+  });
+
+  it('lists the bug zoo', () => {
+    const r = cli('check', 'refunds', '--list-variants');
+    expect(r.code).toBe(0);
+    for (const v of ['ds-no-idempotency', 'dual-write', 'commit-before-effect', 'lock-no-fencing', 'cs-no-idempotency', 'client-retry-new-key']) expect(r.out).toMatch(new RegExp(`^${v} +\\S`, 'm'));
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['zero runs', ['check', 'refunds', '--runs', '0'], /--runs must be at least 1/],
+    ['a malformed worker count', ['check', 'refunds', '--workers', 'two'], /--workers must be a whole number/],
+    ['replay without a path or plan', ['replay', 'refunds', '--seed', '1'], /either --seed S --path P/],
+    ['a malformed path', ['replay', 'refunds', '--seed', '1', '--path', 'abc'], /--path must look like 12:0:3/],
+    ['a path without its seed', ['replay', 'refunds', '--path', '3:1'], /--path needs the --seed/],
+    ['a missing plan file', ['replay', 'refunds', '--plan', '/nonexistent/ce.json'], /no such file/],
+    ['check without a scenario', ['check'], /check needs a scenario/],
+  ];
+  it.each(bad)('rejects %s with exit 2 and no stack trace', (_what, args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
