@@ -18,6 +18,8 @@ export interface FaultSpace {
   readonly responses: readonly { readonly to: string; readonly messageType: string }[];
   /** Messages that grant a lease (stalling on one lets the lease run out). */
   readonly leaseGrants: readonly { readonly actor: string; readonly messageType: string }[];
+  /** Records that may be poisoned: topics whose consumers dead-letter, and keys on them. */
+  readonly poisonable: readonly { readonly topic: string; readonly keys: readonly string[] }[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
 }
@@ -30,6 +32,7 @@ export function kindsIn(space: FaultSpace): FaultKind[] {
   if (space.responses.length > 0) kinds.push('lose-response');
   if (space.topics.length > 0) kinds.push('outage');
   if (space.leaseGrants.length > 0) kinds.push('lease-expiry');
+  if (space.poisonable.some((p) => p.keys.length > 0)) kinds.push('poison');
   return kinds;
 }
 
@@ -76,6 +79,9 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
       return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 50 }), atMs: at, durationMs: duration });
     case 'clock-skew':
       return fc.record({ kind: fc.constant('clock-skew' as const), actor, skewMs: fc.integer({ min: -30_000, max: 30_000 }), atMs: at, durationMs: duration });
+    case 'poison':
+      return fc.constantFrom(...space.poisonable.filter((p) => p.keys.length > 0)).chain((p) =>
+        fc.record({ kind: fc.constant('poison' as const), topic: fc.constant(p.topic), key: fc.constantFrom(...p.keys) }));
     case 'lease-expiry':
       return fc.constantFrom(...space.leaseGrants).chain((g) =>
         fc.record({

@@ -20,6 +20,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
   const reports: FaultReport[] = plan.map((fault) => ({ fault, fired: 0 }));
   const network: NetworkFilter[] = [];
   const delivery: ((a: SimActor, m: unknown) => boolean)[] = [];
+  const poisons: { topic: string; key: string; report: FaultReport }[] = [];
   const points = new Map<string, { report: FaultReport; occurrence: number; hits: number }[]>();
 
   const actor = (name: string, f: Fault) => {
@@ -159,6 +160,11 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         });
         break;
       }
+      case 'poison': {
+        if (!sim.topics.has(f.topic)) throw new FaultPlanError(`fault names topic "${f.topic}", which the scenario does not have; it has: ${[...sim.topics.keys()].join(', ')}`);
+        poisons.push({ topic: f.topic, key: f.key, report: r });
+        break;
+      }
       case 'lease-expiry': {
         const a = actor(f.actor, f);
         let hits = 0;
@@ -197,6 +203,18 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         extra += x;
       }
       return extra;
+    };
+  }
+  if (poisons.length > 0) {
+    sim.poisonCheck = (_a, m) => {
+      for (const p of poisons) {
+        if (p.topic !== m.topic) continue;
+        const rec = m.records.find((x) => x.key === p.key);
+        if (rec === undefined) continue;
+        p.report.fired++;
+        return `cannot process ${p.topic}/${m.partition}@${rec.offset} (key ${p.key})`;
+      }
+      return null;
     };
   }
   if (delivery.length > 0) {

@@ -2,7 +2,6 @@
 // generated and shrunk by fast-check, printed and replayed. One kind per entry of
 // DESIGN.md's catalogue. Times are virtual milliseconds from the start of the run;
 // every fault ends by its own end time (the plan's heal time is the latest of them).
-// Not yet here: poison records (a record whose processing always throws).
 import { z } from 'zod';
 
 const name = z.string().min(1);
@@ -63,8 +62,11 @@ export const leaseExpiry = z.strictObject({
   pauseMs: positiveMs,
 });
 
+/** Every attempt to process the record with this key on this topic throws. */
+export const poison = z.strictObject({ kind: z.literal('poison'), topic: name, key: name });
+
 export const faultSchema = z.union([
-  crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry,
+  crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry, poison,
 ]);
 export const faultPlanSchema = z.array(faultSchema);
 
@@ -82,6 +84,7 @@ export function schemaOfKind(fault: { kind?: unknown; point?: unknown }): z.ZodT
     case 'throttle': return throttle;
     case 'clock-skew': return clockSkew;
     case 'lease-expiry': return leaseExpiry;
+    case 'poison': return poison;
     default: return undefined;
   }
 }
@@ -91,7 +94,7 @@ export type FaultPlan = Fault[];
 export type FaultKind = Fault['kind'];
 
 export const FAULT_KINDS: readonly FaultKind[] = [
-  'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry',
+  'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison',
 ];
 
 /** Whether (and how often) each planned fault fired, in plan order. */

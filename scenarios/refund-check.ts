@@ -53,6 +53,9 @@ export function refundCheckSpace(user: Readonly<Record<string, unknown>>): Check
         { to: 'ds', messageType: 'granted' },
       ],
       leaseGrants: [{ actor: 'ds', messageType: 'granted' }],
+      // Poison where the design dead-letters (before money moves); a poisoned outcome,
+      // after it moved, would need a manual fix the seed's design does not automate.
+      poisonable: [{ topic: TOPIC_REQUESTED, keys: Array.from({ length: Math.min(cfg.refunds, 200) }, (_, i) => `rf-${i + 1}`) }],
       horizonMs: (cfg.refunds / cfg.ratePerSec) * 1000 + cfg.batchMaxWaitMs + 1_000,
     },
   };

@@ -22,5 +22,6 @@ export const REFUND_FAULT_PRESETS: Readonly<Record<string, FaultPlan>> = {
     { kind: 'throttle', actor: 'rms', maxPerSec: 1_500, atMs: 6_000, durationMs: 1_000 },
     { kind: 'clock-skew', actor: 'lock-service', skewMs: 5_000, atMs: 2_000, durationMs: 3_000 },
     { kind: 'lease-expiry', actor: 'ds', messageType: 'granted', occurrence: 4, pauseMs: 12_000 },
+    { kind: 'poison', topic: 'refund-requested', key: 'rf-777' },
   ],
 };

@@ -101,7 +101,8 @@ export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } 
 export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario {
   sim.addTopic({ name: TOPIC_REQUESTED, partitions: cfg.partitions });
   sim.addTopic({ name: TOPIC_OUTCOMES, partitions: cfg.partitions });
-  sim.addTopic({ name: TOPIC_DLQ, partitions: 1 });
+  // The checks read every dead letter, and RMS consumes them: no retention here.
+  sim.addTopic({ name: TOPIC_DLQ, partitions: 1, retainAll: true });
 
   const log = new RefundClientLog(cfg.refunds, sim);
   const observer = new RefundObserver(sim.metrics, STORES);
@@ -111,13 +112,16 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
   sim.addActor({
     name: 'rms', store: STORES.rms, behaviour: rmsBehaviour(cfg), workers: 32,
     serviceTime: (msg, rng) => ((msg as { type: string }).type === '$records' ? 0.2 + 0.01 * itemCount(msg) : rng.exp(2)),
-    consumes: { group: 'rms-status', topics: [TOPIC_OUTCOMES], maxPollRecords: 500 },
+    consumes: { group: 'rms-status', topics: [TOPIC_OUTCOMES, TOPIC_DLQ], maxPollRecords: 500 },
   });
   sim.addActor({ name: 'outbox-relay', store: STORES.rms, behaviour: outboxRelayBehaviour(cfg), serviceTime: perItemMs(0.2, 0, itemCount) });
   sim.addActor({
     name: 'batcher', behaviour: batcherBehaviour(cfg), workers: 1, serviceTime: perItemMs(0.1, 0.002, itemCount),
     // Spark Streaming: records are read in micro-batches (a 100 ms trigger).
-    consumes: { group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100 },
+    consumes: {
+      group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100,
+      deadLetterTopic: TOPIC_DLQ, maxAttempts: 3,
+    },
   });
   sim.addActor({ name: 'ds', store: STORES.ds, behaviour: dsBehaviour(cfg), workers: 4, serviceTime: perItemMs(5, 0.05, itemCount) });
   sim.addActor({ name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(cfg.leaseMs), serviceTime: exponentialMs(0.2) });

@@ -125,6 +125,23 @@ describe('each fault kind does what it says, and says that it fired', () => {
     expect(failed(r)).toEqual([]);
   });
 
+  it('poison: a record that always throws is retried, isolated and dead-lettered with its reason', () => {
+    const r = refunds([{ kind: 'poison', topic: 'refund-requested', key: 'rf-42' }]);
+    expect(r.faults[0].fired).toBe(6); // three attempts with its batch, three alone
+    expect(r.metrics.counters['kafka.deadLettered']).toBe(1);
+    expect(failed(r)).toEqual([]);
+    const dlq = runScenario(refundsScenario, { seed: 3, overrides: { refunds: 3_000 }, faults: [{ kind: 'poison', topic: 'refund-requested', key: 'rf-42' }], traceViolations: false });
+    expect((dlq.metrics.refunds as Record<string, number>).deadLettered).toBe((dlq.metrics.refunds as Record<string, number>).ledgerFailed + 1);
+  });
+
+  it('poison without a dead-letter topic crashes the consumer again and again (the naive service)', () => {
+    const { sim } = toyPipeline({ records: 20 });
+    const [report] = injectFaults(sim, [{ kind: 'poison', topic: 'numbers', key: 'k7' }]);
+    sim.runUntil(5_000);
+    expect(report.fired).toBeGreaterThan(10);
+    expect(sim.errors[0].message).toMatch(/cannot process numbers\/\d+@\d+ \(key k7\)/);
+  });
+
   it('the chaos preset fires every fault it plans, and the correct pipeline holds', () => {
     const r = runScenario(refundsScenario, { seed: 1, overrides: {}, faults: REFUND_FAULT_PRESETS.chaos, traceViolations: false });
     expect(r.faults.filter((f) => f.fired === 0)).toEqual([]);

@@ -5,7 +5,7 @@
 // forward only.
 import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
-import { TOPIC_REQUESTED, refundWithStatus, type OutcomeEvent, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from './model.js';
+import { TOPIC_DLQ, TOPIC_REQUESTED, refundWithStatus, type OutcomeEvent, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from './model.js';
 
 // No crash point inside intake: the refund row and its outbox event are one
 // transaction, so a crash can only fall before it or after it (the kernel's
@@ -70,7 +70,9 @@ export function rmsBehaviour(cfg: RefundConfig): Behaviour<null, RefundRequest |
         ctx.count('rms.outcomesForUnknownRefund');
         continue;
       }
-      const next: RefundStatus = e.outcome === 'DISBURSED' ? 'DISBURSED' : 'DEAD_LETTERED';
+      // A dead letter (a DS failure, or an event no stage could process) ends the refund
+      // as DEAD_LETTERED with its reason; an outcome ends it as the outcome says.
+      const next: RefundStatus = m.topic === TOPIC_DLQ || e.outcome !== 'DISBURSED' ? 'DEAD_LETTERED' : 'DISBURSED';
       if (row.status === 'PENDING') store.put<RefundRow>('refunds', e.refundId, refundWithStatus(row, next, e.reason));
       else ctx.count('duplicatesSuppressed');
     }

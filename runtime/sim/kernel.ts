@@ -33,6 +33,14 @@ export interface ConsumerSpec {
   /** Commit fetched positions on a timer instead of when the behaviour asks (at-most-once risk). */
   readonly autoCommit?: boolean;
   readonly autoCommitIntervalMs?: number;
+  /**
+   * Where records go that fail every attempt: with it, a batch whose handling throws is
+   * retried (maxAttempts, with backoff), then split record by record, and a record that
+   * still fails is published here with the reason and skipped. Without it, a throwing
+   * behaviour crashes the actor, and the same records come back after the restart.
+   */
+  readonly deadLetterTopic?: string;
+  readonly maxAttempts?: number;
 }
 
 export interface ActorSpec {
@@ -52,6 +60,8 @@ export interface ActorSpec {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Keep every record (no retention), e.g. a dead-letter queue the checks read. */
+  readonly retainAll?: boolean;
 }
 
 export interface KafkaOptions {
@@ -113,6 +123,9 @@ interface SimEvent extends QueuedEvent {
  */
 export type NetworkFilter = (from: number, to: number, msg: unknown) => number;
 
+/** Fault hook before a behaviour handles a records batch: a message makes that handling throw (poison). */
+export type PoisonCheck = (a: SimActor, m: RecordsMessage) => string | null;
+
 /** Fault hook on every network delivery to a service's mailbox: false drops (rejects) the message. */
 export type DeliveryFilter = (a: SimActor, msg: unknown) => boolean;
 
@@ -164,6 +177,7 @@ export interface SimTopic {
   readonly logs: PartitionLog[];
   readonly partitionRefs: number[];
   readonly groups: Set<string>;
+  readonly retainAll: boolean;
 }
 
 export class Simulation {
@@ -194,6 +208,7 @@ export class Simulation {
   crashPlan: CrashPlanHook | null = null;
   networkFilter: NetworkFilter | null = null;
   deliveryFilter: DeliveryFilter | null = null;
+  poisonCheck: PoisonCheck | null = null;
   /** Messages dropped by faults (lost responses, cut links, throttling). */
   messagesDropped = 0;
   private readonly onDeliver: SimOptions['onDeliver'];
@@ -240,7 +255,7 @@ export class Simulation {
     if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
       throw new Error(`topic "${spec.name}" needs a whole number of partitions >= 1, got ${spec.partitions}`);
     }
-    const topic: SimTopic = { name: spec.name, logs: [], partitionRefs: [], groups: new Set() };
+    const topic: SimTopic = { name: spec.name, logs: [], partitionRefs: [], groups: new Set(), retainAll: spec.retainAll === true };
     for (let p = 0; p < spec.partitions; p++) {
       const log = new PartitionLog(spec.name, p);
       const a = this.addActor({
@@ -280,6 +295,9 @@ export class Simulation {
       const topic = this.topics.get(t);
       if (topic === undefined) throw new Error(`consumer group "${c.group}" reads topic "${t}", which is not defined (define topics before actors)`);
       topic.groups.add(c.group);
+    }
+    if (c.deadLetterTopic !== undefined && !this.topics.has(c.deadLetterTopic)) {
+      throw new Error(`consumer group "${c.group}" dead-letters to topic "${c.deadLetterTopic}", which is not defined`);
     }
     if (this.groupCoordinators.has(c.group)) return;
     const topics = c.topics.map((t) => ({ name: t, partitions: this.topics.get(t)!.logs.length }));
@@ -522,10 +540,20 @@ export class Simulation {
     this.nCommits = 0;
     let crashedAt: string | null = null;
     try {
+      if (this.poisonCheck !== null && t === '$records') {
+        const poison = this.poisonCheck(a, m as RecordsMessage);
+        if (poison !== null) throw new Error(poison);
+      }
       a.state = a.spec.behaviour.receive(a.state, m, this.ctx);
     } catch (err) {
       if (err instanceof CrashSignal) crashedAt = err.point;
-      else {
+      else if (t === '$records' && a.consumer !== null && a.consumer.handlesErrors) {
+        // The consumer's error handling takes it from here (retry, split, dead-letter).
+        a.store.rollback();
+        this.current = null;
+        a.consumer.onError(m as RecordsMessage, err instanceof Error ? err.message : String(err));
+        return;
+      } else {
         a.store.rollback();
         this.current = null;
         const message = err instanceof Error ? err.message : String(err);
@@ -640,7 +668,7 @@ export class Simulation {
   private scheduleRetention(): void {
     this.at(this.nowMs + this.kafka.retentionCheckMs, () => {
       for (const topic of this.topics.values()) {
-        if (topic.groups.size === 0) continue;
+        if (topic.groups.size === 0 || topic.retainAll) continue;
         for (let p = 0; p < topic.logs.length; p++) {
           let min = Infinity;
           for (const g of topic.groups) min = Math.min(min, this.committedOffset(g, topic.name, p));

@@ -4,9 +4,15 @@
 // so a slow service builds lag in the log, not in memory), and commits offsets with
 // the generation it was assigned in. A new generation resets fetch positions to the
 // committed offsets (eager rebalancing): uncommitted records are delivered again.
-import type { RecordsMessage } from '../../contract.js';
+import type { KafkaRecord, RecordsMessage } from '../../contract.js';
 import type { Assignment, FetchResponse, TopicPartitionOffset } from '../../../actors/kafka/protocol.js';
 import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
+
+/** A records batch as delivered: which fetch it came from and which attempt this is. */
+interface Delivery extends RecordsMessage {
+  readonly fetchId: number;
+  readonly attempt: number;
+}
 
 interface Owned {
   readonly topic: string;
@@ -17,12 +23,9 @@ interface Owned {
   fetching: boolean;
   /** A batch is with the behaviour; the next fetch waits for it. */
   delivered: boolean;
+  /** Records of a batch that kept failing, handed over one at a time to find the poison. */
+  singles: KafkaRecord[];
   sentUs: number;
-}
-
-/** The records message the behaviour gets, plus what the client needs to match it. */
-interface DeliveredRecords extends RecordsMessage {
-  readonly fetchId: number;
 }
 
 export class SimConsumer {
@@ -69,7 +72,7 @@ export class SimConsumer {
       const ref = this.sim.topic(tp.topic).partitionRefs[tp.partition];
       owned.set(ref, {
         topic: tp.topic, partition: tp.partition, ref, position: tp.offset,
-        fetchId: 0, fetching: false, delivered: false, sentUs: 0,
+        fetchId: 0, fetching: false, delivered: false, sentUs: 0, singles: [],
       });
     }
     this.owned = owned;
@@ -100,15 +103,52 @@ export class SimConsumer {
     }
     o.position = r.records[n - 1].offset + 1;
     o.delivered = true;
-    const msg: DeliveredRecords = { type: '$records', topic: o.topic, partition: o.partition, records: r.records, fetchId: o.fetchId };
+    this.deliver(o, r.records, 1);
+  }
+
+  private deliver(o: Owned, records: readonly KafkaRecord[], attempt: number): void {
+    const msg: Delivery = { type: '$records', topic: o.topic, partition: o.partition, records, fetchId: o.fetchId, attempt };
     this.sim.enqueueLocal(this.host, msg);
+  }
+
+  get handlesErrors(): boolean {
+    return this.spec.deadLetterTopic !== undefined;
+  }
+
+  /** The behaviour threw on a batch (its writes are rolled back): retry, split, or dead-letter. */
+  onError(m: RecordsMessage, reason: string): void {
+    const d = m as Delivery;
+    const o = this.owned.get(this.sim.topic(m.topic).partitionRefs[m.partition]);
+    if (o === undefined || !o.delivered || o.fetchId !== d.fetchId) return;
+    const max = this.spec.maxAttempts ?? 3;
+    if (d.attempt < max) {
+      this.sim.metrics.count('kafka.processingRetries');
+      this.sim.afterFor(this.host, 100_000 * d.attempt, () => this.deliver(o, m.records, d.attempt + 1));
+      return;
+    }
+    if (m.records.length > 1) {
+      o.singles = m.records.slice(1);
+      this.deliver(o, [m.records[0]], 1);
+      return;
+    }
+    const r = m.records[0];
+    this.sim.metrics.count('kafka.deadLettered');
+    const value = typeof r.value === 'object' && r.value !== null ? r.value : { value: r.value };
+    this.host.producer.produce(this.spec.deadLetterTopic!, r.key, { ...value, reason: `poison: ${reason}`, sourceTopic: m.topic, sourcePartition: m.partition, sourceOffset: r.offset }, undefined);
+    this.host.producer.flush();
+    this.onProcessed(m);
   }
 
   /** The behaviour finished a batch: fetch the next one if the partition is still ours. */
   onProcessed(m: RecordsMessage): void {
     const ref = this.sim.topic(m.topic).partitionRefs[m.partition];
     const o = this.owned.get(ref);
-    if (o === undefined || !o.delivered || o.fetchId !== (m as DeliveredRecords).fetchId) return;
+    if (o === undefined || !o.delivered || o.fetchId !== (m as Delivery).fetchId) return;
+    const next = o.singles.shift();
+    if (next !== undefined) {
+      this.deliver(o, [next], 1);
+      return;
+    }
     o.delivered = false;
     this.fetch(o);
   }
