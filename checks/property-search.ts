@@ -25,6 +25,8 @@ export interface Counterexample {
   readonly message: string;
   readonly trace: string[];
   readonly candidate: Candidate;
+  /** The minimal fault plan (the candidate's faults), as a plan file or --faults takes it. */
+  readonly plan: FaultPlan;
   /** fast-check's replay path of the shrunk counterexample. */
   readonly path: string;
   readonly replay: string;
@@ -84,6 +86,7 @@ export function runCandidate(scenario: Scenario<unknown>, space: CheckSpace, ove
     overrides: { ...space.overrides, ...c.workload, ...overrides },
     faults: c.faults,
     traceViolations: traces,
+    summaries: traces,
     sim: { kafka: space.kafka },
   });
 }
@@ -183,6 +186,7 @@ export async function checkScenario(scenario: Scenario<unknown>, opts: CheckOpti
       message: example?.message ?? final.sim.actorErrors[0]?.message ?? '',
       trace: example?.trace ?? [],
       candidate,
+      plan: candidate.faults,
       path,
       replay: replayCommand(opts.scenarioArg ?? scenario.name, opts.seed, path, opts.overrides),
       historyHash: final.historyHash,

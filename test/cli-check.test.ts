@@ -39,6 +39,9 @@ describe('faultline check', () => {
     expect(two.counterexample.historyHash).toBe(one.counterexample.historyHash);
     expect(two.runs).toBe(one.runs);
     expect(two.faultKinds).toEqual(one.faultKinds);
+    expect(one.counterexample).toMatchObject({ invariant: 'idempotent-intake', key: expect.stringMatching(/^rf-\d+$/) });
+    expect(one.counterexample.plan.length).toBeGreaterThan(0);
+    expect(one.counterexample.replay).toMatch(/^faultline replay refunds --seed 7 --path [\d:]+ --variant client-retry-new-key$/);
   });
 
   it('replays a saved counterexample from a plan file', () => {
