@@ -30,13 +30,19 @@ export interface ProducedMessage {
   readonly tokens: readonly unknown[];
 }
 
+/** Delivered by the runtime when produced records could not be delivered within the delivery timeout. */
+export interface ProduceFailedMessage {
+  readonly type: '$produceFailed';
+  readonly tokens: readonly unknown[];
+}
+
 /** Delivered by the runtime when an actor (re)starts, before any other message. */
 export interface StartedMessage {
   readonly type: '$started';
   readonly restart: boolean;
 }
 
-export type RuntimeMessage = RecordsMessage | ProducedMessage | StartedMessage;
+export type RuntimeMessage = RecordsMessage | ProducedMessage | ProduceFailedMessage | StartedMessage;
 
 /**
  * Durable storage of one actor (or one service's database, shared by its actors).
@@ -72,7 +78,10 @@ export interface Context {
   setTimer(delayMs: number, msg: unknown): number;
   cancelTimer(id: number): void;
   readonly store: DurableStore;
-  /** Appends a record to a topic; `ackToken`, if given, comes back in a `$produced` message once acknowledged. */
+  /**
+   * Appends a record to a topic; `ackToken`, if given, comes back in a `$produced` message
+   * once acknowledged, or in a `$produceFailed` message if the delivery timeout passes first.
+   */
   produce(topic: string, key: string, value: unknown, ackToken?: unknown): void;
   /** Commits `nextOffset` for a partition this actor consumes; performed after the sends of this message. */
   commit(topic: string, partition: number, nextOffset: number): void;

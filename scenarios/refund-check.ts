@@ -40,7 +40,9 @@ export function refundCheckSpace(user: Readonly<Record<string, unknown>>): Check
       // From leases far shorter than a batch's work (they lapse under load) to the default.
       leaseMs: fc.constantFrom(20, 50, 200, 1_000, 10_000),
     }),
-    kafka: { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000, requestTimeoutMs: 1_000, fetchMaxWaitMs: 200 },
+    // Timeouts scaled to a run of a few seconds, the delivery timeout among them, so an
+    // outage inside the horizon can outlast it (as a long broker outage does in production).
+    kafka: { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000, requestTimeoutMs: 500, deliveryTimeoutMs: 1_500, fetchMaxWaitMs: 200 },
     faults: {
       actors,
       crashPoints: actors.flatMap((actor) => [...declared[actor], ...STEP_CRASH_POINTS].map((point) => ({ actor, point }))),

@@ -140,6 +140,11 @@ export function dsBehaviour(cfg: RefundConfig, lockService = 'lock-service'): Be
           acquire(s, ctx, w.batch);
           return s;
         }
+        case '$produceFailed':
+          // Outcomes not delivered: no confirmation; the batcher sends the batch again and
+          // the ledger's outcomes are published again.
+          for (const t of msg.tokens) s.publishing.delete(t as string);
+          return s;
         case '$produced': {
           for (const t of msg.tokens) {
             const p = s.publishing.get(t as string);

@@ -34,6 +34,11 @@ export function outboxRelayBehaviour(cfg: RefundConfig): Behaviour<RelayState, {
           ctx.setTimer(cfg.relayPollMs, { type: 'poll' });
           return state;
         }
+        case '$produceFailed':
+          // Not delivered: publish again everything not yet marked, from the low-water mark.
+          ctx.count('relay.republished');
+          state.cursor = Math.min(state.cursor, store.get<number>('meta', 'relayLow') ?? 0);
+          return state;
         case '$produced': {
           ctx.crashPoint('relay.after-publish-before-mark');
           for (const seq of msg.tokens) store.delete('outbox', seq as number);

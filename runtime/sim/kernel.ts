@@ -69,6 +69,8 @@ export interface KafkaOptions {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly requestTimeoutMs: number;
+  /** A produce not acknowledged this long after it was first sent fails (delivery.timeout.ms). */
+  readonly deliveryTimeoutMs: number;
   readonly partitionServiceMs: number;
   readonly retentionCheckMs: number;
 }
@@ -93,6 +95,7 @@ export const DEFAULT_KAFKA: KafkaOptions = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 3_000,
   requestTimeoutMs: 3_000,
+  deliveryTimeoutMs: 120_000,
   // Brokers are not a capacity limit unless a scenario says so: a partition appends
   // and answers in zero virtual time (and without a completion event).
   partitionServiceMs: 0,

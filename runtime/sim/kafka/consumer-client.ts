@@ -7,6 +7,7 @@
 import type { KafkaRecord, RecordsMessage } from '../../contract.js';
 import type { Assignment, FetchResponse, TopicPartitionOffset } from '../../../actors/kafka/protocol.js';
 import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
+import { RuntimeAck } from './producer-client.js';
 
 /** A records batch as delivered: which fetch it came from and which attempt this is. */
 interface Delivery extends RecordsMessage {
@@ -131,12 +132,19 @@ export class SimConsumer {
       this.deliver(o, [m.records[0]], 1);
       return;
     }
+    // Dead-letter it, and move past it only once the broker has the dead letter; if that
+    // fails, the record is processed (and fails) again, and dead-lettered again.
     const r = m.records[0];
-    this.sim.metrics.count('kafka.deadLettered');
     const value = typeof r.value === 'object' && r.value !== null ? r.value : { value: r.value };
-    this.host.producer.produce(this.spec.deadLetterTopic!, r.key, { ...value, reason: `poison: ${reason}`, sourceTopic: m.topic, sourcePartition: m.partition, sourceOffset: r.offset }, undefined);
+    const ack = new RuntimeAck(
+      () => {
+        this.sim.metrics.count('kafka.deadLettered');
+        this.onProcessed(m);
+      },
+      () => this.sim.afterFor(this.host, 100_000, () => this.deliver(o, m.records, max)),
+    );
+    this.host.producer.produce(this.spec.deadLetterTopic!, r.key, { ...value, reason: `poison: ${reason}`, sourceTopic: m.topic, sourcePartition: m.partition, sourceOffset: r.offset }, ack);
     this.host.producer.flush();
-    this.onProcessed(m);
   }
 
   /** The behaviour finished a batch: fetch the next one if the partition is still ours. */

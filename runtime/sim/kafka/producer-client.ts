@@ -3,11 +3,28 @@
 // a request is out accumulate into the next batch, as linger does. A request whose
 // acknowledgement does not arrive within the request timeout is sent again with the
 // same sequence: an idempotent producer's retry is dropped by the partition, a plain
-// producer's retry is appended twice. The producer's state is volatile: records not
+// producer's retry is appended twice. A request not acknowledged within the delivery
+// timeout (Kafka's delivery.timeout.ms) fails, with every record waiting behind it for
+// that partition: the behaviour hears of it in a `$produceFailed` message. The producer's state is volatile: records not
 // yet acknowledged are lost with the actor, and a restarted actor gets a new producer id.
 import type { ProduceResponse } from '../../../actors/kafka/protocol.js';
 import { partitionForKey } from '../../../actors/kafka/partitioner.js';
 import type { SimActor, Simulation, SimTopic } from '../kernel.js';
+
+/** An acknowledgement the runtime itself waits for (a dead letter): never shown to the behaviour. */
+export class RuntimeAck {
+  constructor(readonly onAck: () => void, readonly onFail: () => void) {}
+}
+
+/** Hands runtime acks to their callbacks and the rest, if any, to the behaviour as `type`. */
+function settle(sim: Simulation, host: SimActor, type: '$produced' | '$produceFailed', tokens: readonly unknown[]): void {
+  let mine: unknown[] | undefined;
+  for (const t of tokens) {
+    if (t instanceof RuntimeAck) (type === '$produced' ? t.onAck : t.onFail)();
+    else (mine ??= []).push(t);
+  }
+  if (mine !== undefined) sim.enqueueLocal(host, { type, tokens: mine });
+}
 
 interface InFlight {
   readonly request: {
@@ -16,6 +33,7 @@ interface InFlight {
   };
   readonly tokens: unknown[];
   sentUs: number;
+  readonly firstSentUs: number;
 }
 
 interface PartitionProducer {
@@ -76,7 +94,7 @@ export class SimProducer {
       producerId: this.producerId, seqBase: p.seq, keys: p.keys, values: p.values,
     };
     p.seq += p.keys.length;
-    p.inFlight = { request, tokens: p.tokens, sentUs: this.sim.nowUsExact };
+    p.inFlight = { request, tokens: p.tokens, sentUs: this.sim.nowUsExact, firstSentUs: this.sim.nowUsExact };
     p.keys = [];
     p.values = [];
     p.tokens = [];
@@ -90,7 +108,7 @@ export class SimProducer {
     if (p === undefined || p.inFlight === null || p.inFlight.request.requestId !== r.requestId) return;
     const tokens = p.inFlight.tokens;
     p.inFlight = null;
-    if (tokens.length > 0) this.sim.enqueueLocal(this.host, { type: '$produced', tokens });
+    if (tokens.length > 0) settle(this.sim, this.host, '$produced', tokens);
     this.send(p);
   }
 
@@ -99,13 +117,24 @@ export class SimProducer {
     if (this.watchdogArmed) return;
     this.watchdogArmed = true;
     const timeoutUs = this.sim.kafka.requestTimeoutMs * 1000;
+    const deliveryUs = this.sim.kafka.deliveryTimeoutMs * 1000;
     this.sim.afterFor(this.host, timeoutUs, () => {
       this.watchdogArmed = false;
       const now = this.sim.nowUsExact;
       let pending = false;
+      const failed: unknown[] = [];
       for (const ps of this.byTopic.values()) {
         for (const p of ps) {
           if (p.inFlight === null) continue;
+          if (now - p.inFlight.firstSentUs >= deliveryUs) {
+            this.sim.metrics.count('kafka.produceFailures');
+            failed.push(...p.inFlight.tokens, ...p.tokens);
+            p.inFlight = null;
+            p.keys = [];
+            p.values = [];
+            p.tokens = [];
+            continue;
+          }
           pending = true;
           if (now - p.inFlight.sentUs >= timeoutUs) {
             this.sim.metrics.count('kafka.produceRetries');
@@ -114,6 +143,7 @@ export class SimProducer {
           }
         }
       }
+      if (failed.length > 0) settle(this.sim, this.host, '$produceFailed', failed);
       if (pending) this.armWatchdog();
     });
   }
