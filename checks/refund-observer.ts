@@ -43,6 +43,8 @@ export class RefundObserver {
   private readonly granted = new Map<string, Set<number>>();
   lockGrants = 0;
   documentsWritten = 0;
+  /** Refunds that reached a terminal status (for the timeline's throughput). */
+  completed = 0;
 
   constructor(private readonly metrics: Metrics, private readonly stores: { rms: string; ds: string; cs: string; locks: string }) {}
 
@@ -99,6 +101,7 @@ export class RefundObserver {
     for (const w of writes) {
       if (w.table !== 'refunds' || w.next === undefined) continue;
       const next = (w.next as RefundRow).status;
+      if (next !== 'PENDING' && (w.prev === undefined || (w.prev as RefundRow).status === 'PENDING')) this.completed++;
       if (w.prev === undefined) {
         if (next !== 'PENDING' && next !== 'REJECTED') this.status.add(String(w.key), `created as ${next}`);
         continue;

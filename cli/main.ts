@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { runCommand } from './run-command.js';
 import { checkCommand } from './check-command.js';
 import { replayCommand } from './replay-command.js';
+import { capacityCommand } from './capacity-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { VARIANTS } from '../actors/refunds/variants.js';
 
@@ -81,6 +82,28 @@ async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', describe: 'print the counterexample and its run result as JSON' }),
       async (a) => {
         exitCode = await replayCommand({ ...flagsOf(a), seed: a.seed, path: a.path, plan: a.plan, json: a.json });
+      },
+    )
+    .command(
+      'capacity <scenario>',
+      'rate sweep: the highest offered rate that holds the SLO with a bounded backlog (the knee), per design and batch size',
+      (y) =>
+        scenarioOptions(y)
+          .option('rates', { type: 'string', describe: 'offered rates FROM..TO (refunds per virtual second)', demandOption: true })
+          .option('steps', { type: 'string', describe: 'points between FROM and TO (default 8)' })
+          .option('slo', { type: 'string', describe: "thresholds, e.g. 'rmsResponse.p99<10000,endToEnd.p99<60000' (default rmsResponse.p99<10000)" })
+          .option('batch-sizes', { type: 'string', describe: 'sweep these batch sizes too, e.g. 1,100,500,1000' })
+          .option('duration', { type: 'string', describe: 'virtual seconds each point offers its rate (default 30)' })
+          .option('min-rate', { type: 'string', describe: 'exit 3 if a knee is below this rate (default: the lowest swept rate)' })
+          .option('compare', { type: 'string', describe: 'another scenario (design) on the same axes' })
+          .option('seed', { type: 'string', describe: 'seed (same for every point); random and printed if omitted' })
+          .option('json', { type: 'boolean', describe: 'print the capacity result as JSON' })
+          .option('md', { type: 'string', describe: 'write the report as Markdown to FILE' }),
+      async (a) => {
+        exitCode = await capacityCommand({
+          ...flagsOf(a), rates: a.rates as string, steps: a.steps, slo: a.slo as string | undefined, batchSizes: a['batch-sizes'] as string | undefined,
+          duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined,
+        });
       },
     )
     .demandCommand(1, 'give a command, e.g. "faultline run refunds"')

@@ -25,6 +25,10 @@ export interface RunResult {
     readonly counters: Record<string, number>;
     readonly [scenarioMetric: string]: unknown;
   };
+  /** Every histogram, HDR-encoded (compressed base64): byte-identical for the same seed. */
+  readonly histograms: Record<string, string>;
+  /** Per virtual second (thinned on long runs): the scenario's samples, e.g. offered, completed, lag. */
+  readonly timeline: (Readonly<Record<string, number>> & { readonly tMs: number })[];
   readonly sim: {
     readonly events: number;
     readonly virtualMs: number;

@@ -6,6 +6,7 @@ import type { Simulation } from '../runtime/sim/kernel.js';
 import { exponentialMs, itemCount, perItemMs } from '../runtime/sim/service-time.js';
 import { REFUND_DEFAULTS, type RefundConfig } from '../actors/refunds/config.js';
 import { VARIANTS, isVariant } from '../actors/refunds/variants.js';
+import { arrivalProfileSchema } from '../actors/refunds/arrivals.js';
 import { TOPIC_DLQ, TOPIC_OUTCOMES, TOPIC_REQUESTED } from '../actors/refunds/model.js';
 import { clientBehaviour, type ClientLog } from '../actors/refunds/client.js';
 import { rmsBehaviour } from '../actors/refunds/rms.js';
@@ -29,6 +30,7 @@ const ms = z.number().positive();
 export const refundOverridesSchema = z.strictObject({
   refunds: z.number().int().min(0),
   ratePerSec: z.number().positive(),
+  arrival: arrivalProfileSchema,
   refundTypes: positiveInt,
   amountMin: positiveInt,
   amountMax: positiveInt,
@@ -83,8 +85,16 @@ class RefundClientLog implements ClientLog {
     this.sim.metrics.record('rmsResponse', latencyMs);
   }
 
-  gaveUp(): void {
+  /** A request never answered still counts in response time: the caller waited that long for nothing. */
+  gaveUp(index: number, waitedMs: number): void {
+    if (this.answered[index] !== 0) return;
     this.gaveUpCount++;
+    this.sim.metrics.record('rmsResponse', waitedMs);
+  }
+
+  /** At the end of the run, requests still waiting count with the time they have waited. */
+  closeOutstanding(outstanding: Iterable<{ index: number; request: { requestedAt: number } }>, nowMs: number): void {
+    for (const o of outstanding) if (this.answered[o.index] === 0) this.sim.metrics.record('rmsResponse', nowMs - o.request.requestedAt);
   }
 
   /** Retry keys that stand for another request's key (only a buggy client makes them). */
@@ -139,13 +149,15 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
     // timeouts after a send; a member is re-admitted within a heartbeat), plus time to act on it.
     quietMs: Math.max(cfg.batchTimeoutMs, cfg.lockAcquireTimeoutMs, 1.5 * cfg.clientTimeoutMs, sim.kafka.sessionTimeoutMs + sim.kafka.heartbeatIntervalMs) + 1_000,
     drainDeadlineMs: 600_000,
-    check: () =>
-      checkRefundInvariants({
+    check: () => {
+      log.closeOutstanding((client.state as { outstanding: Map<string, { index: number; request: { requestedAt: number } }> }).outstanding.values(), sim.nowMs);
+      return checkRefundInvariants({
         rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
         dlq: sim.topic(TOPIC_DLQ).logs, observer,
         answered: (i) => log.answered[i] !== 0, requests: cfg.refunds, indexOfKey: refundIndexOf,
         logicalKeyOf: (k) => log.aliases.get(k) ?? k, fundsPerType: cfg.fundsPerType,
-      }),
+      });
+    },
     summary: () => {
       const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
       for (const row of (sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>).values()) counts[row.status]++;
@@ -169,6 +181,14 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
       };
     },
     keysOf: refundKeysOf,
+    sample: () => {
+      let lag = 0;
+      for (const [topic, groups] of [[TOPIC_REQUESTED, ['batcher']], [TOPIC_OUTCOMES, ['cs', 'rms-status']]] as const) {
+        const logs = sim.topic(topic).logs;
+        for (const g of groups) for (const log of logs) lag += log.end - sim.committedOffset(g, topic, log.partition);
+      }
+      return { offered: (client.state as { next: number }).next - 1, completed: observer.completed, lag };
+    },
   };
 }
 

@@ -24,6 +24,8 @@ export interface BuiltScenario {
   check(): InvariantResult[];
   /** Scenario-specific metrics for the run result (counts, ratios). */
   summary(): Record<string, unknown>;
+  /** Sampled once per virtual second into the run's timeline (counters are cumulative). */
+  sample?(): Readonly<Record<string, number>>;
   /** Keys a message concerns, for a key's trace. */
   keysOf?(msg: unknown): readonly string[];
 }

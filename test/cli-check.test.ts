@@ -73,3 +73,27 @@ describe('faultline check', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('faultline capacity', () => {
+  it('sweeps, writes Markdown, and exits 0 when the knee reaches --min-rate, 3 when it does not', () => {
+    const md = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'cap.md');
+    const ok = cli('capacity', 'refunds', '--rates', '2000..4000', '--steps', '2', '--duration', '6', '--seed', '1', '--md', md);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/knee refunds: 4,000 refunds\/s/);
+    const j = JSON.parse(cli('capacity', 'refunds', '--rates', '2000..30000', '--steps', '2', '--duration', '6', '--seed', '1', '--json', '--min-rate', '30000').out);
+    expect(j.kind).toBe('capacity');
+    expect(j.knees[0].ratePerSec).toBe(2000);
+    expect(cli('capacity', 'refunds', '--rates', '2000..30000', '--steps', '2', '--duration', '6', '--seed', '1', '--min-rate', '30000').code).toBe(3);
+  });
+
+  it.each([
+    [['capacity', 'refunds'], /Missing required argument: rates/],
+    [['capacity', 'refunds', '--rates', '5..1'], /from <= to/],
+    [['capacity', 'refunds', '--rates', '1..2', '--slo', 'latency is fine'], /--slo: threshold/],
+    [['capacity', 'refunds', '--rates', '1..2', '--batch-sizes', '100,big'], /--batch-sizes must be whole numbers/],
+  ] as [string[], RegExp][])('rejects bad input %# with exit 2', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});

@@ -5,12 +5,14 @@
 // own delay (no coordinated omission).
 import type { Behaviour, Context } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
+import { nextArrivalMs } from './arrivals.js';
 import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
 
 /** What the harness learns at the client edge: which requests were answered, and how. */
 export interface ClientLog {
   responded(index: number, status: RefundStatus, latencyMs: number): void;
-  gaveUp(index: number): void;
+  /** No answer after the last attempt: `waitedMs` since the intended arrival. */
+  gaveUp(index: number, waitedMs: number): void;
   /** A retry went out under another key than the request it repeats. */
   aliased(key: string, originalKey: string): void;
 }
@@ -40,7 +42,7 @@ type ClientMessage =
 export const refundKey = (index: number) => `rf-${index}`;
 
 export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rms'): Behaviour<ClientState, ClientMessage> {
-  const gapMs = (ctx: Context) => -Math.log(1 - ctx.random()) * (1000 / cfg.ratePerSec);
+  const next = (ctx: Context, t: number) => nextArrivalMs(cfg.arrival, cfg.ratePerSec, t, () => ctx.random());
 
   const makeRequest = (ctx: Context, index: number, at: number): RefundRequest => {
     const refundType = Math.floor(ctx.random() * cfg.refundTypes);
@@ -79,7 +81,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
       switch (msg.type) {
         case '$started':
           if (!msg.restart && cfg.refunds > 0) {
-            state.nextAt = ctx.now() + gapMs(ctx);
+            state.nextAt = next(ctx, ctx.now());
             ctx.setTimer(state.nextAt - ctx.now(), { type: 'arrive' });
           }
           return state;
@@ -94,7 +96,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
             ctx.setTimer(ctx.random() * cfg.clientRetryDelayMsMax, { type: 'double-submit', request });
           }
           if (state.next <= cfg.refunds) {
-            state.nextAt += gapMs(ctx);
+            state.nextAt = next(ctx, state.nextAt);
             ctx.setTimer(state.nextAt - ctx.now(), { type: 'arrive' });
           }
           return state;
@@ -123,7 +125,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
           else {
             state.outstanding.delete(msg.key);
-            log.gaveUp(o.index);
+            log.gaveUp(o.index, ctx.now() - o.request.requestedAt);
           }
           return state;
         }
@@ -135,7 +137,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
             if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
             else {
               state.outstanding.delete(o.request.key);
-              log.gaveUp(o.index);
+              log.gaveUp(o.index, ctx.now() - o.request.requestedAt);
             }
           }
           if (state.outstanding.size > 0) armSweep(state, ctx);

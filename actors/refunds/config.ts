@@ -1,12 +1,14 @@
 // The refund pipeline's parameters: scenario data with the seed's defaults, every
 // one overridable. Units are in the names.
 import type { VariantName } from './variants.js';
+import type { ArrivalProfile } from './arrivals.js';
 
 export interface RefundConfig {
   /** Logical refund requests the client sends. */
   readonly refunds: number;
-  /** Mean open-loop (Poisson) arrival rate, virtual refunds per second. */
+  /** Mean open-loop arrival rate, virtual refunds per second (the base of the arrival profile). */
   readonly ratePerSec: number;
+  readonly arrival: ArrivalProfile;
   readonly refundTypes: number;
   readonly amountMin: number;
   readonly amountMax: number;
@@ -40,6 +42,7 @@ export interface RefundConfig {
 export const REFUND_DEFAULTS: RefundConfig = {
   refunds: 20_000,
   ratePerSec: 2_000,
+  arrival: { kind: 'poisson' },
   refundTypes: 8,
   amountMin: 50,
   amountMax: 5_000,

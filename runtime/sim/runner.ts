@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Simulation, type SimOptions } from './kernel.js';
 import { NdjsonTraceWriter } from './trace-file.js';
 import { summarize } from '../../reports/latency.js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
 import { ScenarioError } from '../../scenarios/types.js';
@@ -30,6 +31,29 @@ export interface RunOptions {
 }
 
 const CHUNK_MS = 1_000;
+/** A timeline keeps at most this many points: past it, every other point goes and the interval doubles. */
+const TIMELINE_POINTS_MAX = 1_024;
+
+export type TimelinePoint = Readonly<Record<string, number>> & { readonly tMs: number };
+
+/** Samples once per chunk, thinning itself to stay bounded (memory does not grow with run length). */
+class Timeline {
+  readonly points: TimelinePoint[] = [];
+  private every = 1;
+  private n = 0;
+
+  constructor(private readonly sample: (() => Readonly<Record<string, number>>) | undefined) {}
+
+  tick(tMs: number): void {
+    if (this.sample === undefined || this.n++ % this.every !== 0) return;
+    this.points.push({ tMs: Math.round(tMs), ...this.sample() });
+    if (this.points.length > TIMELINE_POINTS_MAX) {
+      for (let i = 0; i * 2 < this.points.length; i++) this.points[i] = this.points[i * 2];
+      this.points.length = Math.ceil(this.points.length / 2);
+      this.every *= 2;
+    }
+  }
+}
 const TRACE_LINES_MAX = 200;
 
 interface Executed {
@@ -38,6 +62,7 @@ interface Executed {
   loadEndedAtMs: number;
   drained: boolean;
   faults: FaultReport[];
+  timeline: TimelinePoint[];
 }
 
 function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDeliver?: SimOptions['onDeliver'],
@@ -53,11 +78,14 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
   }
   setup?.(sim, built);
   sim.start();
+  const timeline = new Timeline(built.sample?.bind(built));
+  timeline.tick(0);
   const progress = opts.onProgress;
   // Safety phase: the load, and the faults until the last one heals. Then liveness.
   const healAtMs = healTimeMs(opts.faults ?? []);
   while (!built.loadDone() || sim.nowMs < healAtMs) {
     if (!sim.runUntil(sim.nowMs + CHUNK_MS)) break;
+    timeline.tick(sim.nowMs);
     progress?.(built.loadProgress?.() ?? 0, 'load');
   }
   const loadEndedAtMs = sim.nowMs;
@@ -65,6 +93,7 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
   let drained = false;
   for (;;) {
     const more = sim.runUntil(Math.min(deadline, sim.nowMs + CHUNK_MS));
+    timeline.tick(sim.nowMs);
     progress?.(1, 'drain');
     // Quiet means no behaviour did anything for quietMs and no producer is still retrying
     // (retries are client machinery, not progress, but they still carry records).
@@ -74,7 +103,7 @@ function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDelive
     }
     if (sim.nowMs >= deadline) break;
   }
-  return { sim, built, loadEndedAtMs, drained, faults };
+  return { sim, built, loadEndedAtMs, drained, faults, timeline: timeline.points };
 }
 
 export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResult {
@@ -88,7 +117,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
     trace?.close();
   }
   const wallMs = performance.now() - started;
-  const { sim, built, loadEndedAtMs, drained, faults } = ex;
+  const { sim, built, loadEndedAtMs, drained, faults, timeline } = ex;
   const invariants = built.check();
   if (!drained) {
     invariants.push({
@@ -103,7 +132,13 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
   const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
   const lastProgressMs = sim.lastProgressUs / 1000;
   const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
-  if (opts.summaries !== false) for (const [name, h] of sim.metrics.histograms) latencyMs[name] = summarize(h, sim.metrics.units.get(name));
+  const histograms: Record<string, string> = {};
+  if (opts.summaries !== false) {
+    for (const [name, h] of sim.metrics.histograms) {
+      latencyMs[name] = summarize(h, sim.metrics.units.get(name));
+      histograms[name] = encodeIntoCompressedBase64(h);
+    }
+  }
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
     kind: 'run',
@@ -121,6 +156,8 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
       throughputPerSec: lastProgressMs > 0 ? Math.round((completed / lastProgressMs) * 1000 * 10) / 10 : 0,
       counters: Object.fromEntries([...sim.metrics.counters].sort()),
     },
+    histograms,
+    timeline,
     sim: {
       events: sim.events,
       virtualMs: Math.round(sim.nowMs),
