@@ -14,8 +14,10 @@ export interface SweepPoint {
   readonly thresholds: ThresholdCheck[];
   /** Refunds completed per virtual second over the steady part of the load. */
   readonly throughputPerSec: number;
-  /** Completions over offers in the same steady window: ~1 when the pipeline keeps up. */
+  /** Completion rate over arrival rate in the steady window: ~1 when the pipeline keeps up. */
   readonly keepUp: number;
+  /** Backlog growth over arrivals in the steady window: ~0 when the backlog is steady. */
+  readonly lagGrowth: number;
   readonly latencyMs: Record<string, LatencySummary>;
   readonly lagMax: number;
   /** How long after the load stopped the last refund completed. */
@@ -42,30 +44,44 @@ export interface CapacityResult {
 }
 
 /**
- * Backlog is bounded when, during the steady part of the load, completions keep up with
- * what is offered (a backlog growing with time shows here first: RMS saturated by intake
- * let statuses pile up while the pipeline looked fine at the end), and the pipeline
- * catches up soon after the load stops.
+ * Backlog is bounded when completions keep up with arrivals during the steady part of
+ * the load (see steadyRates) and the pipeline catches up soon after the load stops.
  */
-export function backlogBounded(keepUp: number, drainMs: number, loadMs: number): boolean {
-  return keepUp >= 0.95 && drainMs <= Math.max(10_000, 0.25 * loadMs);
+export function backlogBounded(keepUp: number, lagGrowth: number, drainMs: number, loadMs: number): boolean {
+  return keepUp >= 0.9 && lagGrowth <= 0.1 && drainMs <= Math.max(10_000, 0.25 * loadMs);
+}
+
+/** Least-squares slope of y over t (per ms). */
+function slope(points: readonly (Record<string, number> & { tMs: number })[], key: string): number {
+  const n = points.length;
+  const mt = points.reduce((a, p) => a + p.tMs, 0) / n;
+  const my = points.reduce((a, p) => a + p[key], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.tMs - mt) * (p[key] - my);
+    den += (p.tMs - mt) ** 2;
+  }
+  return den > 0 ? num / den : 0;
 }
 
 /**
- * Over the last two thirds of the load window: completions per second, and completions
- * over offers in that window. Comparing with offers in the same window cancels the
- * pipeline's latency (completions trail offers by it), which a rate alone does not.
+ * Over the last two thirds of the load window: the completion rate, how it compares with
+ * the arrival rate (keepUp, ~1 when the pipeline keeps up), and how much the backlog grew
+ * relative to what arrived (lagGrowth, ~0 when it is steady). Rates are least-squares
+ * slopes: completions come in bursts (a batch at a time), so two end points mislead.
  */
-export function steadyRates(timeline: readonly (Record<string, number> & { tMs: number })[], loadEndMs: number): { throughputPerSec: number; keepUp: number } {
+export function steadyRates(timeline: readonly (Record<string, number> & { tMs: number })[], loadEndMs: number): { throughputPerSec: number; keepUp: number; lagGrowth: number } {
   const inLoad = timeline.filter((p) => p.tMs <= loadEndMs);
-  if (inLoad.length < 2) return { throughputPerSec: 0, keepUp: 0 };
-  const from = inLoad[Math.floor(inLoad.length / 3)];
-  const to = inLoad[inLoad.length - 1];
-  const completed = to.completed - from.completed;
-  const offered = to.offered - from.offered;
+  const steady = inLoad.slice(Math.floor(inLoad.length / 3));
+  if (steady.length < 3) return { throughputPerSec: 0, keepUp: 0, lagGrowth: 1 };
+  const completed = slope(steady, 'completed');
+  const offered = slope(steady, 'offered');
+  const lag = slope(steady, 'lag');
   return {
-    throughputPerSec: to.tMs > from.tMs ? Math.round((completed / (to.tMs - from.tMs)) * 1000 * 10) / 10 : 0,
+    throughputPerSec: Math.round(completed * 1000 * 10) / 10,
     keepUp: offered > 0 ? Math.round((completed / offered) * 1000) / 1000 : 1,
+    lagGrowth: offered > 0 ? Math.round(Math.max(0, lag / offered) * 1000) / 1000 : 0,
   };
 }
 

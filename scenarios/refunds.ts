@@ -8,16 +8,13 @@ import { REFUND_DEFAULTS, type RefundConfig } from '../actors/refunds/config.js'
 import { VARIANTS, isVariant } from '../actors/refunds/variants.js';
 import { arrivalProfileSchema } from '../actors/refunds/arrivals.js';
 import { TOPIC_DLQ, TOPIC_OUTCOMES, TOPIC_REQUESTED } from '../actors/refunds/model.js';
-import { clientBehaviour, type ClientLog } from '../actors/refunds/client.js';
 import { rmsBehaviour } from '../actors/refunds/rms.js';
 import { outboxRelayBehaviour } from '../actors/refunds/outbox-relay.js';
 import { batcherBehaviour } from '../actors/refunds/batcher.js';
 import { dsBehaviour } from '../actors/refunds/ds.js';
 import { lockServiceBehaviour } from '../actors/refunds/lock-service.js';
 import { csBehaviour } from '../actors/refunds/cs.js';
-import type { LedgerRow, RefundRow, RefundStatus } from '../actors/refunds/model.js';
-import { RefundObserver } from '../checks/refund-observer.js';
-import { checkRefundInvariants } from '../checks/refund-invariants.js';
+import { STORES, refundHarness, refundKeysOf } from './refund-harness.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
 import { REFUND_FAULT_PRESETS } from './refund-faults.js';
 import { refundCheckSpace } from './refund-check.js';
@@ -66,59 +63,11 @@ export function refundParams(overrides: Readonly<Record<string, unknown>>): Refu
   return cfg;
 }
 
-/** The client edge: answers and latency; answered keys are kept as a bitset by request index. */
-class RefundClientLog implements ClientLog {
-  answered: Uint8Array;
-  accepted = 0;
-  rejected = 0;
-  gaveUpCount = 0;
-
-  constructor(refunds: number, private readonly sim: Simulation) {
-    this.answered = new Uint8Array(refunds + 1);
-  }
-
-  responded(index: number, status: RefundStatus, latencyMs: number): void {
-    if (this.answered[index] !== 0) return;
-    this.answered[index] = 1;
-    if (status === 'REJECTED') this.rejected++;
-    else this.accepted++;
-    this.sim.metrics.record('rmsResponse', latencyMs);
-  }
-
-  /** A request never answered still counts in response time: the caller waited that long for nothing. */
-  gaveUp(index: number, waitedMs: number): void {
-    if (this.answered[index] !== 0) return;
-    this.gaveUpCount++;
-    this.sim.metrics.record('rmsResponse', waitedMs);
-  }
-
-  /** At the end of the run, requests still waiting count with the time they have waited. */
-  closeOutstanding(outstanding: Iterable<{ index: number; request: { requestedAt: number } }>, nowMs: number): void {
-    for (const o of outstanding) if (this.answered[o.index] === 0) this.sim.metrics.record('rmsResponse', nowMs - o.request.requestedAt);
-  }
-
-  /** Retry keys that stand for another request's key (only a buggy client makes them). */
-  readonly aliases = new Map<string, string>();
-
-  aliased(key: string, originalKey: string): void {
-    this.aliases.set(key, originalKey);
-  }
-
-}
-
-export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;
-
 export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario {
   sim.addTopic({ name: TOPIC_REQUESTED, partitions: cfg.partitions });
   sim.addTopic({ name: TOPIC_OUTCOMES, partitions: cfg.partitions });
-  // The checks read every dead letter, and RMS consumes them: no retention here.
-  sim.addTopic({ name: TOPIC_DLQ, partitions: 1, retainAll: true });
+  const h = refundHarness(sim, cfg);
 
-  const log = new RefundClientLog(cfg.refunds, sim);
-  const observer = new RefundObserver(sim.metrics, STORES);
-  sim.onCommit((store, writes, t) => observer.onCommit(store, writes, t));
-
-  sim.addActor({ name: 'client', behaviour: clientBehaviour(cfg, log), workers: 1_000_000, store: '$client' });
   sim.addActor({
     name: 'rms', store: STORES.rms, behaviour: rmsBehaviour(cfg), workers: 32,
     serviceTime: (msg, rng) => ((msg as { type: string }).type === '$records' ? 0.2 + 0.01 * itemCount(msg) : rng.exp(2)),
@@ -141,45 +90,15 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
     consumes: { group: 'cs', topics: [TOPIC_OUTCOMES], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100 },
   });
 
-  const client = sim.actor('client');
   return {
-    loadDone: () => (client.state as { next: number }).next > cfg.refunds,
-    loadProgress: () => Math.min(1, ((client.state as { next: number }).next - 1) / Math.max(1, cfg.refunds)),
+    loadDone: h.loadDone,
+    loadProgress: h.loadProgress,
     // Quiet for longer than the longest retry timer (the client's sweep retries up to 1.5
     // timeouts after a send; a member is re-admitted within a heartbeat), plus time to act on it.
     quietMs: Math.max(cfg.batchTimeoutMs, cfg.lockAcquireTimeoutMs, 1.5 * cfg.clientTimeoutMs, sim.kafka.sessionTimeoutMs + sim.kafka.heartbeatIntervalMs) + 1_000,
     drainDeadlineMs: 600_000,
-    check: () => {
-      log.closeOutstanding((client.state as { outstanding: Map<string, { index: number; request: { requestedAt: number } }> }).outstanding.values(), sim.nowMs);
-      return checkRefundInvariants({
-        rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
-        dlq: sim.topic(TOPIC_DLQ).logs, observer,
-        answered: (i) => log.answered[i] !== 0, requests: cfg.refunds, indexOfKey: refundIndexOf,
-        logicalKeyOf: (k) => log.aliases.get(k) ?? k, fundsPerType: cfg.fundsPerType,
-      });
-    },
-    summary: () => {
-      const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
-      for (const row of (sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>).values()) counts[row.status]++;
-      let failed = 0;
-      let disbursedRefunds = 0;
-      for (const l of (sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>).values()) {
-        if (l.status === 'FAILED') failed++;
-        else disbursedRefunds++;
-      }
-      return {
-        refunds: {
-          requested: cfg.refunds, accepted: log.accepted, rejected: counts.REJECTED, disbursed: counts.DISBURSED,
-          deadLettered: counts.DEAD_LETTERED, pending: counts.PENDING, clientGaveUp: log.gaveUpCount, ledgerFailed: failed,
-        },
-        documents: observer.documentsWritten,
-        lockAcquisitions: observer.lockGrants,
-        lockAcquisitionsPerRefund: disbursedRefunds > 0 ? observer.lockGrants / disbursedRefunds : 0,
-        duplicatesSuppressed: sim.metrics.counter('duplicatesSuppressed'),
-        dlq: sim.topic(TOPIC_DLQ).logs.reduce((n, p) => n + p.appended, 0),
-        completedRefunds: counts.DISBURSED + counts.REJECTED + counts.DEAD_LETTERED,
-      };
-    },
+    check: h.check,
+    summary: h.summary,
     keysOf: refundKeysOf,
     sample: () => {
       let lag = 0;
@@ -187,30 +106,9 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
         const logs = sim.topic(topic).logs;
         for (const g of groups) for (const log of logs) lag += log.end - sim.committedOffset(g, topic, log.partition);
       }
-      return { offered: (client.state as { next: number }).next - 1, completed: observer.completed, lag };
+      return { offered: h.offered(), completed: h.observer.completed, lag };
     },
   };
-}
-
-/** The request index of a client key `rf-<n>` (-1 for anything else), without allocating. */
-export function refundIndexOf(key: string): number {
-  if (key.length < 4 || key.charCodeAt(0) !== 114 || key.charCodeAt(1) !== 102 || key.charCodeAt(2) !== 45) return -1;
-  let n = 0;
-  for (let i = 3; i < key.length; i++) {
-    const c = key.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-/** refundIds a message of this pipeline concerns (for a key's trace). */
-export function refundKeysOf(msg: unknown): readonly string[] {
-  const m = msg as { type?: string; key?: string; items?: { refundId: string }[]; records?: { key: string }[] };
-  if (m.records !== undefined) return m.records.map((r) => r.key);
-  if (m.items !== undefined) return m.items.map((i) => i.refundId);
-  if (typeof m.key === 'string') return [m.key];
-  return [];
 }
 
 export const refundsScenario: Scenario<RefundConfig> = {

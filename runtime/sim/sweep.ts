@@ -31,14 +31,14 @@ export function sweep(scenarios: readonly Scenario<unknown>[], opts: SweepOption
         const drainMs = Math.max(0, lastCompletionMs - loadMs);
         const thresholds = checkThresholds(opts.thresholds, r.metrics.latencyMs);
         const invariantsOk = r.invariants.every((i) => i.ok);
-        const { throughputPerSec, keepUp } = steadyRates(r.timeline, loadMs);
-        const bounded = backlogBounded(keepUp, drainMs, loadMs);
+        const { throughputPerSec, keepUp, lagGrowth } = steadyRates(r.timeline, loadMs);
+        const bounded = backlogBounded(keepUp, lagGrowth, drainMs, loadMs);
         const lock = (r.metrics as { lockAcquisitionsPerRefund?: number }).lockAcquisitionsPerRefund;
         const last = r.timeline[r.timeline.length - 1];
         const completedShare = last !== undefined && last.offered > 0 ? Math.round((last.completed / last.offered) * 1e4) / 1e4 : 0;
         points.push({
           ratePerSec, batchSizeMax, design: scenario.name, invariantsOk, thresholds,
-          throughputPerSec, keepUp,
+          throughputPerSec, keepUp, lagGrowth,
           latencyMs: r.metrics.latencyMs,
           lagMax: Math.max(0, ...r.timeline.map((p) => p.lag ?? 0)),
           drainMs, backlogBounded: bounded, completedShare,
