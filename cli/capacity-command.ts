@@ -6,6 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { sweep } from '../runtime/sim/sweep.js';
 import { parseThresholds, ThresholdError } from '../reports/slo.js';
 import { renderCapacityMarkdown, renderCapacityTerminal } from '../reports/capacity-render.js';
+import { renderCapacityHtml } from '../reports/html.js';
 import { ScenarioError } from '../scenarios/types.js';
 import { parseNumberFlag } from './flags.js';
 import { loadScenario } from './load-scenario.js';
@@ -24,6 +25,7 @@ export interface CapacityArgs extends ScenarioFlags {
   seed?: unknown;
   json?: boolean;
   md?: string;
+  html?: string;
 }
 
 export function parseRates(text: string | undefined, steps: number): number[] {
@@ -78,6 +80,7 @@ export async function capacityCommand(args: CapacityArgs): Promise<number> {
     bar?.stop();
   }
   if (args.md !== undefined) writeFileSync(args.md, renderCapacityMarkdown(result));
+  if (args.html !== undefined) writeFileSync(args.html, await renderCapacityHtml(result));
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderCapacityTerminal(result, process.stdout.isTTY === true) + '\n');
   const short = result.knees.filter((k) => k.ratePerSec === null || k.ratePerSec < minRate);
   if (short.length > 0) {

@@ -8,6 +8,7 @@ import { runCommand } from './run-command.js';
 import { checkCommand } from './check-command.js';
 import { replayCommand } from './replay-command.js';
 import { capacityCommand } from './capacity-command.js';
+import { reportCommand } from './report-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { VARIANTS } from '../actors/refunds/variants.js';
 
@@ -47,9 +48,12 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'string', describe: 'seed (a whole number); random and printed if omitted' })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('trace', { type: 'string', describe: 'stream every handled message to FILE as NDJSON' })
-          .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos) or a JSON file of faults' }),
+          .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos) or a JSON file of faults' })
+          .option('slo', { type: 'string', describe: "thresholds, e.g. 'rmsResponse.p99<10000': exit 3 if one fails" })
+          .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' })
+          .option('md', { type: 'string', describe: 'write a Markdown report to FILE' }),
       async (a) => {
-        exitCode = await runCommand({ ...flagsOf(a), seed: a.seed, json: a.json, trace: a.trace, faults: a.faults });
+        exitCode = await runCommand({ ...flagsOf(a), seed: a.seed, json: a.json, trace: a.trace, faults: a.faults, slo: a.slo as string | undefined, html: a.html as string | undefined, md: a.md as string | undefined });
       },
     )
     .command(
@@ -98,12 +102,25 @@ async function main(argv: string[]): Promise<number> {
           .option('compare', { type: 'string', describe: 'another scenario (design) on the same axes' })
           .option('seed', { type: 'string', describe: 'seed (same for every point); random and printed if omitted' })
           .option('json', { type: 'boolean', describe: 'print the capacity result as JSON' })
-          .option('md', { type: 'string', describe: 'write the report as Markdown to FILE' }),
+          .option('md', { type: 'string', describe: 'write the report as Markdown to FILE' })
+          .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' }),
       async (a) => {
         exitCode = await capacityCommand({
           ...flagsOf(a), rates: a.rates as string, steps: a.steps, slo: a.slo as string | undefined, batchSizes: a['batch-sizes'] as string | undefined,
-          duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined,
+          duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined, html: a.html as string | undefined,
         });
+      },
+    )
+    .command(
+      'report <file>',
+      'render a saved result (a run or capacity --json) as Markdown and/or self-contained HTML with charts',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'a result saved with --json', demandOption: true })
+          .option('html', { type: 'string', describe: 'write HTML to FILE' })
+          .option('md', { type: 'string', describe: 'write Markdown to FILE' }),
+      async (a) => {
+        exitCode = await reportCommand({ file: a.file as string, html: a.html as string | undefined, md: a.md as string | undefined });
       },
     )
     .demandCommand(1, 'give a command, e.g. "faultline run refunds"')

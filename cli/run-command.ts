@@ -6,6 +6,10 @@ import { renderRunSummary } from '../reports/summary-table.js';
 import { parseNumberFlag } from './flags.js';
 import { loadScenario } from './load-scenario.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { writeFileSync } from 'node:fs';
+import { checkThresholds, parseThresholds, ThresholdError, type Threshold } from '../reports/slo.js';
+import { renderRunHtml } from '../reports/html.js';
+import { renderRunMarkdown } from '../reports/run-markdown.js';
 import { defaultSeed, scenarioOverrides, type ScenarioFlags } from './scenario-flags.js';
 import { loadFaultPlan } from '../faults/load-plan.js';
 import { FaultPlanError } from '../faults/inject.js';
@@ -17,6 +21,9 @@ export interface RunArgs extends ScenarioFlags {
   json?: boolean;
   trace?: string;
   faults?: string;
+  slo?: string;
+  html?: string;
+  md?: string;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -24,6 +31,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const seed = parseNumberFlag('seed', args.seed, { integer: true, min: 0 }) ?? defaultSeed();
   const overrides = scenarioOverrides(args);
   if (args.trace !== undefined && args.trace.trim() === '') throw new UsageError('--trace needs a file path.');
+  let thresholds: Threshold[] = [];
+  try {
+    if (args.slo !== undefined) thresholds = parseThresholds(args.slo);
+  } catch (err) {
+    if (err instanceof ThresholdError) throw new UsageError(`--slo: ${err.message}.`);
+    throw err;
+  }
   let faults: FaultPlan = [];
   try {
     if (args.faults !== undefined) faults = loadFaultPlan(args.faults, { none: [], ...scenario.faultPresets });
@@ -49,5 +63,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
     bar?.stop();
   }
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderRunSummary(result, process.stdout.isTTY === true) + '\n');
-  return result.ok ? EXIT.ok : EXIT.invariantFailed;
+  if (args.html !== undefined) writeFileSync(args.html, await renderRunHtml(result));
+  if (args.md !== undefined) writeFileSync(args.md, renderRunMarkdown(result));
+  if (!result.ok) return EXIT.invariantFailed;
+  const failedThresholds = checkThresholds(thresholds, result.metrics.latencyMs).filter((c) => !c.ok);
+  if (failedThresholds.length > 0) {
+    if (!quiet) for (const c of failedThresholds) process.stdout.write(`THRESHOLD FAILED: ${c.threshold} (measured ${c.measured ?? 'nothing'})\n`);
+    return EXIT.threshold;
+  }
+  return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +95,41 @@ describe('faultline capacity', () => {
     const r = cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+});
+
+describe('faultline report and run thresholds', () => {
+  it('renders a saved run result to Markdown and self-contained HTML', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
+    const saved = join(dir, 'run.json');
+    writeFileSync(saved, cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--json').out);
+    const r = cli('report', saved, '--html', join(dir, 'r.html'), '--md', join(dir, 'r.md'));
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(html).toMatch(/<figure class="chart"><svg/);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/\| no-double-effect \| yes \| 0 \|/);
+  });
+
+  it('exits 3 when a run misses a threshold, 0 when it meets it', () => {
+    expect(cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--slo', 'rmsResponse.p99<1').code).toBe(3);
+    expect(cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--slo', 'rmsResponse.p99<10000').code).toBe(0);
+  });
+
+  it.each([
+    [['report', '/nonexistent.json'], /no result file/],
+    [['run', 'refunds', '--slo', 'fast please'], /--slo: threshold/],
+  ] as [string[], RegExp][])('rejects bad input %# with exit 2', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('rejects a JSON file that is not a result', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'x.json');
+    writeFileSync(f, '{"hello": 1}');
+    const r = cli('report', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not a faultline run or capacity result/);
   });
 });

@@ -1,0 +1,140 @@
+// Chart specifications (Vega-Lite) drawn from result objects, rendered to SVG by Vega
+// in Node: no DOM, no canvas, no network, so an HTML report embeds them as they are.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import type { RunResult } from './run-result.js';
+import type { CapacityResult } from './capacity.js';
+
+const WIDTH = 640;
+const HEIGHT = 260;
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+
+/** Latency by percentile, the x axis in "nines" so the tail gets the room it deserves. */
+export function latencySpectrumSpec(r: RunResult): TopLevelSpec | undefined {
+  const values: { nines: number; label: string; ms: number; metric: string }[] = [];
+  for (const [metric, encoded] of Object.entries(r.histograms)) {
+    if (r.metrics.histogramUnits[metric] !== 'ms') continue;
+    const h = decodeFromCompressedBase64(encoded);
+    if (h.totalCount === 0) continue;
+    for (const p of PERCENTILES) {
+      const nines = p >= 100 ? 5.5 : -Math.log10(1 - p / 100);
+      values.push({ nines, label: `p${p}`, ms: Math.max(0.001, h.getValueAtPercentile(p) / 1000), metric });
+    }
+  }
+  if (values.length === 0) return undefined;
+  return {
+    width: WIDTH, height: HEIGHT, title: 'Latency by percentile (virtual ms)',
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'nines', type: 'quantitative', title: 'percentile (0 = p0, 1 = p90, 2 = p99, 3 = p99.9, …)', scale: { domain: [0, 5.5] } },
+      y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
+      color: { field: 'metric', type: 'nominal' },
+      tooltip: [{ field: 'metric' }, { field: 'label' }, { field: 'ms' }],
+    },
+  } as TopLevelSpec;
+}
+
+/** Fault windows of a run's plan, as [from, to] in ms. */
+function faultWindows(r: RunResult): { from: number; to: number; fault: string }[] {
+  const out: { from: number; to: number; fault: string }[] = [];
+  for (const f of r.faults) {
+    const at = f.atMs as number | undefined;
+    if (at === undefined || f.fired === 0) continue;
+    const span = (f.durationMs as number | undefined) ?? (f.restartAfterMs as number | undefined) ?? 100;
+    out.push({ from: at / 1000, to: (at + Math.max(span, 100)) / 1000, fault: `${String(f.kind)} ${String(f.actor ?? f.to ?? f.group ?? f.topic ?? '')}` });
+  }
+  return out;
+}
+
+/** Completions per second and consumer lag over time, fault windows shaded. */
+export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
+  const t = r.timeline;
+  if (t.length < 2) return undefined;
+  const rows: { s: number; series: string; value: number }[] = [];
+  for (let i = 1; i < t.length; i++) {
+    const dt = (t[i].tMs - t[i - 1].tMs) / 1000;
+    rows.push({ s: t[i].tMs / 1000, series: 'completed per s', value: dt > 0 ? (t[i].completed - t[i - 1].completed) / dt : 0 });
+    rows.push({ s: t[i].tMs / 1000, series: 'offered per s', value: dt > 0 ? (t[i].offered - t[i - 1].offered) / dt : 0 });
+    if (t[i].lag !== undefined) rows.push({ s: t[i].tMs / 1000, series: 'lag (records)', value: t[i].lag });
+  }
+  const windows = faultWindows(r);
+  return {
+    width: WIDTH, height: HEIGHT, title: 'Throughput and lag over virtual time (faults shaded)',
+    layer: [
+      ...(windows.length > 0
+        ? [{ data: { values: windows }, mark: { type: 'rect', color: '#f4a261', opacity: 0.25 }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: [{ field: 'fault' }] } }]
+        : []),
+      {
+        data: { values: rows },
+        mark: { type: 'line' },
+        encoding: {
+          x: { field: 's', type: 'quantitative', title: 'virtual seconds' },
+          y: { field: 'value', type: 'quantitative', title: 'per second / records' },
+          color: { field: 'series', type: 'nominal' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+const seriesName = (p: { design: string; batchSizeMax: number | null }) => (p.batchSizeMax === null ? p.design : `${p.design} (batch ${p.batchSizeMax})`);
+
+/** Throughput against offered rate per design/batch size, points that held filled, knees marked. */
+export function capacityCurveSpec(c: CapacityResult): TopLevelSpec {
+  const points = c.points.map((p) => ({ offered: p.ratePerSec, throughput: p.throughputPerSec, series: seriesName(p), holds: p.holds ? 'holds' : 'does not hold', rmsP99: p.latencyMs.rmsResponse?.p99 ?? 0 }));
+  const knees = c.knees.filter((k) => k.ratePerSec !== null).map((k) => ({ offered: k.ratePerSec, series: seriesName(k), label: `knee ${k.ratePerSec}/s` }));
+  return {
+    width: WIDTH, height: HEIGHT, title: 'Capacity: completions against offered load (knee marked)',
+    layer: [
+      { data: { values: points }, mark: { type: 'line' }, encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered refunds / s' }, y: { field: 'throughput', type: 'quantitative', title: 'completed refunds / s' }, color: { field: 'series', type: 'nominal' } } },
+      { data: { values: points }, mark: { type: 'point', size: 80 }, encoding: { x: { field: 'offered', type: 'quantitative' }, y: { field: 'throughput', type: 'quantitative' }, color: { field: 'series', type: 'nominal' }, shape: { field: 'holds', type: 'nominal' }, tooltip: [{ field: 'series' }, { field: 'offered' }, { field: 'throughput' }, { field: 'rmsP99' }, { field: 'holds' }] } },
+      ...(knees.length > 0 ? [{ data: { values: knees }, mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { field: 'offered', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } }] : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** Response time against offered rate, per design: where each design's latency bends. */
+export function latencyCurveSpec(c: CapacityResult): TopLevelSpec {
+  const values = c.points.flatMap((p) => [
+    { offered: p.ratePerSec, ms: Math.max(0.001, p.latencyMs.rmsResponse?.p99 ?? 0), series: `${seriesName(p)} RMS p99` },
+    { offered: p.ratePerSec, ms: Math.max(0.001, p.latencyMs.endToEnd?.p99 ?? 0), series: `${seriesName(p)} end-to-end p99` },
+  ]);
+  return {
+    width: WIDTH, height: HEIGHT, title: 'p99 latency against offered load (virtual ms, log scale)',
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered refunds / s' }, y: { field: 'ms', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'series', type: 'nominal' } },
+  } as TopLevelSpec;
+}
+
+/** What batching buys: lock acquisitions per refund and end-to-end p99 by batch size (at the lowest swept rate). */
+export function batchingSpec(c: CapacityResult): TopLevelSpec | undefined {
+  const sized = c.points.filter((p) => p.batchSizeMax !== null && p.lockAcquisitionsPerRefund !== null);
+  const sizes = new Set(sized.map((p) => p.batchSizeMax));
+  if (sizes.size < 2) return undefined;
+  const rate = Math.min(...sized.map((p) => p.ratePerSec));
+  const at = sized.filter((p) => p.ratePerSec === rate && p.design === sized[0].design);
+  const values = at.flatMap((p) => [
+    { batch: String(p.batchSizeMax), measure: 'lock acquisitions per refund', value: p.lockAcquisitionsPerRefund! },
+    { batch: String(p.batchSizeMax), measure: 'end-to-end p99 (s)', value: (p.latencyMs.endToEnd?.p99 ?? 0) / 1000 },
+  ]);
+  return {
+    title: `What batching buys (${sized[0].design} at ${rate} refunds/s)`,
+    data: { values },
+    facet: { column: { field: 'measure', type: 'nominal', title: null } },
+    spec: { width: 280, height: 200, mark: 'bar', encoding: { x: { field: 'batch', type: 'ordinal', sort: null, title: 'batch size' }, y: { field: 'value', type: 'quantitative', title: null } } },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,65 @@
+// Self-contained HTML reports: tables and charts as inline SVG, no script, no network.
+// A pure function of a result object (plus chart rendering, which is deterministic).
+import type { TopLevelSpec } from 'vega-lite';
+import type { RunResult } from './run-result.js';
+import type { CapacityResult } from './capacity.js';
+import { batchingSpec, capacityCurveSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, timelineSpec } from './charts.js';
+import { reasons } from './capacity-render.js';
+
+const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const num = (n: number | null | undefined, d = 3) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d }));
+
+function table(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+async function figures(specs: readonly (TopLevelSpec | undefined)[]): Promise<string> {
+  const out: string[] = [];
+  for (const s of specs) if (s !== undefined) out.push(`<figure class="chart">${await renderSvg(s)}</figure>`);
+  return out.join('\n');
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#1b7f3b;font-weight:600}
+figure.chart{margin:1.5rem 0}
+</style></head><body>
+${body}
+</body></html>
+`;
+}
+
+export async function renderRunHtml(r: RunResult): Promise<string> {
+  const m = r.metrics as RunResult['metrics'] & { refunds?: Record<string, number> };
+  const body = [
+    `<h1>${esc(r.scenario)} — seed ${r.seed}</h1>`,
+    `<p class="${r.ok ? 'ok' : 'bad'}">${r.ok ? 'Every invariant held.' : 'An invariant failed.'} History ${esc(r.historyHash)}; ${num(r.sim.events, 0)} events over ${num(r.sim.virtualMs, 0)} virtual ms.</p>`,
+    '<h2>Invariants</h2>',
+    table(['invariant', 'held', 'violations', 'what it means'], r.invariants.map((i) => [i.name, i.ok ? 'yes' : 'NO', i.violations, i.description])),
+    ...(m.refunds !== undefined ? ['<h2>Outcomes</h2>', table(['outcome', 'refunds'], Object.entries(m.refunds))] : []),
+    ...(r.faults.length > 0 ? ['<h2>Faults</h2>', table(['fault', 'target', 'fired'], r.faults.map(({ kind, fired, ...rest }) => [kind, Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' '), fired > 0 ? fired : 'NEVER FIRED']))] : []),
+    '<h2>Latency</h2>',
+    table(['histogram', 'count', 'p50', 'p99', 'p99.9', 'max'], Object.entries(m.latencyMs).filter(([k]) => m.histogramUnits[k] === 'ms').map(([k, s]) => [k, s.count, num(s.p50), num(s.p99), num(s.p999), num(s.max)])),
+    await figures([latencySpectrumSpec(r), timelineSpec(r)]),
+    ...r.invariants.flatMap((i) => i.examples.map((v) => `<h3 class="bad">${esc(v.invariant)}: ${esc(v.key)}</h3><p>${esc(v.message)}</p>${v.trace ? `<pre>${esc(v.trace.join('\n'))}</pre>` : ''}`)),
+  ];
+  return page(`faultline ${r.scenario} seed ${r.seed}`, body.join('\n'));
+}
+
+export async function renderCapacityHtml(c: CapacityResult): Promise<string> {
+  const body = [
+    `<h1>Capacity: ${esc(c.scenario)}</h1>`,
+    `<p>Seed ${c.seed}; each point offers its rate for ${c.durationSec} virtual seconds, open loop. Thresholds: ${esc(c.thresholds.join(', ') || 'none')}.</p>`,
+    `<ul>${c.knees.map((k) => `<li>knee <b>${esc(k.design)}${k.batchSizeMax === null ? '' : ` (batch ${k.batchSizeMax})`}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${num(k.ratePerSec, 0)} refunds/s`}</li>`).join('')}</ul>`,
+    await figures([capacityCurveSpec(c), latencyCurveSpec(c), batchingSpec(c)]),
+    table(
+      ['design', 'batch', 'offered/s', 'holds', 'completed/s', 'RMS p99 ms', 'e2e p99 ms', 'lag max', 'locks/refund', 'why not'],
+      c.points.map((p) => [p.design, p.batchSizeMax ?? 'default', p.ratePerSec, p.holds ? 'yes' : 'NO', num(p.throughputPerSec, 1), num(p.latencyMs.rmsResponse?.p99), num(p.latencyMs.endToEnd?.p99, 0), p.lagMax, num(p.lockAcquisitionsPerRefund, 5), p.holds ? '' : reasons(p).join('; ')]),
+    ),
+  ];
+  return page(`faultline capacity ${c.scenario}`, body.join('\n'));
+}

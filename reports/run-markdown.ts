@@ -1,0 +1,25 @@
+// Markdown rendering of a run result (pure).
+import type { RunResult } from './run-result.js';
+
+const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 3 });
+
+export function renderRunMarkdown(r: RunResult): string {
+  const m = r.metrics as RunResult['metrics'] & { refunds?: Record<string, number> };
+  const out = [
+    `# ${r.scenario}, seed ${r.seed}`,
+    '',
+    `${r.ok ? 'Every invariant held.' : '**An invariant failed.**'} History \`${r.historyHash}\`, ${n(r.sim.events)} events, ${n(r.sim.virtualMs)} virtual ms.`,
+    '',
+    '| invariant | held | violations |', '|---|---|---|',
+    ...r.invariants.map((i) => `| ${i.name} | ${i.ok ? 'yes' : '**NO**'} | ${i.violations} |`),
+  ];
+  if (m.refunds !== undefined) out.push('', '| outcome | refunds |', '|---|---|', ...Object.entries(m.refunds).map(([k, v]) => `| ${k} | ${n(v)} |`));
+  if (r.faults.length > 0) {
+    out.push('', '| fault | target | fired |', '|---|---|---|');
+    for (const { kind, fired, ...rest } of r.faults) out.push(`| ${String(kind)} | ${Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ')} | ${fired > 0 ? fired : '**never**'} |`);
+  }
+  out.push('', '| latency (virtual ms) | count | p50 | p99 | p99.9 | max |', '|---|---|---|---|---|---|');
+  for (const [k, s] of Object.entries(m.latencyMs)) if (m.histogramUnits[k] === 'ms') out.push(`| ${k} | ${n(s.count)} | ${n(s.p50)} | ${n(s.p99)} | ${n(s.p999)} | ${n(s.max)} |`);
+  for (const i of r.invariants) for (const v of i.examples) out.push('', `**${v.invariant}** \`${v.key}\`: ${v.message}`, ...(v.trace ? ['', '```', ...v.trace, '```'] : []));
+  return out.join('\n') + '\n';
+}

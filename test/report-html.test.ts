@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../runtime/sim/runner.js';
+import { sweep } from '../runtime/sim/sweep.js';
+import { refundsScenario } from '../scenarios/refunds.js';
+import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
+import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
+import { parseThresholds } from '../reports/slo.js';
+import { renderCapacityHtml, renderRunHtml } from '../reports/html.js';
+
+// Debian's chromium, driven by playwright-core (never a downloaded browser). CI installs
+// it and sets FAULTLINE_REQUIRE_CHROMIUM=1; elsewhere, without it, these tests say they skip.
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.FAULTLINE_REQUIRE_CHROMIUM === '1') throw new Error(`${CHROMIUM} is missing but FAULTLINE_REQUIRE_CHROMIUM=1`);
+if (!haveChromium) console.warn(`report-html: skipping the browser checks: no ${CHROMIUM} (apt-get install chromium)`);
+
+const OUT = join(process.cwd(), 'test-output');
+
+async function openInChromium(html: string, name: string) {
+  const { chromium } = await import('playwright-core');
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `${name}.html`);
+  writeFileSync(file, html);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${file}`);
+    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+    const charts = await page.locator('figure.chart svg').count();
+    // Data marks: drawn lines, points and bars with real geometry.
+    const marks = await page.locator('figure.chart svg .mark-line path, figure.chart svg .mark-symbol path, figure.chart svg .mark-rect path').evaluateAll(
+      (els) => els.filter((e) => (e.getAttribute('d') ?? '').length > 10).length,
+    );
+    const requests = await page.evaluate(() => performance.getEntriesByType('resource').length);
+    return { charts, marks, errors, requests };
+  } finally {
+    await browser.close();
+  }
+}
+
+describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
+  it('a run report (chaos) shows its charts with data, fault windows shaded, no errors, no network', async () => {
+    const r = runScenario(refundsScenario, { seed: 1, overrides: { refunds: 5_000 }, faults: REFUND_FAULT_PRESETS.chaos, traceViolations: false });
+    const seen = await openInChromium(await renderRunHtml(r), 'run-chaos');
+    expect(seen.errors).toEqual([]);
+    expect(seen.charts).toBe(2);
+    expect(seen.marks).toBeGreaterThan(5);
+    expect(seen.requests).toBe(0);
+  });
+
+  it('a capacity report compares designs and batch sizes, knee marked', async () => {
+    const c = sweep([refundsScenario, refunds2pcScenario] as never, { seed: 1, rates: [400, 3_000], batchSizes: [100, 500], durationSec: 6, thresholds: parseThresholds('rmsResponse.p99<10000') });
+    const html = await renderCapacityHtml(c);
+    expect(html).toContain('knee <b>refunds (batch 500)</b>: 3,000 refunds/s');
+    const seen = await openInChromium(html, 'capacity');
+    expect(seen.errors).toEqual([]);
+    expect(seen.charts).toBe(3);
+    expect(seen.marks).toBeGreaterThan(10);
+  });
+});
