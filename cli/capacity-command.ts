@@ -7,6 +7,9 @@ import { sweep } from '../runtime/sim/sweep.js';
 import { parseThresholds, ThresholdError } from '../reports/slo.js';
 import { renderCapacityMarkdown, renderCapacityTerminal } from '../reports/capacity-render.js';
 import { renderCapacityHtml } from '../reports/html.js';
+import { measureClaims } from '../reports/claims.js';
+import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
+import type { Scenario } from '../scenarios/types.js';
 import { ScenarioError } from '../scenarios/types.js';
 import { parseNumberFlag } from './flags.js';
 import { loadScenario } from './load-scenario.js';
@@ -26,6 +29,7 @@ export interface CapacityArgs extends ScenarioFlags {
   json?: boolean;
   md?: string;
   html?: string;
+  claims?: boolean;
 }
 
 export function parseRates(text: string | undefined, steps: number): number[] {
@@ -78,6 +82,11 @@ export async function capacityCommand(args: CapacityArgs): Promise<number> {
     throw err;
   } finally {
     bar?.stop();
+  }
+  if (args.claims === true) {
+    if (scenario.name !== 'refunds') throw new UsageError(`--claims measures the reference refund pipeline's published results; run it on "refunds", not "${scenario.name}".`);
+    if (!quiet) process.stdout.write('measuring the claims (a peak day, a spike, lock traffic, chaos, 2PC): about 20 s\n');
+    result.claims = measureClaims(scenario, refunds2pcScenario as Scenario<unknown>, seed);
   }
   if (args.md !== undefined) writeFileSync(args.md, renderCapacityMarkdown(result));
   if (args.html !== undefined) writeFileSync(args.html, await renderCapacityHtml(result));

@@ -103,9 +103,10 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'string', describe: 'seed (same for every point); random and printed if omitted' })
           .option('json', { type: 'boolean', describe: 'print the capacity result as JSON' })
           .option('md', { type: 'string', describe: 'write the report as Markdown to FILE' })
-          .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' }),
+          .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' })
+          .option('claims', { type: 'boolean', describe: "measure the reference pipeline's published claims (refunds only, ~20 s)" }),
       async (a) => {
-        exitCode = await capacityCommand({
+        exitCode = await capacityCommand({ claims: a.claims as boolean | undefined,
           ...flagsOf(a), rates: a.rates as string, steps: a.steps, slo: a.slo as string | undefined, batchSizes: a['batch-sizes'] as string | undefined,
           duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined, html: a.html as string | undefined,
         });

@@ -21,8 +21,14 @@ function kneeLines(r: CapacityResult): string[] {
 export function renderCapacityTerminal(r: CapacityResult, color = false): string {
   const t = new Table({ head: HEAD, style: color ? {} : { head: [], border: [] } });
   for (const p of r.points) t.push(row(p));
+  const claims: string[] = [];
+  if (r.claims !== undefined) {
+    const c = new Table({ head: ['claim (seeds/000)', 'verdict', 'measured'], style: color ? {} : { head: [], border: [] }, colWidths: [40, 9, 70], wordWrap: true });
+    for (const x of r.claims) c.push([x.claim, x.verdict, x.measured]);
+    claims.push(c.toString());
+  }
   const why = r.points.filter((p) => !p.holds).map((p) => `${p.design} @ ${p.ratePerSec}/s: ${reasons(p).join('; ')}`);
-  return [t.toString(), ...kneeLines(r), ...(why.length > 0 ? ['not holding:', ...why.map((w) => `    ${w}`)] : [])].join('\n');
+  return [t.toString(), ...kneeLines(r), ...(why.length > 0 ? ['not holding:', ...why.map((w) => `    ${w}`)] : []), ...claims].join('\n');
 }
 
 /** Why a point does not hold, in words. */
@@ -51,6 +57,10 @@ export function renderCapacityMarkdown(r: CapacityResult): string {
     `|${HEAD.map(() => '---').join('|')}|`,
     ...r.points.map((p) => `| ${row(p).join(' | ')} |`),
   ];
+  if (r.claims !== undefined) {
+    lines.push('', '## Claims (seeds/000), measured', '', '| claim | verdict | measured | how |', '|---|---|---|---|');
+    for (const c of r.claims) lines.push(`| ${c.claim} | **${c.verdict}** | ${c.measured} | ${c.how} |`);
+  }
   const not = r.points.filter((p) => !p.holds);
   if (not.length > 0) lines.push('', '## Points that did not hold', '', ...not.map((p) => `- ${p.design} at ${f(p.ratePerSec, 0)}/s${p.batchSizeMax === null ? '' : ` (batch ${p.batchSizeMax})`}: ${reasons(p).join('; ')}`));
   return lines.join('\n') + '\n';

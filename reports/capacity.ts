@@ -41,6 +41,8 @@ export interface CapacityResult {
   /** Per design and batch size: the highest rate that held (null: none did). */
   readonly knees: { design: string; batchSizeMax: number | null; ratePerSec: number | null }[];
   readonly ok: boolean;
+  /** The seed's published results, measured (capacity --claims). */
+  claims?: import('./claims.js').Claim[];
 }
 
 /**

@@ -55,6 +55,9 @@ export async function renderCapacityHtml(c: CapacityResult): Promise<string> {
     `<h1>Capacity: ${esc(c.scenario)}</h1>`,
     `<p>Seed ${c.seed}; each point offers its rate for ${c.durationSec} virtual seconds, open loop. Thresholds: ${esc(c.thresholds.join(', ') || 'none')}.</p>`,
     `<ul>${c.knees.map((k) => `<li>knee <b>${esc(k.design)}${k.batchSizeMax === null ? '' : ` (batch ${k.batchSizeMax})`}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${num(k.ratePerSec, 0)} refunds/s`}</li>`).join('')}</ul>`,
+    ...(c.claims !== undefined
+      ? ['<h2>Claims of the reference design (seeds/000), measured</h2>', table(['claim', 'verdict', 'measured', 'how'], c.claims.map((x) => [x.claim, x.verdict, x.measured, x.how]))]
+      : []),
     await figures([capacityCurveSpec(c), latencyCurveSpec(c), batchingSpec(c)]),
     table(
       ['design', 'batch', 'offered/s', 'holds', 'completed/s', 'RMS p99 ms', 'e2e p99 ms', 'lag max', 'locks/refund', 'why not'],

@@ -92,3 +92,22 @@ describe('determinism of measurements', () => {
     expect(decodeFromCompressedBase64(a.rmsResponse).totalCount).toBe(3_000);
   });
 });
+
+describe('claims of the reference design', () => {
+  it('are measured, with values, and each says PASS or FAIL', async () => {
+    const { measureClaims } = await import('../reports/claims.js');
+    const { refunds2pcScenario } = await import('../scenarios/refunds-2pc.js');
+    const claims = measureClaims(scenario, refunds2pcScenario as never, 1, 0.05);
+    expect(claims.map((c) => c.claim)).toHaveLength(6);
+    for (const c of claims) expect(c.measured.length).toBeGreaterThan(10);
+    expect(claims.filter((c) => c.verdict === 'PASS').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('say FAIL when the design does not bear them out (2PC measured as if it were the design)', async () => {
+    const { measureClaims } = await import('../reports/claims.js');
+    const { refunds2pcScenario } = await import('../scenarios/refunds-2pc.js');
+    const claims = measureClaims(refunds2pcScenario as never, refunds2pcScenario as never, 1, 0.05);
+    expect(claims.find((c) => c.claim.startsWith('lock acquisitions'))!.verdict).toBe('FAIL');
+    expect(claims.find((c) => c.claim.startsWith('the event-driven design'))!.verdict).toBe('FAIL');
+  });
+});
