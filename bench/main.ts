@@ -1,9 +1,11 @@
 // `npm run bench`: speed and memory figures, printed, never asserted by tests.
+import { performance } from 'node:perf_hooks';
 //   kernel deliveries/s on a 5-actor ring vs a bare event-queue loop (target >= 30%)
 //   refund pipeline refunds/s (wall) at 1,000,000 refunds, no faults (target >= 200,000/s)
 //   peak RSS of a 2,000,000-refund run, in a child process of its own (target <= 1 GB)
 //   check runs/s on the 200-refund check scenario, 1 and 2 workers (target >= 100/s on one core)
 //   median runs to catch each bug-zoo variant over 20 seeds (target <= 50)
+//   a 10-point capacity sweep at 100,000 refunds per point (target <= 60 s wall), heap after each point
 // Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --quick.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -12,6 +14,8 @@ import { bareChain, kernelChain } from './kernel-chain.js';
 import { runScenario } from '../runtime/sim/runner.js';
 import { refundsScenario } from '../scenarios/refunds.js';
 import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js';
+import { sweep } from '../runtime/sim/sweep.js';
+import { parseThresholds } from '../reports/slo.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,4 +69,19 @@ const cap = 500;
 for (const variant of BROKEN_VARIANTS) {
   const { median, caught } = runsToCatch(variant, seeds, cap);
   console.log(`runs to catch ${variant.padEnd(24)} median ${median > cap ? `> ${cap}` : median} over ${seeds} seeds (caught in ${caught}/${seeds}; target <= 50) ${median <= 50 ? 'MET' : 'NOT MET'}`);
+}
+
+// Capacity: ten rates, each offered for the time that makes 100,000 refunds.
+{
+  const points = quick ? 3 : 10;
+  const perPoint = quick ? 20_000 : 100_000;
+  const rates = Array.from({ length: points }, (_, i) => 1_000 + i * 1_000);
+  const heaps: number[] = [];
+  const t0 = performance.now();
+  for (const rate of rates) {
+    sweep([refundsScenario as never], { seed: 1, rates: [rate], batchSizes: [null], durationSec: perPoint / rate, thresholds: parseThresholds('rmsResponse.p99<10000') });
+    heaps.push(process.memoryUsage().heapUsed / 2 ** 20);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  console.log(`capacity sweep, ${points} points x ${fmt(perPoint)} refunds: ${wall.toFixed(1)} s wall (target <= 60 s) ${wall <= 60 ? 'MET' : 'NOT MET'}; heap after each point (MB): ${heaps.map((h) => h.toFixed(0)).join(' ')}`);
 }
