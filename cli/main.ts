@@ -25,13 +25,14 @@ function scenarioOptions<T>(y: Argv<T>) {
     .option('rate', { type: 'string', describe: 'offered load, requests per virtual second' })
     .option('partitions', { type: 'string', describe: 'partitions per topic' })
     .option('batch-size', { type: 'string', describe: 'maximum batch size of the batcher' })
-    .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` });
+    .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` })
+    .option('arrival', { type: 'string', describe: 'arrival profile: poisson, constant, ramp:TO:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS]' });
 }
 
 function flagsOf(a: Record<string, unknown>) {
   return {
     scenario: a.scenario as string, refunds: a.refunds, rate: a.rate, partitions: a.partitions,
-    batchSize: a['batch-size'], variant: a.variant as string | undefined,
+    batchSize: a['batch-size'], variant: a.variant as string | undefined, arrival: a.arrival as string | undefined,
   };
 }
 

@@ -133,3 +133,15 @@ describe('faultline report and run thresholds', () => {
     expect(r.err).toMatch(/not a faultline run or capacity result/);
   });
 });
+
+describe('--arrival', () => {
+  it('runs a spike profile from the command line, and names the forms when it cannot read one', () => {
+    const j = JSON.parse(cli('run', 'refunds', '--seed', '1', '--refunds', '6000', '--rate', '1000', '--arrival', 'spike:3:2000:1000', '--json').out);
+    expect(j.params.arrival).toEqual({ kind: 'spike', factor: 3, atMs: 2000, durationMs: 1000 });
+    const perSecond = j.timeline.slice(1, 5).map((p: { offered: number }, i: number) => p.offered - j.timeline[i].offered);
+    expect(perSecond[2]).toBeGreaterThan(2.5 * perSecond[0]); // the third second is the spike
+    const bad = cli('run', 'refunds', '--arrival', 'spike:3');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--arrival "spike:3" must be one of poisson, constant, ramp/);
+  });
+});
