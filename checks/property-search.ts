@@ -152,6 +152,8 @@ export function replayPath(scenario: Scenario<unknown>, overrides: Readonly<Reco
 export async function checkScenario(scenario: Scenario<unknown>, opts: CheckOptions, evaluator?: Evaluator): Promise<CheckResult> {
   const started = performance.now();
   const space = checkSpaceOf(scenario, opts.overrides);
+  // Bad parameters fail here, as usage errors, not later inside a worker thread.
+  scenario.params({ ...space.overrides, ...opts.overrides });
   const candidates = sampleCandidates(space, opts.seed, opts.runs);
   const deadline = opts.maxSeconds !== undefined ? started + opts.maxSeconds * 1000 : Infinity;
   const evaluate = evaluator ?? sequentialEvaluator(scenario, space, opts.overrides);

@@ -45,6 +45,8 @@ export class RefundObserver {
   documentsWritten = 0;
   /** Refunds that reached a terminal status (for the timeline's throughput). */
   completed = 0;
+  /** Of those, the ones that ended DEAD_LETTERED (a high share means load was shed, not served). */
+  deadLettered = 0;
 
   constructor(private readonly metrics: Metrics, private readonly stores: { rms: string; ds: string; cs: string; locks: string }) {}
 
@@ -101,7 +103,10 @@ export class RefundObserver {
     for (const w of writes) {
       if (w.table !== 'refunds' || w.next === undefined) continue;
       const next = (w.next as RefundRow).status;
-      if (next !== 'PENDING' && (w.prev === undefined || (w.prev as RefundRow).status === 'PENDING')) this.completed++;
+      if (next !== 'PENDING' && (w.prev === undefined || (w.prev as RefundRow).status === 'PENDING')) {
+        this.completed++;
+        if (next === 'DEAD_LETTERED') this.deadLettered++;
+      }
       if (w.prev === undefined) {
         if (next !== 'PENDING' && next !== 'REJECTED') this.status.add(String(w.key), `created as ${next}`);
         continue;

@@ -27,7 +27,8 @@ export function workerEvaluator(workers: number, init: { scenarioArg: string; ov
           if (e === undefined) break; // interrupted before this index
           evaluations.push(e);
         }
-        resolve({ evaluations, interrupted });
+        // A failure found is a complete answer, whenever the budget ran out.
+        resolve({ evaluations, interrupted: interrupted && firstFailure === Infinity });
       };
       const feed = (w: Worker) => {
         if (performance.now() > deadline) interrupted = true;

@@ -39,7 +39,9 @@ export function parseRates(text: string | undefined, steps: number): number[] {
   const to = Number(m[2]);
   if (!(from > 0) || to < from) throw new UsageError(`--rates ${text}: need 0 < from <= to.`);
   if (steps === 1 || from === to) return [from];
-  return Array.from({ length: steps }, (_, i) => Math.round(from + ((to - from) * i) / (steps - 1)));
+  // Whole numbers where the range allows, two decimals where it does not; no point twice.
+  const round = to - from >= steps - 1 ? (x: number) => Math.round(x) : (x: number) => Math.round(x * 100) / 100;
+  return [...new Set(Array.from({ length: steps }, (_, i) => round(from + ((to - from) * i) / (steps - 1))))];
 }
 
 function parseBatchSizes(text: string | undefined): (number | null)[] {
@@ -88,13 +90,13 @@ export async function capacityCommand(args: CapacityArgs): Promise<number> {
     if (!quiet) process.stdout.write('measuring the claims (a peak day, a spike, lock traffic, chaos, 2PC): about 20 s\n');
     result.claims = measureClaims(scenario, refunds2pcScenario as Scenario<unknown>, seed);
   }
+  result.ok = result.knees.every((k) => k.ratePerSec !== null && k.ratePerSec >= minRate) && (result.claims ?? []).every((c) => c.verdict !== 'FAIL');
   if (args.md !== undefined) writeFileSync(args.md, renderCapacityMarkdown(result));
   if (args.html !== undefined) writeFileSync(args.html, await renderCapacityHtml(result));
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderCapacityTerminal(result, process.stdout.isTTY === true) + '\n');
   const short = result.knees.filter((k) => k.ratePerSec === null || k.ratePerSec < minRate);
-  if (short.length > 0) {
-    if (!quiet) process.stdout.write(`THRESHOLD FAILED: knee below ${minRate} refunds/s for ${short.map((k) => k.design + (k.batchSizeMax === null ? '' : ` batch ${k.batchSizeMax}`)).join(', ')}\n`);
-    return EXIT.threshold;
-  }
-  return EXIT.ok;
+  const failedClaims = (result.claims ?? []).filter((c) => c.verdict === 'FAIL');
+  if (short.length > 0 && !quiet) process.stdout.write(`THRESHOLD FAILED: knee below ${minRate} refunds/s for ${short.map((k) => k.design + (k.batchSizeMax === null ? '' : ` batch ${k.batchSizeMax}`)).join(', ')}\n`);
+  if (failedClaims.length > 0 && !quiet) process.stdout.write(`CLAIMS FAILED: ${failedClaims.map((c) => c.claim).join('; ')}\n`);
+  return short.length > 0 || failedClaims.length > 0 ? EXIT.threshold : EXIT.ok;
 }

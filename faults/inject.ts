@@ -18,7 +18,9 @@ const typeOf = (m: unknown) => (m as { type?: unknown }).type;
 
 export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
   const reports: FaultReport[] = plan.map((fault) => ({ fault, fired: 0 }));
+  // Filters that drop a message run first; a delay only counts (and acts) on what is delivered.
   const network: NetworkFilter[] = [];
+  const delays: NetworkFilter[] = [];
   const delivery: ((a: SimActor, m: unknown) => boolean)[] = [];
   const poisons: { topic: string; key: string; report: FaultReport }[] = [];
   const points = new Map<string, { report: FaultReport; occurrence: number; hits: number }[]>();
@@ -86,7 +88,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const from = f.from === undefined ? -1 : actor(f.from, f).id;
         const w = windowOf(f);
         const extraUs = Math.round(f.extraMs * US);
-        network.push((src, dest) => {
+        delays.push((src, dest) => {
           const now = sim.nowUsExact;
           if (dest !== to || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
           r.fired++;
@@ -151,12 +153,14 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
       }
       case 'clock-skew': {
         const a = actor(f.actor, f);
+        // Skews add up while they overlap, and each ends only its own.
+        const skewUs = Math.round(f.skewMs * US);
         sim.at(f.atMs, () => {
           r.fired++;
-          a.skewUs = Math.round(f.skewMs * US);
+          a.skewUs += skewUs;
         });
         sim.at(f.atMs + f.durationMs, () => {
-          a.skewUs = 0;
+          a.skewUs -= skewUs;
         });
         break;
       }
@@ -194,14 +198,11 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
       return fire;
     };
   }
-  if (network.length > 0) {
+  if (network.length + delays.length > 0) {
     sim.networkFilter = (from, to, m) => {
+      for (const n of network) if (n(from, to, m) < 0) return -1;
       let extra = 0;
-      for (const n of network) {
-        const x = n(from, to, m);
-        if (x < 0) return -1;
-        extra += x;
-      }
+      for (const d of delays) extra += d(from, to, m);
       return extra;
     };
   }

@@ -40,6 +40,7 @@ export function reasons(p: SweepPoint): string[] {
   if (p.lagGrowth > 0.1) out.push(`the backlog grew (${f(p.lagGrowth * 100)}% of arrivals)`);
   else if (!p.backlogBounded) out.push(`took ${f(p.drainMs, 0)} ms to drain after the load`);
   if (p.completedShare < 0.99) out.push(`served ${f(p.completedShare * 100, 2)}% of what was offered`);
+  if (p.deadLetteredShare > 0.01) out.push(`dead-lettered ${f(p.deadLetteredShare * 100, 2)}% of what was offered`);
   return out;
 }
 

@@ -25,6 +25,8 @@ export interface SweepPoint {
   readonly backlogBounded: boolean;
   /** Of the requests offered, the share that reached a terminal state by the end of the run. */
   readonly completedShare: number;
+  /** Of the requests offered, the share that ended dead-lettered (shed, not served). */
+  readonly deadLetteredShare: number;
   readonly lockAcquisitionsPerRefund: number | null;
   readonly holds: boolean;
   readonly timeline: (Readonly<Record<string, number>> & { tMs: number })[];
@@ -40,7 +42,8 @@ export interface CapacityResult {
   readonly points: SweepPoint[];
   /** Per design and batch size: the highest rate that held (null: none did). */
   readonly knees: { design: string; batchSizeMax: number | null; ratePerSec: number | null }[];
-  readonly ok: boolean;
+  /** Every knee reaches --min-rate and no claim failed (the command's exit code agrees). */
+  ok: boolean;
   /** The seed's published results, measured (capacity --claims). */
   claims?: import('./claims.js').Claim[];
 }
@@ -87,6 +90,10 @@ export function steadyRates(timeline: readonly (Record<string, number> & { tMs: 
   };
 }
 
+/** Dead letters above this share of what was offered mean load was shed, not served. */
+export const DEAD_LETTER_SHARE_MAX = 0.01;
+
+/** The knee: the highest swept rate up to which every swept rate held (a lucky point above a failed one does not count). */
 export function knees(points: readonly SweepPoint[]): CapacityResult['knees'] {
   const groups = new Map<string, SweepPoint[]>();
   for (const p of points) {
@@ -94,7 +101,11 @@ export function knees(points: readonly SweepPoint[]): CapacityResult['knees'] {
     groups.set(k, [...(groups.get(k) ?? []), p]);
   }
   return [...groups.values()].map((ps) => {
-    const held = ps.filter((p) => p.holds).map((p) => p.ratePerSec);
-    return { design: ps[0].design, batchSizeMax: ps[0].batchSizeMax, ratePerSec: held.length > 0 ? Math.max(...held) : null };
+    let knee: number | null = null;
+    for (const p of [...ps].sort((a, b) => a.ratePerSec - b.ratePerSec)) {
+      if (!p.holds) break;
+      knee = p.ratePerSec;
+    }
+    return { design: ps[0].design, batchSizeMax: ps[0].batchSizeMax, ratePerSec: knee };
   });
 }

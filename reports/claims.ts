@@ -14,10 +14,13 @@ export interface Claim {
 }
 
 const refundsOf = (r: RunResult) => r.metrics.refunds as Record<string, number>;
+/** Disbursed or rightly rejected: dead letters are not service (a timed-out 2PC is one). */
 const served = (r: RunResult) => {
   const n = refundsOf(r);
-  return (n.disbursed + n.rejected + n.deadLettered) / n.requested;
+  return (n.disbursed + n.rejected) / n.requested;
 };
+/** The default workload dead-letters ~0.2% (closed accounts); more means load was shed. */
+const SERVED_MIN = 0.99;
 const s = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 2 })} s`;
 const pct = (x: number) => `${(x * 100).toLocaleString('en-US', { maximumFractionDigits: 2 })}%`;
 const locks = (r: RunResult) => r.metrics.lockAcquisitionsPerRefund as number;
@@ -31,7 +34,7 @@ export function measureClaims(design: Scenario<unknown>, baseline: Scenario<unkn
   // A peak-season day at the seed's weekly peak (6 M a week), compressed into one virtual hour.
   const perDay = Math.round((6_000_000 / 7) * scale);
   const peak = run(design, { refunds: perDay, ratePerSec: perDay / 3_600, arrival: { kind: 'peak-season', dayMs: 3_600_000 } });
-  const peakOk = peak.ok && served(peak) >= 0.999;
+  const peakOk = peak.ok && served(peak) >= SERVED_MIN;
   claims.push({
     claim: 'RMS answers in < 10 s at peak',
     measured: `p99 ${s(peak.metrics.latencyMs.rmsResponse.p99)}, max ${s(peak.metrics.latencyMs.rmsResponse.max)}`,
@@ -50,7 +53,7 @@ export function measureClaims(design: Scenario<unknown>, baseline: Scenario<unkn
   claims.push({
     claim: 'holds a 3x traffic spike without degradation',
     measured: `RMS p99 ${s(spike.metrics.latencyMs.rmsResponse.p99)}, end-to-end p99 ${s(spike.metrics.latencyMs.endToEnd.p99)}, ${pct(served(spike))} served`,
-    verdict: spike.ok && spike.metrics.latencyMs.rmsResponse.p99 < 10_000 && served(spike) >= 0.999 ? 'PASS' : 'FAIL',
+    verdict: spike.ok && spike.metrics.latencyMs.rmsResponse.p99 < 10_000 && served(spike) >= SERVED_MIN ? 'PASS' : 'FAIL',
     how: `2,000 refunds/s, tripled to 6,000/s for ${(20 * scale).toLocaleString('en-US')} virtual seconds`,
   });
 
@@ -61,7 +64,8 @@ export function measureClaims(design: Scenario<unknown>, baseline: Scenario<unkn
   claims.push({
     claim: 'lock acquisitions fall ~500x with batches of 500',
     measured: `${locks(steady).toFixed(5)} per refund at 2,000/s (${factor.toFixed(0)}x fewer than 2PC's ${locks(base).toFixed(3)}); ${locks(peak).toFixed(4)} per refund on the peak day`,
-    verdict: factor >= 400 ? 'PASS' : 'FAIL',
+    // Only a sound run counts: a run that disbursed nothing has no lock traffic to divide.
+    verdict: steady.ok && served(steady) >= SERVED_MIN && refundsOf(steady).disbursed > 0 && Number.isFinite(factor) && factor >= 400 ? 'PASS' : 'FAIL',
     how: 'batches fill to 500 only where a refund type sees >= 500 refunds per batch wait; slower traffic flushes smaller batches',
   });
 
@@ -71,11 +75,11 @@ export function measureClaims(design: Scenario<unknown>, baseline: Scenario<unkn
     claims.push({ claim: '~0 refund/document mismatches (from 5%)', measured: `${design.name} has no chaos fault preset`, verdict: 'NOT MEASURED', how: '-' });
   } else {
     const chaos = run(design, {}, chaosPlan);
-    const mismatch = chaos.invariants.find((i) => i.name === 'no-mismatch')!;
+    const mismatch = chaos.invariants.find((i) => i.name === 'no-mismatch');
     claims.push({
       claim: '~0 refund/document mismatches (from 5%)',
-      measured: `${mismatch.violations} mismatches in ${refundsOf(chaos).requested.toLocaleString('en-US')} refunds under the chaos preset (${chaos.faults.filter((f) => f.fired > 0).length} faults fired); all invariants ${chaos.ok ? 'held' : 'did NOT hold'}`,
-      verdict: chaos.ok ? 'PASS' : 'FAIL',
+      measured: `${mismatch?.violations ?? 'no no-mismatch check:'} mismatches in ${refundsOf(chaos).requested.toLocaleString('en-US')} refunds under the chaos preset (${chaos.faults.filter((f) => f.fired > 0).length} faults fired); all invariants ${chaos.ok ? 'held' : 'did NOT hold'}`,
+      verdict: chaos.ok && mismatch !== undefined ? 'PASS' : 'FAIL',
       how: `faultline run ${design.name} --faults chaos`,
     });
   }
@@ -86,7 +90,7 @@ export function measureClaims(design: Scenario<unknown>, baseline: Scenario<unkn
   claims.push({
     claim: 'the event-driven design beats RMS-orchestrated 2PC',
     measured: `at 2,000/s: event-driven RMS p99 ${s(evDriven.metrics.latencyMs.rmsResponse.p99)}, ${pct(served(evDriven))} served; 2PC RMS p99 ${s(twoPc.metrics.latencyMs.rmsResponse.p99)}, ${pct(served(twoPc))} served, ${twoPc.metrics.throughputPerSec}/s completed`,
-    verdict: evDriven.metrics.latencyMs.rmsResponse.p99 < twoPc.metrics.latencyMs.rmsResponse.p99 && served(evDriven) >= served(twoPc) ? 'PASS' : 'FAIL',
+    verdict: evDriven.ok && evDriven.metrics.latencyMs.rmsResponse.p99 < twoPc.metrics.latencyMs.rmsResponse.p99 && served(evDriven) >= served(twoPc) ? 'PASS' : 'FAIL',
     how: 'the same workload and seed on refunds and refunds-2pc',
   });
   return claims;

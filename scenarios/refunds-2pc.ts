@@ -30,7 +30,7 @@ export function buildRefunds2pc(sim: Simulation, cfg: RefundConfig): BuiltScenar
     keysOf: refundKeysOf,
     sample: () => {
       const s = rms.state as { waiting: unknown[]; waitingHead: number } | undefined;
-      return { offered: h.offered(), completed: h.observer.completed, lag: s === undefined ? 0 : s.waiting.length - s.waitingHead };
+      return { offered: h.offered(), completed: h.observer.completed, deadLettered: h.observer.deadLettered, lag: s === undefined ? 0 : s.waiting.length - s.waitingHead };
     },
   };
 }

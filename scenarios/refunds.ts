@@ -106,7 +106,7 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
         const logs = sim.topic(topic).logs;
         for (const g of groups) for (const log of logs) lag += log.end - sim.committedOffset(g, topic, log.partition);
       }
-      return { offered: h.offered(), completed: h.observer.completed, lag };
+      return { offered: h.offered(), completed: h.observer.completed, deadLettered: h.observer.deadLettered, lag };
     },
   };
 }

@@ -75,6 +75,13 @@ export function ds2pcBehaviour(cfg: RefundConfig, lockService = 'lock-service'):
         case 'abort': {
           const h = s.prepared.get(msg.txId);
           if (h === undefined) {
+            // Decided before our prepare got its lock (the coordinator timed out): withdraw
+            // the lock request, or a late grant would reserve funds for a dead transaction.
+            for (const [requestId, w] of s.waiting) {
+              if (w.prepare.txId !== msg.txId) continue;
+              s.waiting.delete(requestId);
+              ctx.send(lockService, { type: 'cancel', lock: w.lock, requestId, replyTo: ctx.ref(ctx.selfName) } satisfies LockMessage);
+            }
             ctx.send(msg.replyTo, { type: 'done', txId: msg.txId, from: 'ds' });
             return s;
           }

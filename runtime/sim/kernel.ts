@@ -147,9 +147,8 @@ export class SimActor {
   readonly timers = new Map<number, SimEvent>();
   producer: SimProducer;
   consumer: SimConsumer | null = null;
-  /** Crash points with a planned crash; empty for almost every actor. */
-  readonly armedPoints = new Set<string>();
-  restartAfterUs = 0;
+  /** Crash points with a planned crash, and the restart delay of each; empty for almost every actor. */
+  readonly armedPoints = new Map<string, number>();
   /** A paused actor (a GC pause, a stalled process) takes no message until this time. */
   pausedUntilUs = 0;
   /** Clock skew: added to what ctx.now() tells this actor. */
@@ -570,7 +569,7 @@ export class Simulation {
     const armed = a.armedPoints.size > 0;
     if (armed && crashedAt === null && this.stepCrash(a, 'before-commit')) {
       a.store.rollback();
-      this.crash(a, a.restartAfterUs);
+      this.crash(a, a.armedPoints.get('before-commit')!);
       return;
     }
     // 2. durable writes, atomically
@@ -588,7 +587,7 @@ export class Simulation {
     }
     if (progress && a.spec.system !== true) this.lastProgressUs = this.nowUs;
     if (armed && crashedAt === null && this.stepCrash(a, 'after-commit')) {
-      this.crash(a, a.restartAfterUs);
+      this.crash(a, a.armedPoints.get('after-commit')!);
       return;
     }
     // 3. sends and produces, in order
@@ -600,13 +599,13 @@ export class Simulation {
       a.producer.flush();
     }
     if (armed && crashedAt === null && this.stepCrash(a, 'after-sends')) {
-      this.crash(a, a.restartAfterUs);
+      this.crash(a, a.armedPoints.get('after-sends')!);
       return;
     }
     // 4. offset commits
     if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits);
     if (crashedAt !== null) {
-      this.crash(a, a.restartAfterUs);
+      this.crash(a, a.armedPoints.get(crashedAt) ?? 0);
       return;
     }
     if (t === '$records' && a.consumer !== null) a.consumer.onProcessed(m as RecordsMessage);
@@ -661,8 +660,8 @@ export class Simulation {
   /** Arms a crash point of an actor; `crashPlan` decides at each hit whether it fires. */
   armCrashPoint(name: string, point: string, restartAfterMs: number): void {
     const a = this.actor(name);
-    a.armedPoints.add(point);
-    a.restartAfterUs = Math.round(restartAfterMs * US);
+    // Two faults on one point: the first to fire decides; the later-armed delay is kept.
+    a.armedPoints.set(point, Math.round(restartAfterMs * US));
   }
 
   // ---- retention ----------------------------------------------------------------

@@ -4,7 +4,7 @@
 import { runScenario } from './runner.js';
 import type { Scenario } from '../../scenarios/types.js';
 import { checkThresholds, type Threshold } from '../../reports/slo.js';
-import { backlogBounded, knees, steadyRates, CAPACITY_SCHEMA_VERSION, type CapacityResult, type SweepPoint } from '../../reports/capacity.js';
+import { backlogBounded, knees, steadyRates, DEAD_LETTER_SHARE_MAX, CAPACITY_SCHEMA_VERSION, type CapacityResult, type SweepPoint } from '../../reports/capacity.js';
 
 export interface SweepOptions {
   readonly seed: number;
@@ -36,16 +36,17 @@ export function sweep(scenarios: readonly Scenario<unknown>[], opts: SweepOption
         const lock = (r.metrics as { lockAcquisitionsPerRefund?: number }).lockAcquisitionsPerRefund;
         const last = r.timeline[r.timeline.length - 1];
         const completedShare = last !== undefined && last.offered > 0 ? Math.round((last.completed / last.offered) * 1e4) / 1e4 : 0;
+        const deadLetteredShare = last !== undefined && last.offered > 0 ? Math.round(((last.deadLettered ?? 0) / last.offered) * 1e4) / 1e4 : 0;
         points.push({
           ratePerSec, batchSizeMax, design: scenario.name, invariantsOk, thresholds,
           throughputPerSec, keepUp, lagGrowth,
           latencyMs: r.metrics.latencyMs,
           lagMax: Math.max(0, ...r.timeline.map((p) => p.lag ?? 0)),
-          drainMs, backlogBounded: bounded, completedShare,
+          drainMs, backlogBounded: bounded, completedShare, deadLetteredShare,
           lockAcquisitionsPerRefund: typeof lock === 'number' ? lock : null,
           // Holding means: correct, within the thresholds, caught up soon after the load,
           // and it actually served what was offered (not shed it by timing callers out).
-          holds: invariantsOk && bounded && completedShare >= 0.99 && thresholds.every((t) => t.ok),
+          holds: invariantsOk && r.sim.drained && bounded && completedShare >= 0.99 && deadLetteredShare <= DEAD_LETTER_SHARE_MAX && thresholds.every((t) => t.ok),
           timeline: r.timeline,
         });
         opts.onPoint?.(points.length, total);

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Behaviour } from '../runtime/contract.js';
+import { Simulation } from '../runtime/sim/kernel.js';
+import { injectFaults } from '../faults/inject.js';
+import { knees, type SweepPoint } from '../reports/capacity.js';
+import { parseRates } from '../cli/capacity-command.js';
+import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
+
+// Found by an independent review of the fault, capacity and 2PC code.
+
+function pingPong(sim: Simulation) {
+  const seen: { at: number; clock: number }[] = [];
+  sim.addActor({ name: 'rx', behaviour: { init: () => null, receive: (s, m: any, ctx) => (m.n !== undefined && seen.push({ at: sim.nowMs, clock: ctx.now() }), s) } as Behaviour<null, any> });
+  sim.addActor({
+    name: 'tx',
+    behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started' || m.type === 'tick') { const n = (m.n ?? 0) + 1; if (n <= 10) { ctx.send('rx', { n }); ctx.setTimer(100, { type: 'tick', n }); } } return s; } },
+  });
+  return seen;
+}
+
+describe('fault reports say what really happened', () => {
+  it('overlapping clock skews add up, and each ends only its own', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const seen = pingPong(sim);
+    injectFaults(sim, [
+      { kind: 'clock-skew', actor: 'rx', skewMs: 1_000, atMs: 50, durationMs: 500 },
+      { kind: 'clock-skew', actor: 'rx', skewMs: 300, atMs: 250, durationMs: 600 },
+    ]);
+    sim.runUntil(5_000);
+    expect(seen.map((s) => Math.round(s.clock - s.at))).toEqual([0, 1000, 1000, 1300, 1300, 1300, 300, 300, 300, 0]);
+  });
+
+  it('a message a partition drops is not counted as delayed', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    pingPong(sim);
+    const [delay] = injectFaults(sim, [
+      { kind: 'delay', to: 'rx', extraMs: 5, atMs: 0, durationMs: 10_000 },
+      { kind: 'partition', actor: 'rx', atMs: 250, durationMs: 300 },
+    ]);
+    sim.runUntil(5_000);
+    expect(delay.fired).toBe(7); // ten sent, three dropped by the partition
+  });
+});
+
+describe('capacity', () => {
+  const point = (ratePerSec: number, holds: boolean) => ({ ratePerSec, holds, design: 'd', batchSizeMax: null }) as SweepPoint;
+
+  it('the knee is the highest rate up to which every swept rate held', () => {
+    expect(knees([point(2_000, true), point(4_000, false), point(6_000, true)])[0].ratePerSec).toBe(2_000);
+    expect(knees([point(2_000, false), point(4_000, true)])[0].ratePerSec).toBe(null);
+  });
+
+  it('fractional rates are kept, and no point is swept twice', () => {
+    expect(parseRates('0.4..1', 2)).toEqual([0.4, 1]);
+    expect(parseRates('0.5..1.5', 3)).toEqual([0.5, 1, 1.5]);
+  });
+});
+
+describe('refunds-2pc', () => {
+  it('an overloaded run returns every reservation: a timed-out prepare withdraws its lock request', () => {
+    const sim = new Simulation({ seed: 1 });
+    const built = refunds2pcScenario.build(sim, refunds2pcScenario.params({ refunds: 15_000, ratePerSec: 3_000 }));
+    // The lock service stalls past the prepare timeout: prepares time out while queued for locks.
+    const [pause] = injectFaults(sim, [{ kind: 'pause', actor: 'lock-service', atMs: 1_000, durationMs: 6_000 }]);
+    sim.start();
+    while (!built.loadDone()) sim.runUntil(sim.nowMs + 1_000);
+    sim.runUntil(sim.nowMs + 120_000);
+    const reserved = [...(sim.store('ds').table('reserved') as Map<number, number>).values()];
+    expect(pause.fired).toBe(1);
+    expect(reserved.length).toBeGreaterThan(0);
+    expect(reserved.every((r) => r === 0)).toBe(true);
+    expect(built.check().filter((i) => !i.ok)).toEqual([]);
+  });
+});
