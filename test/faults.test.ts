@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Behaviour } from '../runtime/contract.js';
 import { Simulation } from '../runtime/sim/kernel.js';
 import { injectFaults } from '../faults/inject.js';
 import { parseFaultPlan } from '../faults/load-plan.js';
@@ -8,24 +7,13 @@ import { runScenario } from '../runtime/sim/runner.js';
 import { refundsScenario } from '../scenarios/refunds.js';
 import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
 import { toyPipeline } from './helpers/toy.js';
+import { stopwatch } from './helpers/stopwatch.js';
 import { runCandidate, type Candidate } from '../checks/property-search.js';
 import { refundCheckSpace } from '../scenarios/refund-check.js';
 
 const refunds = (faults: FaultPlan, overrides: Record<string, unknown> = {}, seed = 3) =>
   runScenario(refundsScenario, { seed, overrides: { refunds: 3_000, ...overrides }, faults, traceViolations: false });
 const failed = (r: ReturnType<typeof refunds>) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
-
-/** A receiver that records when each message was handled and what its clock said. */
-function stopwatch(sim: Simulation) {
-  const handled: { n: number; at: number; clock: number }[] = [];
-  const b: Behaviour<null, any> = { init: () => null, receive: (s, m, ctx) => (m.n !== undefined && handled.push({ n: m.n, at: sim.nowMs, clock: ctx.now() }), s) };
-  sim.addActor({ name: 'rx', behaviour: b });
-  sim.addActor({
-    name: 'tx',
-    behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started' || m.type === 'tick') { const n = (m.n ?? 0) + 1; if (n <= 10) { ctx.send('rx', { n }); ctx.setTimer(100, { type: 'tick', n }); } } return s; } },
-  });
-  return handled;
-}
 
 describe('each fault kind does what it says, and says that it fired', () => {
   it('crash at a time kills the actor once and it restarts', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Behaviour } from '../runtime/contract.js';
+import { stopwatch } from './helpers/stopwatch.js';
 import { Simulation } from '../runtime/sim/kernel.js';
 import { injectFaults } from '../faults/inject.js';
 import { knees, type SweepPoint } from '../reports/capacity.js';
@@ -8,20 +8,10 @@ import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
 
 // Found by an independent review of the fault, capacity and 2PC code.
 
-function pingPong(sim: Simulation) {
-  const seen: { at: number; clock: number }[] = [];
-  sim.addActor({ name: 'rx', behaviour: { init: () => null, receive: (s, m: any, ctx) => (m.n !== undefined && seen.push({ at: sim.nowMs, clock: ctx.now() }), s) } as Behaviour<null, any> });
-  sim.addActor({
-    name: 'tx',
-    behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started' || m.type === 'tick') { const n = (m.n ?? 0) + 1; if (n <= 10) { ctx.send('rx', { n }); ctx.setTimer(100, { type: 'tick', n }); } } return s; } },
-  });
-  return seen;
-}
-
 describe('fault reports say what really happened', () => {
   it('overlapping clock skews add up, and each ends only its own', () => {
     const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
-    const seen = pingPong(sim);
+    const seen = stopwatch(sim);
     injectFaults(sim, [
       { kind: 'clock-skew', actor: 'rx', skewMs: 1_000, atMs: 50, durationMs: 500 },
       { kind: 'clock-skew', actor: 'rx', skewMs: 300, atMs: 250, durationMs: 600 },
@@ -32,7 +22,7 @@ describe('fault reports say what really happened', () => {
 
   it('a message a partition drops is not counted as delayed', () => {
     const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
-    pingPong(sim);
+    stopwatch(sim);
     const [delay] = injectFaults(sim, [
       { kind: 'delay', to: 'rx', extraMs: 5, atMs: 0, durationMs: 10_000 },
       { kind: 'partition', actor: 'rx', atMs: 250, durationMs: 300 },
