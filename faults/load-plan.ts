@@ -1,5 +1,5 @@
-// A fault plan from the command line: a preset name of the scenario, or a JSON file
-// holding an array of faults (or an object with a "faults" array).
+// A fault plan from the command line: a preset name of the scenario, a JSON file
+// holding an array of faults (or an object with a "faults" array), or that JSON inline.
 import { existsSync, readFileSync } from 'node:fs';
 import { FAULT_KINDS, schemaOfKind, type FaultPlan } from './plan.js';
 import { FaultPlanError } from './inject.js';
@@ -7,8 +7,17 @@ import { FaultPlanError } from './inject.js';
 export function loadFaultPlan(arg: string, presets: Readonly<Record<string, FaultPlan>>): FaultPlan {
   const preset = presets[arg];
   if (preset !== undefined) return preset;
+  if (/^\s*[[{]/.test(arg)) {
+    let inline: unknown;
+    try {
+      inline = JSON.parse(arg);
+    } catch (err) {
+      throw new FaultPlanError(`--faults: the inline plan is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return parseFaultPlan(Array.isArray(inline) ? inline : (inline as { faults?: unknown })?.faults, 'the inline fault plan');
+  }
   if (!existsSync(arg)) {
-    throw new FaultPlanError(`--faults "${arg}" is neither a preset of this scenario (${Object.keys(presets).join(', ') || 'none'}) nor a file.`);
+    throw new FaultPlanError(`--faults "${arg}" is neither a preset of this scenario (${Object.keys(presets).join(', ') || 'none'}), nor a file, nor an inline JSON plan.`);
   }
   let data: unknown;
   try {

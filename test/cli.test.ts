@@ -83,7 +83,7 @@ describe('faultline run', () => {
     ['an unknown variant', ['run', 'refunds', '--variant', 'nope'], /unknown variant/],
     ['an unknown flag', ['run', 'refunds', '--frobnicate'], /Unknown argument/i],
     ['no command', [], /give a command/],
-    ['an unknown fault preset', ['run', 'refunds', '--faults', 'apocalypse'], /neither a preset of this scenario \(none, chaos\) nor a file/],
+    ['an unknown fault preset', ['run', 'refunds', '--faults', 'apocalypse'], /neither a preset of this scenario \(none, chaos\), nor a file/],
   ];
 
   it.each(badInputs)('rejects %s with exit 2 and one paragraph, no stack trace', (_what, args, message) => {
@@ -91,6 +91,11 @@ describe('faultline run', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('takes an inline JSON plan', () => {
+    const r = JSON.parse(cli('run', 'refunds', '--seed', '2', '--refunds', '500', '--json', '--faults', '[{"kind":"crash","actor":"cs","atMs":100,"restartAfterMs":50}]').out);
+    expect(r.faults).toEqual([{ kind: 'crash', actor: 'cs', atMs: 100, restartAfterMs: 50, fired: 1 }]);
   });
 
   it('rejects a bad fault plan file with exit 2, naming the fault and field', () => {
