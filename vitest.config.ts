@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Against a real broker: npm run test:kafka (vitest.kafka.config.ts).
+    exclude: ['test/integration/**', 'node_modules/**'],
     testTimeout: 120_000,
     // Two cores: the simulator is CPU-bound, more workers only contend.
     maxWorkers: 2,
