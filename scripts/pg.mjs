@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run pg:up / pg:down — a PostgreSQL cluster from Debian's packages on 127.0.0.1,
 // in a temp folder owned by the postgres user (the server refuses to run as root).
+// A throwaway load-test cluster: fsync and synchronous commit are off (a crash of the
+// machine may lose the last writes; a crash of a worker process loses nothing).
 // Idempotent. FAULTLINE_PG_PORT (default 15432); database "faultline", user postgres.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -52,7 +54,7 @@ function up() {
     const init = asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
     if (init.status !== 0) fail(`initdb failed:\n${init.stdout}${init.stderr}`);
   }
-  const start = asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port} -k ${home} -c listen_addresses=127.0.0.1`]);
+  const start = asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port} -k ${home} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`]);
   if (start.status !== 0) fail(`the server did not start:\n${start.stdout}${start.stderr}\n${spawnSync('tail', ['-30', log], { encoding: 'utf8' }).stdout}`);
   const create = spawnSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname = 'faultline'"], { encoding: 'utf8' });
   if (create.stdout.trim() !== '1') {

@@ -1,22 +1,36 @@
 // The durable store of the live runtime, on PostgreSQL. Behaviours stay synchronous:
-// they read and write an in-memory mirror of their store (SimStore, loaded from the
+// they read and write an in-memory mirror of their store (a SimStore, loaded from the
 // database at start and after a crash), and the runtime commits the message's write log
 // as ONE transaction before performing any send or produce (DESIGN.md's step 2).
-// Insert-if-absent is enforced by the database too (ON CONFLICT DO NOTHING; a conflict
-// means another writer got there first: the transaction aborts), and fencing is a
-// conditional update (a token lower than one seen aborts it).
+//
+// Several processes may write one store (worker processes share DS's and CS's
+// databases), so every write is optimistic: each row carries a version, and a write
+// names the version its mirror read. A row changed since (or inserted by someone else)
+// refuses the whole transaction; the runtime then treats the message as crashed before
+// its commit and reloads the mirror. `refresh` pulls rows others changed so a mirror is
+// rarely stale; the version check, not the refresh, is what keeps the store correct.
+// Every committed transaction is also journalled (its writes with before and after
+// images), so the checkers replay exactly what happened, as the simulator's observer
+// sees it.
 import pg from 'pg';
 import { SimStore, type WriteRecord } from '../sim/store.js';
+import type { Key } from '../contract.js';
 
 export const SCHEMA = `
+CREATE SEQUENCE IF NOT EXISTS faultline_version_seq;
 CREATE TABLE IF NOT EXISTS faultline_rows (
-  store text NOT NULL, tbl text NOT NULL, key text NOT NULL, row jsonb NOT NULL,
+  store text NOT NULL, tbl text NOT NULL, key text NOT NULL, row jsonb, version bigint NOT NULL,
   PRIMARY KEY (store, tbl, key)
 );
+CREATE INDEX IF NOT EXISTS faultline_rows_by_version ON faultline_rows (store, version);
 CREATE TABLE IF NOT EXISTS faultline_fences (
   store text NOT NULL, lock text NOT NULL, token bigint NOT NULL,
   PRIMARY KEY (store, lock)
-);`;
+);
+CREATE TABLE IF NOT EXISTS faultline_journal (
+  id bigserial PRIMARY KEY, store text NOT NULL, at double precision NOT NULL, writes jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (store, id);`;
 
 const FENCE_TABLE = '$fence';
 
@@ -27,30 +41,93 @@ export class CommitRefused extends Error {
   }
 }
 
+/** A journalled transaction: what the simulator's commit observers get, read back from the database. */
+export interface JournalEntry {
+  readonly store: string;
+  readonly atMs: number;
+  readonly writes: WriteRecord[];
+}
+
+/** Connects with a bounded wait, and creates the schema (idempotent; safe with concurrent callers). */
+export async function connectPg(url: string, max = 4): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {}); // an idle client's socket closed: the next query reconnects or fails clearly
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7307)');
+    await client.query(SCHEMA);
+    await client.query('SELECT pg_advisory_unlock(7307)');
+  } finally {
+    client.release();
+  }
+  return pool;
+}
+
+/** One writer's connection to a store: it owns the versions its one mirror read (two writers, two PgStores). */
 export class PgStore {
+  /** Version each mirrored row was read at (tombstones too): what a write expects to find. */
+  private readonly versions = new Map<string, number>();
+  private highest = 0;
+  /** Commits of this store from this process run one at a time, in the order the mirror saw them. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Bumped by every refusal: a commit queued behind a refused one was computed on writes that never happened. */
+  private epoch = 0;
+
   constructor(private readonly pool: pg.Pool, readonly name: string) {}
 
-  static async connect(url: string): Promise<pg.Pool> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
-    await pool.query(SCHEMA);
-    return pool;
-  }
-
   /** The mirror a behaviour works on: every row of this store, as committed. */
-  async load(): Promise<SimStore> {
-    const mirror = new SimStore(this.name);
-    const rows = await this.pool.query<{ tbl: string; key: string; row: unknown }>('SELECT tbl, key, row FROM faultline_rows WHERE store = $1 ORDER BY tbl, key', [this.name]);
-    for (const r of rows.rows) mirror.table(r.tbl).set(decodeKey(r.key), r.row);
+  async load(into?: SimStore): Promise<SimStore> {
+    const mirror = into ?? new SimStore(this.name);
+    if (into !== undefined) {
+      into.rollback();
+      for (const t of into.tableNames()) into.table(t).clear();
+    }
+    this.versions.clear();
+    this.highest = 0;
+    await this.apply(mirror, 0);
     const fences = await this.pool.query<{ lock: string; token: string }>('SELECT lock, token FROM faultline_fences WHERE store = $1', [this.name]);
     for (const f of fences.rows) mirror.table(FENCE_TABLE).set(f.lock, Number(f.token));
-    mirror.commit(); // loading is not a write
     return mirror;
   }
 
-  /** Commits one message's writes atomically, or refuses them all. */
-  async commit(writes: readonly WriteRecord[]): Promise<void> {
-    if (writes.length === 0) return;
+  /** Pulls into the mirror the rows changed since it last looked (by anyone). */
+  async refresh(mirror: SimStore): Promise<void> {
+    await this.apply(mirror, this.highest);
+  }
+
+  private async apply(mirror: SimStore, after: number): Promise<void> {
+    const rows = await this.pool.query<{ tbl: string; key: string; row: unknown; version: string }>(
+      'SELECT tbl, key, row, version FROM faultline_rows WHERE store = $1 AND version > $2 ORDER BY version', [this.name, after]);
+    for (const r of rows.rows) {
+      const key = decodeKey(r.key);
+      const v = Number(r.version);
+      const known = this.versions.get(slot(r.tbl, key)) ?? 0;
+      if (v <= known) continue;
+      this.versions.set(slot(r.tbl, key), v);
+      if (r.row === null) mirror.table(r.tbl).delete(key);
+      else mirror.table(r.tbl).set(key, r.row);
+      if (v > this.highest) this.highest = v;
+    }
+  }
+
+  /**
+   * Commits one message's writes atomically, or refuses them all (CommitRefused).
+   * Call it synchronously after the message's handling: commits queue in call order.
+   */
+  commit(writes: readonly WriteRecord[], atMs = 0): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    const epoch = this.epoch;
+    const run = this.chain.then(() => {
+      if (epoch !== this.epoch) throw new CommitRefused('conflict', `${this.name}: an earlier commit this message's writes built on was refused`);
+      return this.commitNow(writes, atMs);
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async commitNow(writes: readonly WriteRecord[], atMs: number): Promise<void> {
     const client = await this.pool.connect();
+    const seen = new Map<string, number>();
     try {
       await client.query('BEGIN');
       for (const w of writes) {
@@ -62,25 +139,57 @@ export class PgStore {
             [this.name, String(w.key), token],
           );
           if (r.rowCount === 0) throw new CommitRefused('fenced', `token ${token} for ${String(w.key)} is older than one already written`);
-        } else if (w.next === undefined) {
-          await client.query('DELETE FROM faultline_rows WHERE store = $1 AND tbl = $2 AND key = $3', [this.name, w.table, encodeKey(w.key)]);
-        } else if (w.prev === undefined) {
-          const r = await client.query('INSERT INTO faultline_rows (store, tbl, key, row) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [this.name, w.table, encodeKey(w.key), JSON.stringify(w.next)]);
-          if (r.rowCount === 0) throw new CommitRefused('conflict', `${w.table}[${String(w.key)}] was inserted by another writer`);
-        } else {
-          await client.query('UPDATE faultline_rows SET row = $4 WHERE store = $1 AND tbl = $2 AND key = $3', [this.name, w.table, encodeKey(w.key), JSON.stringify(w.next)]);
+          continue;
         }
+        const s = slot(w.table, w.key);
+        const expected = seen.get(s) ?? this.versions.get(s);
+        const row = w.next === undefined ? null : JSON.stringify(w.next);
+        const r = expected === undefined
+          ? await client.query<{ version: string }>(
+            `INSERT INTO faultline_rows (store, tbl, key, row, version) VALUES ($1, $2, $3, $4, nextval('faultline_version_seq'))
+             ON CONFLICT DO NOTHING RETURNING version`, [this.name, w.table, encodeKey(w.key), row])
+          : await client.query<{ version: string }>(
+            `UPDATE faultline_rows SET row = $4, version = nextval('faultline_version_seq')
+             WHERE store = $1 AND tbl = $2 AND key = $3 AND version = $5 RETURNING version`,
+            [this.name, w.table, encodeKey(w.key), row, expected]);
+        if (r.rowCount === 0) {
+          throw new CommitRefused('conflict', expected === undefined
+            ? `${this.name}.${w.table}[${String(w.key)}] was inserted by another writer`
+            : `${this.name}.${w.table}[${String(w.key)}] was changed by another writer since it was read`);
+        }
+        seen.set(s, Number(r.rows[0].version));
       }
+      await client.query('INSERT INTO faultline_journal (store, at, writes) VALUES ($1, $2, $3)', [this.name, atMs, JSON.stringify(writes.map(encodeWrite))]);
       await client.query('COMMIT');
+      for (const [s, v] of seen) this.versions.set(s, v);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      if (err instanceof CommitRefused) this.epoch++;
       throw err;
     } finally {
       client.release();
     }
   }
+
+  /** Every committed transaction of this store, in commit order. */
+  async journal(): Promise<JournalEntry[]> {
+    const r = await this.pool.query<{ at: number; writes: EncodedWrite[] }>('SELECT at, writes FROM faultline_journal WHERE store = $1 ORDER BY id', [this.name]);
+    return r.rows.map((j) => ({ store: this.name, atMs: j.at, writes: j.writes.map(decodeWrite) }));
+  }
 }
 
+/** Journals of several stores merged into one commit order (ids are global). */
+export async function readJournals(pool: pg.Pool, stores: readonly string[]): Promise<JournalEntry[]> {
+  const r = await pool.query<{ store: string; at: number; writes: EncodedWrite[] }>(
+    'SELECT store, at, writes FROM faultline_journal WHERE store = ANY($1) ORDER BY id', [stores]);
+  return r.rows.map((j) => ({ store: j.store, atMs: j.at, writes: j.writes.map(decodeWrite) }));
+}
+
+interface EncodedWrite { t: string; k: string; p?: unknown; n?: unknown }
+const encodeWrite = (w: WriteRecord): EncodedWrite => ({ t: w.table, k: encodeKey(w.key), p: w.prev, n: w.next });
+const decodeWrite = (e: EncodedWrite): WriteRecord => ({ table: e.t, key: decodeKey(e.k), prev: e.p ?? undefined, next: e.n ?? undefined });
+
+const slot = (table: string, key: Key) => `${table}\u0000${typeof key === 'number' ? `n:${key}` : `s:${key}`}`;
 // Keys are strings or numbers; the type is kept in the stored text so a mirror gets back what was written.
-const encodeKey = (k: string | number) => (typeof k === 'number' ? `n:${k}` : `s:${k}`);
-const decodeKey = (k: string) => (k.startsWith('n:') ? Number(k.slice(2)) : k.slice(2));
+const encodeKey = (k: Key) => (typeof k === 'number' ? `n:${k}` : `s:${k}`);
+const decodeKey = (k: string): Key => (k.startsWith('n:') ? Number(k.slice(2)) : k.slice(2));

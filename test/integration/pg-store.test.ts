@@ -1,12 +1,12 @@
 // Against a real PostgreSQL (npm run pg:up). Without one it says what it skips and why.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { CommitRefused, PgStore } from '../../runtime/live/pg-store.js';
+import { CommitRefused, PgStore, connectPg } from '../../runtime/live/pg-store.js';
 
 const url = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
 let pool: pg.Pool | undefined;
 try {
-  pool = await PgStore.connect(url);
+  pool = await connectPg(url);
 } catch {
   pool = undefined;
 }
@@ -15,7 +15,13 @@ if (pool === undefined) console.warn(`test:kafka: skipping the PostgreSQL store:
 afterAll(async () => pool?.end());
 
 describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
-  const fresh = (name: string) => new PgStore(pool!, `${name}-${Date.now()}-${Math.floor(performance.now())}`);
+  const unique = (name: string) => `${name}-${Date.now()}-${Math.floor(performance.now() * 1000)}`;
+  const fresh = (name: string) => new PgStore(pool!, unique(name));
+  /** Two writers of one store (two processes): each its own PgStore and mirror. */
+  const writers = (name: string) => {
+    const n = unique(name);
+    return [new PgStore(pool!, n), new PgStore(pool!, n)] as const;
+  };
 
   it('commits a refund row and its outbox event together, and a reloaded mirror sees both', async () => {
     const store = fresh('rms');
@@ -31,31 +37,83 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
   });
 
   it('refuses an insert another writer already made, and writes nothing of that transaction', async () => {
-    const store = fresh('cs');
-    const a = await store.load();
-    const b = await store.load();
+    const [sa, sb] = writers('cs');
+    const a = await sa.load();
+    const b = await sb.load();
     a.insertIfAbsent('documents', 'rf-9', { by: 'a' });
-    await store.commit(a.commit());
+    await sa.commit(a.commit());
     b.put('meta', 'documentsWritten', 1);
     b.insertIfAbsent('documents', 'rf-9', { by: 'b' });
-    await expect(store.commit(b.commit())).rejects.toBeInstanceOf(CommitRefused);
-    const now = await store.load();
+    await expect(sb.commit(b.commit())).rejects.toBeInstanceOf(CommitRefused);
+    const now = await sb.load();
     expect(now.get('documents', 'rf-9')).toEqual({ by: 'a' });
     expect(now.get('meta', 'documentsWritten')).toBeUndefined();
   });
 
   it('fences: a write under an older token than one already written is refused whole', async () => {
-    const store = fresh('ds');
-    const newer = await store.load();
-    const older = await store.load();
+    const [sn, so] = writers('ds');
+    const newer = await sn.load();
+    const older = await so.load();
     expect(newer.fence('refund-type-1', 7)).toBe(true);
     newer.put('ledger', 'rf-1', { token: 7 });
-    await store.commit(newer.commit());
+    await sn.commit(newer.commit());
     expect(older.fence('refund-type-1', 5)).toBe(true); // its mirror has not seen 7
     older.put('ledger', 'rf-2', { token: 5 });
-    await expect(store.commit(older.commit())).rejects.toMatchObject({ reason: 'fenced' });
-    const now = await store.load();
+    await expect(so.commit(older.commit())).rejects.toMatchObject({ reason: 'fenced' });
+    const now = await sn.load();
     expect(now.get('ledger', 'rf-2')).toBeUndefined();
     expect(now.fence('refund-type-1', 6)).toBe(false);
+  });
+  it('refuses a write to a row another writer changed since this mirror read it, until a refresh', async () => {
+    const [sa, sb] = writers('ds');
+    const a = await sa.load();
+    a.put('budget', 3, 1_000);
+    await sa.commit(a.commit());
+    const b = await sb.load();
+    a.put('budget', 3, 900);
+    await sa.commit(a.commit());
+    b.put('budget', 3, 800); // computed from 1,000: a lost update if it landed
+    await expect(sb.commit(b.commit())).rejects.toMatchObject({ reason: 'conflict' });
+    b.rollback();
+    await sb.refresh(b);
+    expect(b.get('budget', 3)).toBe(900);
+    b.put('budget', 3, 700);
+    await sb.commit(b.commit());
+    expect((await sa.load()).get('budget', 3)).toBe(700);
+  });
+
+  it('refuses a commit queued behind a refused one: its writes built on writes that never happened', async () => {
+    const [sa, sb] = writers('rms');
+    const a = await sa.load();
+    const b = await sb.load();
+    a.insertIfAbsent('refunds', 'rf-1', { by: 'a' });
+    await sa.commit(a.commit());
+    b.insertIfAbsent('refunds', 'rf-1', { by: 'b' });
+    const first = sb.commit(b.commit());
+    b.put('meta', 'count', 1);
+    const second = sb.commit(b.commit());
+    await expect(first).rejects.toBeInstanceOf(CommitRefused);
+    await expect(second).rejects.toBeInstanceOf(CommitRefused);
+    expect((await sa.load()).get('meta', 'count')).toBeUndefined();
+  });
+
+  it('journals every committed transaction with before and after images, and nothing refused', async () => {
+    const [sa, sb] = writers('cs');
+    const a = await sa.load();
+    const b = await sb.load();
+    a.insertIfAbsent('documents', 'rf-1', { n: 1 });
+    await sa.commit(a.commit(), 12.5);
+    b.insertIfAbsent('documents', 'rf-1', { n: 2 });
+    await expect(sb.commit(b.commit())).rejects.toBeInstanceOf(CommitRefused);
+    a.put('documents', 'rf-1', { n: 3 });
+    a.delete('documents', 'rf-1');
+    await sa.commit(a.commit(), 20);
+    const j = await sa.journal();
+    expect(j.map((e) => e.atMs)).toEqual([12.5, 20]);
+    expect(j[1].writes).toEqual([
+      { table: 'documents', key: 'rf-1', prev: { n: 1 }, next: { n: 3 } },
+      { table: 'documents', key: 'rf-1', prev: { n: 3 }, next: undefined },
+    ]);
+    expect((await sb.load()).has('documents', 'rf-1')).toBe(false);
   });
 });
