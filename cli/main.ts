@@ -9,6 +9,7 @@ import { checkCommand } from './check-command.js';
 import { replayCommand } from './replay-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { reportCommand } from './report-command.js';
+import { liveCommand } from './live-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { VARIANTS } from '../actors/refunds/variants.js';
 
@@ -110,6 +111,36 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await capacityCommand({ claims: a.claims as boolean | undefined,
           ...flagsOf(a), rates: a.rates as string, steps: a.steps, slo: a.slo as string | undefined, batchSizes: a['batch-sizes'] as string | undefined,
           duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined, html: a.html as string | undefined,
+        });
+      },
+    )
+    .command(
+      'live <scenario>',
+      'the same behaviours on a real Kafka broker and PostgreSQL, in N worker processes; checked like a simulated run',
+      (y) =>
+        scenarioOptions(y)
+          .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…] (npm run kafka:up: 127.0.0.1:19092)' })
+          .option('db', { type: 'string', describe: 'PostgreSQL URL (npm run pg:up: postgres://postgres@127.0.0.1:15432/faultline)' })
+          .option('workers', { type: 'string', describe: 'worker processes sharing the consumer groups (default 1; 0: one process)' })
+          .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
+          .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, chaos), a JSON file or inline JSON' })
+          .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
+          .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
+          .option('html', { type: 'string', describe: 'write a self-contained HTML report to FILE' })
+          .option('md', { type: 'string', describe: 'write a Markdown report to FILE' })
+          .option('tls', { type: 'boolean', describe: 'connect to the brokers over TLS (or FAULTLINE_KAFKA_TLS=1)' })
+          .option('tls-ca', { type: 'string', describe: 'CA certificate file for TLS (or FAULTLINE_KAFKA_TLS_CA)' })
+          .option('tls-insecure', { type: 'boolean', describe: 'do not verify the brokers\' certificates' })
+          .option('sasl-mechanism', { type: 'string', describe: 'plain, scram-sha-256 or scram-sha-512 (or FAULTLINE_KAFKA_SASL_MECHANISM)' })
+          .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
+          .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
+      async (a) => {
+        exitCode = await liveCommand({
+          ...flagsOf(a), brokers: a.brokers as string | undefined, db: a.db as string | undefined, workers: a.workers, seed: a.seed,
+          faults: a.faults as string | undefined, drainSeconds: a['drain-seconds'], json: a.json as boolean | undefined,
+          html: a.html as string | undefined, md: a.md as string | undefined, tls: a.tls as boolean | undefined, tlsCa: a['tls-ca'] as string | undefined,
+          tlsInsecure: a['tls-insecure'] as boolean | undefined, saslMechanism: a['sasl-mechanism'] as string | undefined,
+          saslUsername: a['sasl-username'] as string | undefined, saslPassword: a['sasl-password'] as string | undefined,
         });
       },
     )

@@ -30,7 +30,9 @@ export function renderRunSummary(r: RunResult, color = false): string {
     out.push(ft.toString());
   }
 
-  const lat = new Table({ head: ['latency (virtual ms)', 'count', 'p50', 'p99', 'p99.9', 'max'], style });
+  const live = (r as { live?: { runId: string } }).live;
+  const clock = live !== undefined ? 'wall' : 'virtual';
+  const lat = new Table({ head: [`latency (${clock} ms)`, 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
     if (m.histogramUnits[name] !== 'ms') continue;
     lat.push([name, fmt(s.count), fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
@@ -38,13 +40,14 @@ export function renderRunSummary(r: RunResult, color = false): string {
   out.push(lat.toString());
 
   const facts = new Table({ head: ['measure', 'value'], style });
-  if (m.refunds !== undefined) facts.push(['throughput (refunds completed / virtual s)', fmt(m.throughputPerSec)]);
+  if (m.refunds !== undefined) facts.push([`throughput (refunds completed / ${clock} s)`, fmt(m.throughputPerSec)]);
   if (m.lockAcquisitionsPerRefund !== undefined) facts.push(['lock acquisitions per disbursed refund', fmt(Number(m.lockAcquisitionsPerRefund.toFixed(5)))]);
   const batch = m.latencyMs.batchSize;
   if (batch !== undefined) facts.push(['batch size p50 / max', `${fmt(batch.p50)} / ${fmt(batch.max)}`]);
   if (m.duplicatesSuppressed !== undefined) facts.push(['duplicates suppressed', fmt(m.duplicatesSuppressed)]);
   if (m.dlq !== undefined) facts.push(['dead-lettered records', fmt(m.dlq)]);
-  facts.push(['virtual time / events', `${fmt(r.sim.virtualMs)} ms / ${fmt(r.sim.events)}`]);
+  facts.push([live !== undefined ? 'run time / messages handled' : 'virtual time / events', `${fmt(r.sim.virtualMs)} ms / ${fmt(r.sim.events)}`]);
+  if (live !== undefined) facts.push(['actor restarts / messages lost between processes', `${fmt(r.sim.crashes)} / ${fmt(r.sim.messagesLost)}`]);
   facts.push(['wall time / events per s', `${fmt(r.wall.ms)} ms / ${fmt(r.wall.eventsPerSec)}`]);
   out.push(facts.toString());
 
@@ -55,6 +58,6 @@ export function renderRunSummary(r: RunResult, color = false): string {
     }
   }
   for (const e of r.sim.actorErrors) out.push(`ACTOR ERROR at ${e.tMs} ms in ${e.actor}: ${e.message}`);
-  out.push(`${r.ok ? 'OK' : 'FAILED'}: history ${r.historyHash}, seed ${r.seed}`);
+  out.push(live !== undefined ? `${r.ok ? 'OK' : 'FAILED'}: live run ${live.runId}, seed ${r.seed}` : `${r.ok ? 'OK' : 'FAILED'}: history ${r.historyHash}, seed ${r.seed}`);
   return out.join('\n');
 }

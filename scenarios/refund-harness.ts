@@ -2,6 +2,7 @@
 // checks over the same stores (rms, ds, cs, lock-service) and dead-letter topic, the
 // summary and the counters the timeline samples. A design adds its own services.
 import type { Simulation } from '../runtime/sim/kernel.js';
+import type { Metrics } from '../runtime/sim/metrics.js';
 import type { RefundConfig } from '../actors/refunds/config.js';
 import { TOPIC_DLQ, type LedgerRow, type RefundRow, type RefundStatus } from '../actors/refunds/model.js';
 import { clientBehaviour, type ClientLog } from '../actors/refunds/client.js';
@@ -16,7 +17,7 @@ export class RefundClientLog implements ClientLog {
   rejected = 0;
   gaveUpCount = 0;
 
-  constructor(refunds: number, private readonly sim: Simulation) {
+  constructor(refunds: number, private readonly sim: { readonly metrics: Metrics }) {
     this.answered = new Uint8Array(refunds + 1);
   }
 
@@ -106,27 +107,40 @@ export function refundHarness(sim: Simulation, cfg: RefundConfig): RefundHarness
         logicalKeyOf: (k) => log.aliases.get(k) ?? k, fundsPerType: cfg.fundsPerType,
       });
     },
-    summary: () => {
-      const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
-      for (const row of (sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>).values()) counts[row.status]++;
-      let failed = 0;
-      let disbursedRefunds = 0;
-      for (const l of (sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>).values()) {
-        if (l.status === 'FAILED') failed++;
-        else disbursedRefunds++;
-      }
-      return {
-        refunds: {
-          requested: cfg.refunds, accepted: log.accepted, rejected: counts.REJECTED, disbursed: counts.DISBURSED,
-          deadLettered: counts.DEAD_LETTERED, pending: counts.PENDING, clientGaveUp: log.gaveUpCount, ledgerFailed: failed,
-        },
-        documents: observer.documentsWritten,
-        lockAcquisitions: observer.lockGrants,
-        lockAcquisitionsPerRefund: disbursedRefunds > 0 ? observer.lockGrants / disbursedRefunds : 0,
-        duplicatesSuppressed: sim.metrics.counter('duplicatesSuppressed'),
-        dlq: sim.topic(TOPIC_DLQ).logs.reduce((n, p) => n + p.appended, 0),
-        completedRefunds: counts.DISBURSED + counts.REJECTED + counts.DEAD_LETTERED,
-      };
+    summary: () => refundSummary({
+      requested: cfg.refunds, log, observer,
+      refunds: sim.store(STORES.rms).table('refunds') as Map<string, RefundRow>,
+      ledger: sim.store(STORES.ds).table('ledger') as Map<string, LedgerRow>,
+      duplicatesSuppressed: sim.metrics.counter('duplicatesSuppressed'),
+      dlq: sim.topic(TOPIC_DLQ).logs.reduce((n, p) => n + p.appended, 0),
+    }),
+  };
+}
+
+/** The run result's refund metrics, from the final tables and what was observed (simulator and live alike). */
+export function refundSummary(w: {
+  requested: number; log: RefundClientLog; observer: RefundObserver;
+  refunds: ReadonlyMap<unknown, RefundRow>; ledger: ReadonlyMap<unknown, LedgerRow>;
+  duplicatesSuppressed: number; dlq: number;
+}): Record<string, unknown> {
+  const counts: Record<RefundStatus, number> = { PENDING: 0, DISBURSED: 0, REJECTED: 0, DEAD_LETTERED: 0 };
+  for (const row of w.refunds.values()) counts[row.status]++;
+  let failed = 0;
+  let disbursedRefunds = 0;
+  for (const l of w.ledger.values()) {
+    if (l.status === 'FAILED') failed++;
+    else disbursedRefunds++;
+  }
+  return {
+    refunds: {
+      requested: w.requested, accepted: w.log.accepted, rejected: counts.REJECTED, disbursed: counts.DISBURSED,
+      deadLettered: counts.DEAD_LETTERED, pending: counts.PENDING, clientGaveUp: w.log.gaveUpCount, ledgerFailed: failed,
     },
+    documents: w.observer.documentsWritten,
+    lockAcquisitions: w.observer.lockGrants,
+    lockAcquisitionsPerRefund: disbursedRefunds > 0 ? w.observer.lockGrants / disbursedRefunds : 0,
+    duplicatesSuppressed: w.duplicatesSuppressed,
+    dlq: w.dlq,
+    completedRefunds: counts.DISBURSED + counts.REJECTED + counts.DEAD_LETTERED,
   };
 }

@@ -3,6 +3,7 @@
 // batcher -> DS (+ lock service) -> refund-outcomes -> CS and RMS; failures -> refund-dlq.
 import { z } from 'zod';
 import type { Simulation } from '../runtime/sim/kernel.js';
+import { REFUND_CONSUMERS } from './refund-consumers.js';
 import { exponentialMs, itemCount, perItemMs } from '../runtime/sim/service-time.js';
 import { REFUND_DEFAULTS, type RefundConfig } from '../actors/refunds/config.js';
 import { VARIANTS, isVariant } from '../actors/refunds/variants.js';
@@ -18,6 +19,7 @@ import { STORES, refundHarness, refundKeysOf } from './refund-harness.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
 import { REFUND_FAULT_PRESETS } from './refund-faults.js';
 import { refundCheckSpace } from './refund-check.js';
+import { refundsLiveTopology } from './refunds-live.js';
 
 const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
@@ -71,23 +73,18 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
   sim.addActor({
     name: 'rms', store: STORES.rms, behaviour: rmsBehaviour(cfg), workers: 32,
     serviceTime: (msg, rng) => ((msg as { type: string }).type === '$records' ? 0.2 + 0.01 * itemCount(msg) : rng.exp(2)),
-    consumes: { group: 'rms-status', topics: [TOPIC_OUTCOMES, TOPIC_DLQ], maxPollRecords: 500 },
+    consumes: REFUND_CONSUMERS.rms,
   });
   sim.addActor({ name: 'outbox-relay', store: STORES.rms, behaviour: outboxRelayBehaviour(cfg), serviceTime: perItemMs(0.2, 0, itemCount) });
   sim.addActor({
     name: 'batcher', behaviour: batcherBehaviour(cfg), workers: 1, serviceTime: perItemMs(0.1, 0.002, itemCount),
-    // Spark Streaming: records are read in micro-batches (a 100 ms trigger).
-    consumes: {
-      group: 'batcher', topics: [TOPIC_REQUESTED], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100,
-      deadLetterTopic: TOPIC_DLQ, maxAttempts: 3,
-    },
+    consumes: REFUND_CONSUMERS.batcher,
   });
   sim.addActor({ name: 'ds', store: STORES.ds, behaviour: dsBehaviour(cfg), workers: 4, serviceTime: perItemMs(5, 0.05, itemCount) });
   sim.addActor({ name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(cfg.leaseMs), serviceTime: exponentialMs(0.2) });
   sim.addActor({
     name: 'cs', store: STORES.cs, behaviour: csBehaviour(cfg), workers: 4, serviceTime: perItemMs(0.5, 0.02, itemCount),
-    // Flink: network buffers flush when full or after the 100 ms buffer timeout.
-    consumes: { group: 'cs', topics: [TOPIC_OUTCOMES], maxPollRecords: 500, fetchMinRecords: 500, fetchMaxWaitMs: 100 },
+    consumes: REFUND_CONSUMERS.cs,
   });
 
   return {
@@ -118,4 +115,5 @@ export const refundsScenario: Scenario<RefundConfig> = {
   build: buildRefunds,
   faultPresets: REFUND_FAULT_PRESETS,
   check: refundCheckSpace,
+  live: refundsLiveTopology,
 };

@@ -7,6 +7,7 @@ import type { FaultPlan } from '../faults/plan.js';
 import type { FaultSpace } from '../faults/generators.js';
 import type { KafkaOptions } from '../runtime/sim/kernel.js';
 import type fc from 'fast-check';
+import type { LiveTopology } from '../runtime/live/topology.js';
 
 /** A problem with a scenario's parameters or definition: reported as bad usage (exit 2). */
 export class ScenarioError extends Error {}
@@ -40,6 +41,8 @@ export interface Scenario<P = unknown> {
   readonly faultPresets?: Readonly<Record<string, FaultPlan>>;
   /** How `faultline check` explores this scenario; without it the scenario cannot be checked. */
   check?(overrides: Readonly<Record<string, unknown>>): CheckSpace;
+  /** The same behaviours on a real broker and database (`faultline live`); without it the scenario runs only simulated. */
+  live?(params: P): LiveTopology;
 }
 
 /** What a property search varies and aims at. */

@@ -1,0 +1,244 @@
+// One behaviour hosted in a nact actor: nact gives the mailbox and one-message-at-a-time
+// handling; this host gives the behaviour its Context and performs the effects in
+// DESIGN.md's order, now asynchronously: (1) compute, synchronously, on the store's
+// in-memory mirror; (2) commit the message's writes as one PostgreSQL transaction;
+// (3) sends and produces; (4) offset commits (after the produces are acknowledged).
+//
+// Handling is pipelined: the next message is computed while the previous one commits.
+// Commits of one store queue in order, so a message's writes land after those it read,
+// and if one is refused every later one built on it is refused too. A refused commit,
+// a crash point that fires or a behaviour that throws crashes the actor as in the
+// simulator: volatile state, timers and queued messages are lost, the mirror is
+// reloaded from the database, consumed partitions go back to their committed offsets,
+// and the behaviour starts again with `$started { restart: true }`.
+import { dispatch, spawn, type Ref } from 'nact';
+import { CrashSignal, type ActorRef, type Behaviour, type Context, type DurableStore } from '../contract.js';
+import { Prng } from '../sim/prng.js';
+import type { SimStore, WriteRecord } from '../sim/store.js';
+import type { LiveNode, SharedStore } from './node.js';
+import type { LiveConsumer } from './live-consumer.js';
+
+interface Envelope {
+  readonly inc: number;
+  readonly msg: unknown;
+  readonly done?: () => void;
+}
+
+interface Effects {
+  sends: [ActorRef, unknown][];
+  produces: { topic: string; key: string; value: unknown; token: unknown }[];
+  commits: [string, number, number][];
+}
+
+const NO_STORE: DurableStore = new Proxy({} as DurableStore, {
+  get: (_, op) => () => {
+    throw new Error(`this actor has no durable store (${String(op)})`);
+  },
+});
+
+/** Restarts come this long after a crash, so a crash that repeats does not spin. */
+const RESTART_DELAY_MS = 100;
+
+export class LiveActor {
+  state: unknown = undefined;
+  /** Incarnation: messages and timers of an earlier one are dropped. */
+  private inc = 0;
+  private ready = false;
+  private held: { msg: unknown; done?: () => void }[] = [];
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private nextTimer = 1;
+  private effects: Promise<void> = Promise.resolve();
+  private readonly rng: Prng;
+  private readonly nactRef: Ref<Envelope>;
+  private fx: Effects = { sends: [], produces: [], commits: [] };
+  consumer: LiveConsumer | undefined;
+  readonly ctx: Context;
+  handled = 0;
+  crashes = 0;
+
+  constructor(
+    private readonly node: LiveNode,
+    readonly name: string,
+    readonly ref: number,
+    private readonly behaviour: Behaviour<any, any>,
+    private readonly store: SharedStore | undefined,
+    seed: number,
+  ) {
+    // The same stream name as the simulator's, so a load generator draws the same workload.
+    this.rng = new Prng(seed, node.index === 0 ? `actor:${name}` : `actor:${name}@${node.index}`);
+    this.ctx = this.makeContext();
+    this.nactRef = spawn(node.system, async (state: unknown, env: Envelope) => {
+      this.handle(env);
+      return state;
+    }, `${name}`, {
+      onCrash: (_msg, err, ctx) => {
+        // handle() catches everything a behaviour does; reaching here is a runtime bug.
+        this.node.actorError(this.name, err);
+        return ctx.resume;
+      },
+    });
+  }
+
+  /** Delivers a message; `done` runs once its effects are performed (or it was dropped). */
+  deliver(msg: unknown, done?: () => void): void {
+    if (!this.ready) {
+      this.held.push({ msg, done });
+      return;
+    }
+    dispatch(this.nactRef, { inc: this.inc, msg, done });
+  }
+
+  deliverAndWait(msg: unknown): Promise<void> {
+    return new Promise((resolve) => this.deliver(msg, resolve));
+  }
+
+  get incarnation(): number {
+    return this.inc;
+  }
+
+  /** First start: the behaviour's volatile state, then `$started`. */
+  start(): void {
+    this.state = this.behaviour.init(this.ctx);
+    this.open({ type: '$started', restart: false });
+  }
+
+  private open(started: unknown): void {
+    this.ready = true;
+    dispatch(this.nactRef, { inc: this.inc, msg: started });
+    const held = this.held;
+    this.held = [];
+    for (const h of held) dispatch(this.nactRef, { inc: this.inc, msg: h.msg, done: h.done });
+  }
+
+  private handle(env: Envelope): void {
+    if (env.inc !== this.inc) {
+      env.done?.();
+      return;
+    }
+    this.handled++;
+    const fx: Effects = { sends: [], produces: [], commits: [] };
+    this.fx = fx;
+    let crash: string | undefined;
+    try {
+      this.state = this.behaviour.receive(this.state, env.msg, this.ctx);
+    } catch (e) {
+      if (e instanceof CrashSignal) crash = `crash point ${e.point}`;
+      else {
+        // A behaviour that throws crashes its actor, as in the simulator; its writes are undone.
+        this.store?.mirror.rollback();
+        this.node.actorError(this.name, e);
+        env.done?.();
+        this.crash(`threw: ${(e as Error).message}`);
+        return;
+      }
+    }
+    const writes: WriteRecord[] = this.store === undefined ? [] : this.store.mirror.commit();
+    const committed = writes.length > 0 ? this.store!.commit(writes, this.ctx.now()) : undefined;
+    const inc = this.inc;
+    this.effects = this.effects
+      .then(async () => {
+        if (committed !== undefined) await committed;
+        if (inc !== this.inc) return;
+        await this.perform(fx);
+      })
+      .then(
+        () => {
+          env.done?.();
+          if (crash !== undefined && inc === this.inc) this.crash(crash);
+        },
+        (err) => {
+          env.done?.();
+          if (inc !== this.inc) return;
+          this.node.count(`live.${this.name}.commitsRefused`);
+          this.crash(`commit refused: ${(err as Error).message}`);
+        },
+      );
+  }
+
+  private async perform(fx: Effects): Promise<void> {
+    for (const [to, msg] of fx.sends) this.node.route(to, msg, this);
+    if (fx.produces.length > 0) {
+      const acked = this.node.produce(fx.produces);
+      const tokens = fx.produces.filter((p) => p.token !== undefined).map((p) => p.token);
+      const inc = this.inc;
+      const report = acked.then(
+        () => {
+          if (tokens.length > 0 && inc === this.inc) this.deliver({ type: '$produced', tokens });
+        },
+        () => {
+          this.node.count('live.producesFailed');
+          if (tokens.length > 0 && inc === this.inc) this.deliver({ type: '$produceFailed', tokens });
+        },
+      );
+      // Offsets of a message are committed only once what it produced is acknowledged.
+      if (fx.commits.length > 0) await report;
+    }
+    if (fx.commits.length > 0 && this.consumer !== undefined) await this.consumer.commit(fx.commits);
+  }
+
+  /** Crash and restart (see the file comment). */
+  crash(reason: string): void {
+    this.inc++;
+    this.ready = false;
+    this.crashes++;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.node.log(`${this.name} crashed (${reason}); restarting from its durable state`);
+    const inc = this.inc;
+    void (async () => {
+      await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+      if (this.store !== undefined) await this.store.reload();
+      if (this.consumer !== undefined) await this.consumer.rewind();
+      if (inc !== this.inc || this.node.stopped) return;
+      this.state = this.behaviour.init(this.ctx);
+      this.open({ type: '$started', restart: true });
+    })().catch((err) => this.node.actorError(this.name, err));
+  }
+
+  stop(): void {
+    this.inc++;
+    this.ready = false;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Resolves once every effect requested so far is performed. */
+  settled(): Promise<void> {
+    return this.effects;
+  }
+
+  private makeContext(): Context {
+    const self = this;
+    const node = this.node;
+    const mirror: DurableStore | SimStore = this.store?.mirror ?? NO_STORE;
+    return {
+      ref: (name) => node.refOf(name),
+      selfName: this.name,
+      now: () => node.nowMs(),
+      random: () => self.rng.random(),
+      send: (to, msg) => void self.fx.sends.push([to, msg]),
+      setTimer(delayMs, msg) {
+        const id = self.nextTimer++;
+        const inc = self.inc;
+        self.timers.set(id, setTimeout(() => {
+          self.timers.delete(id);
+          if (inc === self.inc) self.deliver(msg);
+        }, Math.max(0, delayMs)));
+        return id;
+      },
+      cancelTimer(id) {
+        const t = self.timers.get(id);
+        if (t !== undefined) clearTimeout(t);
+        self.timers.delete(id);
+      },
+      store: mirror,
+      produce: (topic, key, value, ackToken) => void self.fx.produces.push({ topic, key, value, token: ackToken }),
+      commit: (topic, partition, nextOffset) => void self.fx.commits.push([topic, partition, nextOffset]),
+      crashPoint: (point) => {
+        if (node.crashPointFires(self.name, point)) throw new CrashSignal(point);
+      },
+      record: (metric, value) => node.metrics.recordRaw(metric, value),
+      count: (metric, by) => node.metrics.count(metric, by),
+    };
+  }
+}

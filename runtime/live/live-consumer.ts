@@ -1,0 +1,121 @@
+// A consuming actor's kafkajs consumer: one consumer-group member per actor per
+// process, so worker processes share the partitions of a group. Fetched records go
+// to the actor as `$records` batches of at most maxPollRecords; the fetch position
+// moves on as each batch is handled, but offsets are committed only when the
+// behaviour asks (ctx.commit). After a crash of the actor the partitions it read go
+// back to their committed offsets, so what it had not committed comes again.
+import type { Consumer, Kafka } from 'kafkajs';
+import type { ConsumerSpec } from '../sim/kernel.js';
+import type { LiveActor } from './live-actor.js';
+
+export interface ConsumerNaming {
+  /** The broker's name of a scenario topic (runs are kept apart by a prefix). */
+  topic(name: string): string;
+  /** The scenario's name of a broker topic. */
+  logical(brokerTopic: string): string;
+  group(name: string): string;
+}
+
+export class LiveConsumer {
+  private consumer: Consumer | undefined;
+  /** Partitions this member was handed records of: the ones to rewind after a crash. */
+  private readonly seen = new Set<string>();
+  commitsFailed = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly actor: LiveActor,
+    private readonly spec: ConsumerSpec,
+    private readonly naming: ConsumerNaming,
+    private readonly onError: (err: unknown) => void,
+    /** A slow-consumer fault: how long to hold the next batch back. */
+    private readonly delayMs: () => number = () => 0,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = this.kafka.consumer({
+      groupId: this.naming.group(this.spec.group),
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      maxWaitTimeInMs: this.spec.fetchMaxWaitMs ?? 100,
+      // fetch.min.bytes in records, at about 100 bytes a record.
+      minBytes: Math.max(1, (this.spec.fetchMinRecords ?? 1) * 100),
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3_000 },
+    });
+    this.consumer = c;
+    await c.connect();
+    await c.subscribe({ topics: this.spec.topics.map((t) => this.naming.topic(t)), fromBeginning: true });
+    const max = this.spec.maxPollRecords ?? 500;
+    void c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const topic = this.naming.logical(batch.topic);
+        this.seen.add(`${batch.topic}\u0000${batch.partition}`);
+        for (let i = 0; i < batch.messages.length; i += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + max);
+          const records = chunk.map((m) => ({
+            offset: Number(m.offset),
+            key: m.key === null ? '' : m.key.toString(),
+            value: m.value === null ? null : JSON.parse(m.value.toString()) as unknown,
+          }));
+          const hold = this.delayMs();
+          if (hold > 0) {
+            await new Promise((r) => setTimeout(r, hold));
+            await heartbeat();
+          }
+          const inc = this.actor.incarnation;
+          await this.actor.deliverAndWait({ type: '$records', topic, partition: batch.partition, records });
+          // The actor crashed on these: its rewind decides where reading resumes.
+          if (inc !== this.actor.incarnation) return;
+          resolveOffset(chunk[chunk.length - 1].offset);
+          await heartbeat();
+        }
+      },
+    }).catch(this.onError);
+  }
+
+  /** Commits next offsets; a commit the group refuses (a rebalance moved the partition) only means redelivery. */
+  async commit(commits: readonly [string, number, number][]): Promise<void> {
+    if (this.consumer === undefined) return;
+    try {
+      await this.consumer.commitOffsets(commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset: String(offset) })));
+    } catch {
+      this.commitsFailed++;
+    }
+  }
+
+  /** Back to the committed offsets of every partition this member read (after the actor crashed). */
+  async rewind(): Promise<void> {
+    const c = this.consumer;
+    if (c === undefined) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const groupId = this.naming.group(this.spec.group);
+      const topics = this.spec.topics.map((t) => this.naming.topic(t));
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      for (const t of committed) {
+        for (const p of t.partitions) {
+          if (!this.seen.has(`${t.topic}\u0000${p.partition}`)) continue;
+          let offset = p.offset;
+          if (Number(offset) < 0) offset = (await admin.fetchTopicOffsets(t.topic)).find((o) => o.partition === p.partition)?.low ?? '0';
+          try {
+            c.seek({ topic: t.topic, partition: p.partition, offset });
+          } catch {
+            // Not assigned to this member any more: its new owner starts from the committed offset anyway.
+          }
+        }
+      }
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => {});
+  }
+}

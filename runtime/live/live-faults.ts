@@ -1,0 +1,171 @@
+// Faults that exist for real in a live run, as validated data like the simulator's:
+// SIGKILL a worker process (and start it again), lose the intake's HTTP answers (the
+// load generator times out and retries under the same key), and slow consumers. Times
+// are wall-clock ms from the start of the run. Presets draw their schedule from the seed.
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Prng } from '../sim/prng.js';
+import type { WorkerPool } from './worker-pool.js';
+import type { LiveNode } from './node.js';
+import type { Metrics } from '../sim/metrics.js';
+
+const ms = z.number().min(0);
+
+export const killWorker = z.strictObject({
+  kind: z.literal('kill-worker'),
+  /** 1-based worker index. */
+  worker: z.number().int().min(1),
+  atMs: ms,
+  restartAfterMs: ms.default(2_000),
+});
+
+/** The intake applies each request but its answer is lost with this probability during the window. */
+export const loseResponses = z.strictObject({
+  kind: z.literal('lose-responses'),
+  probability: z.number().min(0).max(1),
+  atMs: ms,
+  durationMs: z.number().positive(),
+});
+
+/** The actor (in every process that hosts it) waits `delayMs` before handling each fetched batch during the window. */
+export const slowConsumer = z.strictObject({
+  kind: z.literal('slow-consumer'),
+  actor: z.string().min(1),
+  delayMs: z.number().positive(),
+  atMs: ms,
+  durationMs: z.number().positive(),
+});
+
+const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer]);
+export type LiveFault = z.infer<typeof liveFault>;
+export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer'] as const;
+
+export class LiveFaultError extends Error {}
+
+/** Presets: a schedule drawn from the seed over the load's expected length. */
+export function liveFaultPreset(name: string, seed: number, workers: number, loadMs: number): LiveFault[] | undefined {
+  const rng = new Prng(seed, 'live-faults');
+  const at = (from: number, to: number) => Math.round(from + rng.random() * (to - from));
+  const kills = (): LiveFault[] => {
+    if (workers === 0) return [];
+    const n = Math.max(1, Math.min(3, Math.floor(loadMs / 4_000)));
+    return Array.from({ length: n }, (_, i) => ({
+      kind: 'kill-worker' as const, worker: 1 + Math.floor(rng.random() * workers),
+      atMs: at((loadMs * i) / n + 500, (loadMs * (i + 1)) / n), restartAfterMs: 1_000 + Math.round(rng.random() * 2_000),
+    }));
+  };
+  const lost = (): LiveFault[] => [{ kind: 'lose-responses', probability: 0.05, atMs: at(0, loadMs / 2), durationMs: Math.max(1_000, loadMs / 2) }];
+  const slow = (): LiveFault[] => [{ kind: 'slow-consumer', actor: 'cs', delayMs: 200, atMs: at(0, loadMs / 2), durationMs: Math.max(1_000, loadMs / 3) }];
+  switch (name) {
+    case 'none': return [];
+    case 'kill-workers': return kills();
+    case 'lost-responses': return lost();
+    case 'slow-consumers': return slow();
+    case 'chaos': return [...kills(), ...lost(), ...slow()];
+    default: return undefined;
+  }
+}
+
+export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'chaos'] as const;
+
+/** A preset name, a JSON file, or inline JSON; errors name the fault and the field. */
+export function loadLiveFaults(arg: string, seed: number, workers: number, loadMs: number): LiveFault[] {
+  const preset = liveFaultPreset(arg, seed, workers, loadMs);
+  if (preset !== undefined) return preset;
+  let data: unknown;
+  if (/^\s*[[{]/.test(arg)) {
+    try {
+      data = JSON.parse(arg);
+    } catch (err) {
+      throw new LiveFaultError(`--faults: the inline plan is not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (existsSync(arg)) {
+    try {
+      data = JSON.parse(readFileSync(arg, 'utf8'));
+    } catch (err) {
+      throw new LiveFaultError(`fault plan ${arg} is not readable JSON: ${(err as Error).message}`);
+    }
+  } else {
+    throw new LiveFaultError(`--faults "${arg}" is neither a live preset (${LIVE_PRESETS.join(', ')}), nor a file, nor an inline JSON plan.`);
+  }
+  const list = Array.isArray(data) ? data : (data as { faults?: unknown })?.faults;
+  if (!Array.isArray(list)) throw new LiveFaultError('a live fault plan must be a JSON array of faults (or {"faults": [...]}).');
+  return list.map((f: unknown, i) => {
+    const kind = (f as { kind?: unknown } | null)?.kind;
+    if (!LIVE_FAULT_KINDS.includes(kind as never)) {
+      throw new LiveFaultError(`fault #${i} has kind ${JSON.stringify(kind ?? null)}; live runs know ${LIVE_FAULT_KINDS.join(', ')} (the simulator's other kinds have no live counterpart yet).`);
+    }
+    const parsed = liveFault.safeParse(f);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new LiveFaultError(`fault #${i} (${String(kind)}), field "${issue.path.join('.') || '?'}": ${issue.message}.`);
+    }
+    if (parsed.data.kind === 'kill-worker' && parsed.data.worker > workers) {
+      throw new LiveFaultError(`fault #${i} (kill-worker) names worker ${parsed.data.worker}, but the run has ${workers} worker process${workers === 1 ? '' : 'es'} (--workers).`);
+    }
+    return parsed.data;
+  });
+}
+
+/** Whether a slow-consumer fault holds `actor` back now, and by how much. */
+export function consumerDelayMs(faults: readonly LiveFault[], actor: string, nowMs: number): number {
+  let d = 0;
+  for (const f of faults) if (f.kind === 'slow-consumer' && f.actor === actor && nowMs >= f.atMs && nowMs < f.atMs + f.durationMs) d = Math.max(d, f.delayMs);
+  return d;
+}
+
+/** The coordinator's side: fires kills on schedule, loses answers, and reports what fired. */
+export class LiveFaultRunner {
+  private readonly fired: number[];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly rng: Prng;
+
+  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; node: LiveNode; t0: number; log: (l: string) => void; seed: number }) {
+    this.fired = faults.map(() => 0);
+    this.rng = new Prng(c.seed, 'live-faults:responses');
+  }
+
+  start(): void {
+    this.faults.forEach((f, i) => {
+      if (f.kind === 'kill-worker') {
+        this.timers.push(setTimeout(() => {
+          if (!this.c.workers.kill(f.worker)) return;
+          this.fired[i]++;
+          this.c.log(`fault: SIGKILL worker ${f.worker}; restart in ${f.restartAfterMs} ms`);
+          const p = new Promise((r) => setTimeout(r, f.restartAfterMs)).then(() => this.c.workers.restart(f.worker)).catch((err) => this.c.log(`worker ${f.worker} did not come back: ${(err as Error).message}`));
+          this.pending.add(p);
+        }, Math.max(0, this.c.t0 + f.atMs - Date.now())));
+      }
+    });
+    this.c.node.loseAnswer = () => {
+      const now = this.c.node.nowMs();
+      for (let i = 0; i < this.faults.length; i++) {
+        const f = this.faults[i];
+        if (f.kind === 'lose-responses' && now >= f.atMs && now < f.atMs + f.durationMs && this.rng.random() < f.probability) {
+          this.fired[i]++;
+          return true;
+        }
+      }
+      return false;
+    };
+    this.c.node.consumerDelay = (actor) => consumerDelayMs(this.faults, actor, this.c.node.nowMs());
+  }
+
+  /** Resolves once every fault window has closed and every killed worker is back. */
+  async healed(): Promise<void> {
+    const end = Math.max(0, ...this.faults.map((f) => (f.kind === 'kill-worker' ? f.atMs : f.atMs + f.durationMs)));
+    const wait = this.c.t0 + end - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await Promise.all(this.pending);
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  /** Each fault and how often it fired; slowed batches are counted by whichever process held them back. */
+  report(metrics: Metrics): (Record<string, unknown> & { fired: number })[] {
+    return this.faults.map((f, i) => ({ ...f, fired: f.kind === 'slow-consumer' ? metrics.counter(`live.slowedBatches.${f.actor}`) : this.fired[i] }));
+  }
+}

@@ -1,0 +1,296 @@
+// Runs a scenario live: its behaviours on a real Kafka broker and PostgreSQL, in this
+// process (the coordinator: load generator and one-of-a-kind services) and N worker
+// processes. Phases as in the simulator: load (until every request is answered or
+// given up), drain (until the scenario says nothing is in flight and every consumer
+// group has read everything, twice in a row, or the liveness deadline), then the same
+// checks over what the database and the topics hold, and the same result schema.
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import type { Admin, Kafka } from 'kafkajs';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import type { Scenario } from '../../scenarios/types.js';
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
+import { summarize } from '../../reports/latency.js';
+import { PartitionLog } from '../../actors/kafka/partition-log.js';
+import { Metrics } from '../sim/metrics.js';
+import type { SimStore } from '../sim/store.js';
+import { PgStore, connectPg, readJournals } from './pg-store.js';
+import { describeConnection, kafkaClient, type KafkaConnection } from './kafka-connection.js';
+import { LiveNode } from './node.js';
+import { runNaming } from './naming.js';
+import { WorkerPool } from './worker-pool.js';
+import type { LiveTopology, LiveWorld } from './topology.js';
+import type { LiveFault } from './live-faults.js';
+import { LiveFaultRunner } from './live-faults.js';
+
+/** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
+export class LiveSetupError extends Error {}
+
+const SETUP_LIMIT_MS = 30_000;
+const POLL_MS = 500;
+
+export interface LiveRunOptions {
+  /** The scenario argument as given (a built-in name or a module path): worker processes load it again. */
+  readonly scenarioRef: string;
+  readonly seed: number;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  readonly kafka: KafkaConnection;
+  readonly dbUrl: string;
+  /** Worker processes; 0 runs every actor in this process. */
+  readonly workers: number;
+  readonly faults?: readonly LiveFault[];
+  /** After the load, how long the pipeline may take to settle before what is left counts as lost. */
+  readonly drainDeadlineMs?: number;
+  readonly log?: (line: string) => void;
+  readonly onProgress?: (fraction: number, phase: 'load' | 'drain') => void;
+}
+
+export interface LiveRunResult extends RunResult {
+  readonly live: {
+    readonly runId: string;
+    readonly connection: Record<string, unknown>;
+    readonly workers: number;
+    readonly workerKills: number;
+    readonly actorRestarts: number;
+    readonly messagesHandled: number;
+  };
+}
+
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms)))]);
+  } catch (err) {
+    throw new LiveSetupError(`${what}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connects to both, creates the run's topics; every failure is a LiveSetupError within the limit. */
+async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topology: LiveTopology, prefix: string): Promise<{ pool: pg.Pool; admin: Admin }> {
+  const started = Date.now();
+  const left = () => Math.max(1_000, SETUP_LIMIT_MS - (Date.now() - started));
+  const where = dbUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const pool = await within(`cannot use the database at ${where}`, left() / 2, connectPg(dbUrl, 8));
+  const admin = kafka.admin();
+  const brokers = conn.brokers.join(',');
+  try {
+    await within(`cannot reach a Kafka broker at ${brokers}`, left(), (async () => {
+      await admin.connect();
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topology.topics.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+      });
+    })());
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return { pool, admin };
+}
+
+/** Sum over every consumer group and topic it reads of (end offset - committed offset). */
+async function consumerLag(admin: Admin, topology: LiveTopology, naming: ReturnType<typeof runNaming>): Promise<number> {
+  let lag = 0;
+  const ends = new Map<string, Map<number, number>>();
+  for (const t of topology.topics) {
+    const offs = await admin.fetchTopicOffsets(naming.topic(t.name));
+    ends.set(t.name, new Map(offs.map((o) => [o.partition, Number(o.high)])));
+  }
+  const groups = new Map<string, string[]>();
+  for (const a of topology.actors) if (a.consumes !== undefined) groups.set(a.consumes.group, [...a.consumes.topics]);
+  for (const [group, topics] of groups) {
+    const committed = await admin.fetchOffsets({ groupId: naming.group(group), topics: topics.map((t) => naming.topic(t)) });
+    for (const t of committed) {
+      const end = ends.get(naming.logical(t.topic));
+      for (const p of t.partitions) lag += Math.max(0, (end?.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+    }
+  }
+  return lag;
+}
+
+/** Every record of a topic, read back from the beginning by a throwaway group. */
+async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: number): Promise<PartitionLog[]> {
+  const logs = Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p));
+  const ends = await admin.fetchTopicOffsets(topic);
+  let wanted = ends.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  if (wanted === 0) return logs;
+  const consumer = kafka.consumer({ groupId: `${topic}.read-back.${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reading ${topic} back: ${wanted} records did not come within 60 s`)), 60_000);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        logs[partition].append(message.key?.toString() ?? '', message.value === null ? null : JSON.parse(message.value.toString()));
+        if (--wanted === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return logs;
+}
+
+export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Promise<LiveRunResult> {
+  if (scenario.live === undefined) throw new LiveSetupError(`scenario "${scenario.name}" has no live topology: it runs only in the simulator`);
+  const log = o.log ?? (() => {});
+  const params = scenario.params(o.overrides ?? {});
+  const topology = scenario.live(params);
+  const metrics = new Metrics();
+  topology.useMetrics(metrics);
+  const runId = `${Date.now().toString(36)}-${o.seed}`;
+  const naming = runNaming(runId);
+  const kafka = kafkaClient(o.kafka, 'faultline-coordinator');
+  const { pool, admin } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming.prefix);
+  log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ')}`);
+
+  const t0 = Date.now();
+  const started = performance.now();
+  let node: LiveNode | undefined;
+  const workers = new WorkerPool(
+    (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [] }),
+    (ref, msg) => node?.deliverRemote(ref, msg),
+    log,
+  );
+  node = new LiveNode({
+    index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics,
+    hosts: (s) => s.place !== 'worker' || o.workers === 0,
+    remote: (ref, msg) => workers.route(ref, msg),
+  });
+  const faults = new LiveFaultRunner(o.faults ?? [], { workers, node, t0, log, seed: o.seed });
+  let loadEndedAtMs = 0;
+  let drained = false;
+  try {
+    for (let i = 1; i <= o.workers; i++) await workers.start(i);
+    await node.start();
+    faults.start();
+    const generator = node.actors.get(topology.loadGenerator)!;
+    while (!topology.loadDone(generator.state)) {
+      await sleep(POLL_MS);
+      o.onProgress?.(loadFraction(generator.state, params), 'load');
+    }
+    loadEndedAtMs = node.nowMs();
+    await faults.healed();
+    const deadline = Date.now() + (o.drainDeadlineMs ?? 120_000);
+    const world = makeWorld(kafka, admin, pool, naming, topology, metrics, () => node!.nowMs(), false);
+    let quietPolls = 0;
+    while (Date.now() < deadline) {
+      o.onProgress?.(1, 'drain');
+      const settled = (await topology.settled(world.fresh())) && (await consumerLag(admin, topology, naming)) === 0;
+      quietPolls = settled ? quietPolls + 1 : 0;
+      if (quietPolls >= 2) {
+        drained = true;
+        break;
+      }
+      await sleep(POLL_MS * 2);
+    }
+  } finally {
+    faults.stop();
+    await workers.stop();
+    await node.stop();
+  }
+  const wallMs = performance.now() - started;
+  const nowMs = node.nowMs();
+  try {
+    const world = makeWorld(kafka, admin, pool, naming, topology, metrics, () => nowMs, true);
+    for (const [k, v] of workers.counters) metrics.count(k, v);
+    const invariants = await topology.check(world, node.actors.get(topology.loadGenerator)!.state);
+    if (!drained) {
+      invariants.push({
+        name: 'drained', description: 'the pipeline goes quiet before the liveness deadline after the load',
+        ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended` }],
+      });
+    }
+    const summary = await topology.summary(world);
+    const errors = [...node.errors, ...workers.errors];
+    const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
+    const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
+    const histograms: Record<string, string> = {};
+    for (const [name, h] of metrics.histograms) {
+      latencyMs[name] = summarize(h, metrics.units.get(name));
+      histograms[name] = encodeIntoCompressedBase64(h);
+    }
+    const own = node.stats();
+    const theirs = workers.stats();
+    const handled = own.handled + theirs.handled;
+    return {
+      schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+      kind: 'run',
+      scenario: scenario.name,
+      seed: o.seed,
+      params: params as Record<string, unknown>,
+      ok: invariants.every((i) => i.ok) && errors.length === 0,
+      // A live run's interleaving is the machine's, not the seed's: there is no history to hash.
+      historyHash: 'live',
+      invariants,
+      faults: faults.report(metrics),
+      metrics: {
+        ...summary,
+        latencyMs,
+        histogramUnits: Object.fromEntries(metrics.units),
+        throughputPerSec: nowMs > 0 ? Math.round((completed / nowMs) * 1000 * 10) / 10 : 0,
+        counters: Object.fromEntries([...metrics.counters].sort()),
+      },
+      histograms,
+      timeline: [],
+      sim: {
+        events: handled, virtualMs: Math.round(nowMs), loadEndedAtMs: Math.round(loadEndedAtMs), drained,
+        messagesLost: workers.lostSends, crashes: own.crashes + theirs.crashes + workers.kills, actorErrors: errors,
+      },
+      wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(handled / (wallMs / 1000)) },
+      live: {
+        runId, connection: describeConnection(o.kafka), workers: o.workers, workerKills: workers.kills,
+        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled,
+      },
+    };
+  } finally {
+    await admin.disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+  }
+}
+
+function loadFraction(state: unknown, params: unknown): number {
+  const next = (state as { next?: number }).next ?? 0;
+  const total = (params as { refunds?: number }).refunds ?? 0;
+  return total > 0 ? Math.min(1, (next - 1) / total) : 1;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function makeWorld(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: ReturnType<typeof runNaming>, topology: LiveTopology,
+  metrics: Metrics, now: () => number, cache: boolean): LiveWorld & { fresh(): LiveWorld } {
+  const stores = new Map<string, Promise<SimStore>>();
+  const topics = new Map<string, Promise<PartitionLog[]>>();
+  const world: LiveWorld & { fresh(): LiveWorld } = {
+    metrics,
+    get nowMs() {
+      return now();
+    },
+    loadStore(name) {
+      if (!cache) return new PgStore(pool, naming.store(name)).load();
+      let s = stores.get(name);
+      if (s === undefined) stores.set(name, (s = new PgStore(pool, naming.store(name)).load()));
+      return s;
+    },
+    async journal(names) {
+      const entries = await readJournals(pool, names.map((n) => naming.store(n)));
+      const back = new Map(names.map((n) => [naming.store(n), n]));
+      return entries.map((e) => ({ ...e, store: back.get(e.store) ?? e.store }));
+    },
+    readTopic(name) {
+      let t = topics.get(name);
+      if (t === undefined) {
+        const spec = topology.topics.find((x) => x.name === name);
+        topics.set(name, (t = readTopic(kafka, admin, naming.topic(name), spec?.partitions ?? 1)));
+      }
+      return t;
+    },
+    fresh: () => makeWorld(kafka, admin, pool, naming, topology, metrics, now, true),
+  };
+  return world;
+}

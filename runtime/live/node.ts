@@ -1,0 +1,241 @@
+// One process of a live run: the actors placed here (each in a nact actor), their
+// stores (a mirror per store, shared by the actors of one service), one idempotent
+// kafkajs producer, a consumer per consuming actor, and the routing of sends: to a
+// local actor, over HTTP to an intake endpoint, or to another process (IPC).
+//
+// Refs are global: ref = process index * REF_STRIDE + the actor's index in the
+// topology, so a `replyTo` carried in a message means the same actor everywhere.
+import { start, stop as stopSystem } from 'nact';
+import type pg from 'pg';
+import type { Kafka, Producer } from 'kafkajs';
+import type { ActorRef } from '../contract.js';
+import { SimStore, type WriteRecord } from '../sim/store.js';
+import { Metrics } from '../sim/metrics.js';
+import { PgStore } from './pg-store.js';
+import { LiveActor } from './live-actor.js';
+import { LiveConsumer, type ConsumerNaming } from './live-consumer.js';
+import { JAVA_COMPATIBLE_PARTITIONER } from './kafka-connection.js';
+import { HttpIntake, HttpSender } from './http-intake.js';
+import type { LiveActorSpec, LiveTopology } from './topology.js';
+
+export const REF_STRIDE = 1_000;
+
+/** A store's mirror with the PostgreSQL connection it commits to; shared by the actors of one service in this process. */
+export class SharedStore {
+  readonly mirror: SimStore;
+  private readonly pg: PgStore;
+
+  constructor(pool: pg.Pool, readonly name: string, pgName: string) {
+    this.mirror = new SimStore(name);
+    this.pg = new PgStore(pool, pgName);
+  }
+
+  load(): Promise<unknown> {
+    return this.pg.load(this.mirror);
+  }
+
+  commit(writes: readonly WriteRecord[], atMs: number): Promise<void> {
+    return this.pg.commit(writes, atMs);
+  }
+
+  /** After a refused commit: the mirror as the database has it (for every actor sharing it). */
+  private reloading: Promise<unknown> | undefined;
+  reload(): Promise<unknown> {
+    this.reloading ??= this.pg.load(this.mirror).finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  /** Rows other processes changed since this mirror looked. */
+  refresh(): Promise<void> {
+    return this.pg.refresh(this.mirror);
+  }
+}
+
+export interface NodeOptions {
+  /** 0: the coordinator (load generator and API services); 1…N: worker processes. */
+  readonly index: number;
+  readonly topology: LiveTopology;
+  readonly hosts: (spec: LiveActorSpec) => boolean;
+  readonly kafka: Kafka;
+  readonly pool: pg.Pool;
+  readonly naming: ConsumerNaming & { store(name: string): string };
+  readonly seed: number;
+  /** Wall-clock ms of the run's start, the same in every process: ctx.now() counts from it. */
+  readonly t0: number;
+  /** Sends to actors in other processes. */
+  readonly remote?: (ref: number, msg: unknown) => void;
+  readonly log?: (line: string) => void;
+  /** Where this process counts and records (default: its own). */
+  readonly metrics?: Metrics;
+}
+
+export class LiveNode {
+  readonly index: number;
+  readonly system = start();
+  readonly metrics: Metrics;
+  /** Live faults: an intake answer to drop (a lost response), a fetched batch to hold back (a slow consumer). */
+  loseAnswer: () => boolean = () => false;
+  consumerDelay: (actor: string) => number = () => 0;
+  readonly actors = new Map<string, LiveActor>();
+  private readonly byRef = new Map<number, LiveActor>();
+  private readonly specs: readonly LiveActorSpec[];
+  private readonly stores = new Map<string, SharedStore>();
+  private producer: Producer | undefined;
+  private readonly consumers: LiveConsumer[] = [];
+  private intake: HttpIntake | undefined;
+  private sender: HttpSender | undefined;
+  readonly errors: { tMs: number; actor: string; message: string }[] = [];
+  stopped = false;
+
+  constructor(private readonly o: NodeOptions) {
+    this.index = o.index;
+    this.specs = o.topology.actors;
+    this.metrics = o.metrics ?? new Metrics();
+  }
+
+  nowMs(): number {
+    return Date.now() - this.o.t0;
+  }
+
+  log(line: string): void {
+    this.o.log?.(line);
+  }
+
+  count(metric: string, by = 1): void {
+    this.metrics.count(metric, by);
+  }
+
+  actorError(actor: string, err: unknown): void {
+    if (this.errors.length < 100) this.errors.push({ tMs: Math.round(this.nowMs()), actor, message: (err as Error)?.message ?? String(err) });
+    this.count('live.actorErrors');
+  }
+
+  /** Live runs have no planned crash points yet: their faults are process kills, lost responses and broker restarts. */
+  crashPointFires(_actor: string, _point: string): boolean {
+    return false;
+  }
+
+  async start(): Promise<void> {
+    const placed = this.specs.filter(this.o.hosts);
+    // As in the simulator, an actor without a named store has one of its own.
+    const storeOf = (spec: LiveActorSpec) => spec.store ?? spec.name;
+    for (const spec of placed) {
+      if (this.stores.has(storeOf(spec))) continue;
+      const s = new SharedStore(this.o.pool, storeOf(spec), this.o.naming.store(storeOf(spec)));
+      await s.load();
+      this.stores.set(storeOf(spec), s);
+    }
+    this.producer = this.o.kafka.producer({
+      createPartitioner: JAVA_COMPATIBLE_PARTITIONER,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await this.producer.connect();
+    for (const spec of placed) {
+      const i = this.specs.indexOf(spec);
+      const a = new LiveActor(this, spec.name, this.index * REF_STRIDE + i, spec.behaviour, this.stores.get(storeOf(spec)), this.o.seed);
+      this.actors.set(spec.name, a);
+      this.byRef.set(a.ref, a);
+      if (spec.http === true) {
+        this.intake = new HttpIntake(a, (m) => this.count(m), () => this.loseAnswer());
+        await this.intake.listen();
+        // The load generator of this process reaches it through the endpoint, like any client.
+        this.sender = new HttpSender(this.intake.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
+      }
+    }
+    for (const a of this.actors.values()) a.start();
+    for (const spec of placed) {
+      if (spec.consumes === undefined) continue;
+      const a = this.actors.get(spec.name)!;
+      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => {
+        const d = this.consumerDelay(spec.name);
+        if (d > 0) this.count(`live.slowedBatches.${spec.name}`);
+        return d;
+      });
+      a.consumer = c;
+      this.consumers.push(c);
+      await c.start();
+    }
+  }
+
+  /** The HTTP address of this node's intake endpoint, if it hosts one. */
+  get intakeUrl(): string | undefined {
+    return this.intake?.url;
+  }
+
+  refOf(name: string): number {
+    const local = this.actors.get(name);
+    if (local !== undefined) return local.ref;
+    const i = this.specs.findIndex((s) => s.name === name);
+    if (i < 0) throw new Error(`no actor named "${name}" in this topology`);
+    if (this.specs[i].place === 'worker') throw new Error(`"${name}" runs in every worker: send to a ref it gave, not its name`);
+    return i; // the coordinator's (process 0) copy
+  }
+
+  route(to: ActorRef, msg: unknown, from: LiveActor): void {
+    if (typeof to === 'number' && to < 0) {
+      this.intake?.reply(to, msg);
+      return;
+    }
+    const ref = typeof to === 'number' ? to : this.refOf(to);
+    const spec = this.specs[ref % REF_STRIDE];
+    // The load generator reaches an intake service through its real HTTP endpoint.
+    if (spec?.http === true && this.specs.find((s) => s.name === from.name)?.place === 'edge' && this.sender !== undefined) {
+      this.sender.send(msg, (reply) => from.deliver(reply));
+      return;
+    }
+    const local = this.byRef.get(ref);
+    if (local !== undefined) local.deliver(msg);
+    else if (Math.floor(ref / REF_STRIDE) !== this.index && this.o.remote !== undefined) this.o.remote(ref, msg);
+    else this.count('live.sendsToNobody');
+  }
+
+  /** A message from another process. */
+  deliverRemote(ref: number, msg: unknown): void {
+    const a = this.byRef.get(ref);
+    if (a !== undefined) a.deliver(msg);
+    else this.count('live.sendsToNobody');
+  }
+
+  produce(records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
+    if (this.producer === undefined) return Promise.reject(new Error('no producer'));
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const r of records) {
+      const t = this.o.naming.topic(r.topic);
+      let l = byTopic.get(t);
+      if (l === undefined) byTopic.set(t, (l = []));
+      l.push({ key: r.key, value: JSON.stringify(r.value) });
+    }
+    return this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+  }
+
+  /** Pulls rows that other processes changed into this node's mirrors. */
+  async refreshStores(): Promise<void> {
+    for (const s of this.stores.values()) await s.refresh();
+  }
+
+  /** Stops consuming and producing, lets effects in flight finish (up to `graceMs`), then closes. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.race([Promise.all([...this.actors.values()].map((a) => a.settled())), new Promise((r) => setTimeout(r, graceMs))]);
+    for (const a of this.actors.values()) a.stop();
+    await this.intake?.close();
+    this.sender?.close();
+    await this.producer?.disconnect().catch(() => {});
+    stopSystem(this.system);
+  }
+
+  stats(): { handled: number; crashes: number; commitsFailed: number } {
+    let handled = 0;
+    let crashes = 0;
+    for (const a of this.actors.values()) {
+      handled += a.handled;
+      crashes += a.crashes;
+    }
+    return { handled, crashes, commitsFailed: this.consumers.reduce((n, c) => n + c.commitsFailed, 0) };
+  }
+}

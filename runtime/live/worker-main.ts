@@ -1,0 +1,55 @@
+// A worker process of a live run (forked by the coordinator): hosts the scenario's
+// 'worker' actors, joins their consumer groups, and reaches the coordinator's actors
+// through the IPC channel. Its configuration, secrets included, comes over IPC,
+// never on the command line or in the environment.
+import { loadScenario } from '../../cli/load-scenario.js';
+import { connectPg } from './pg-store.js';
+import { kafkaClient } from './kafka-connection.js';
+import { LiveNode } from './node.js';
+import { runNaming } from './naming.js';
+import type { ToWorker, WorkerConfig } from './worker-protocol.js';
+import { consumerDelayMs } from './live-faults.js';
+
+let node: LiveNode | undefined;
+const send = (m: unknown) => process.send?.(m);
+
+async function start(c: WorkerConfig): Promise<void> {
+  const scenario = await loadScenario(c.scenario);
+  const topology = scenario.live!(scenario.params(c.overrides));
+  const pool = await connectPg(c.dbUrl, 8);
+  node = new LiveNode({
+    index: c.index, topology, hosts: (s) => s.place === 'worker', kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
+    pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0,
+    remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
+    log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
+  });
+  const n = node;
+  n.consumerDelay = (actor) => consumerDelayMs(c.faults, actor, n.nowMs());
+  await node.start();
+  send({ t: 'ready' });
+  // Rows the other workers changed, pulled in now and then so a mirror is rarely stale (writes are version-checked anyway).
+  const refresher = setInterval(() => void node?.refreshStores().catch(() => {}), 500);
+  refresher.unref();
+  stopPool = () => pool.end();
+}
+
+let stopPool: () => Promise<void> = async () => {};
+
+process.on('message', (m: ToWorker) => {
+  if (m.t === 'config') {
+    start(m.config).catch((err) => {
+      send({ t: 'failed', message: (err as Error).message });
+      process.exit(1);
+    });
+  } else if (m.t === 'send') node?.deliverRemote(m.to, m.msg);
+  else if (m.t === 'stop') {
+    void (async () => {
+      await node?.stop();
+      send({ t: 'stopped', counters: Object.fromEntries(node?.metrics.counters ?? []), errors: node?.errors ?? [], stats: node?.stats() });
+      await stopPool().catch(() => {});
+      process.exit(0);
+    })();
+  }
+});
+// The coordinator went away: nothing left to work for.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,143 @@
+// The coordinator's worker processes: forks them, hands them their configuration over
+// IPC, relays sends between processes, SIGKILLs and restarts them (a live fault), and
+// collects what they counted when the run stops.
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { REF_STRIDE } from './node.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
+
+// Built, the worker is a .js file next to this one; run from source (tests), it is the .ts, loaded through tsx.
+const BUILT_WORKER = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+const WORKER_MAIN = existsSync(BUILT_WORKER) ? BUILT_WORKER : fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+const EXEC_ARGV = WORKER_MAIN.endsWith('.ts') ? ['--import', 'tsx'] : [];
+const READY_TIMEOUT_MS = 60_000;
+
+interface Worker {
+  child: ChildProcess | undefined;
+  ready: boolean;
+  /** Sends for it while it is down are lost, as messages to a dead process are. */
+  stats?: Extract<FromWorker, { t: 'stopped' }>;
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  kills = 0;
+  restarts = 0;
+  lostSends = 0;
+  readonly counters = new Map<string, number>();
+  readonly errors: { tMs: number; actor: string; message: string }[] = [];
+
+  constructor(
+    private readonly config: (index: number) => WorkerConfig,
+    private readonly toCoordinator: (ref: number, msg: unknown) => void,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Starts worker `index` (1-based) and resolves once it consumes. */
+  start(index: number): Promise<void> {
+    const w: Worker = this.workers[index] ?? { child: undefined, ready: false };
+    this.workers[index] = w;
+    const child = fork(WORKER_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: EXEC_ARGV });
+    w.child = child;
+    w.ready = false;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${index} did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      child.on('message', (m: FromWorker) => {
+        switch (m.t) {
+          case 'ready':
+            w.ready = true;
+            clearTimeout(timer);
+            resolve();
+            break;
+          case 'failed':
+            clearTimeout(timer);
+            reject(new Error(`worker ${index} could not start: ${m.message}`));
+            break;
+          case 'send':
+            this.route(m.to, m.msg);
+            break;
+          case 'log':
+            this.log(m.line);
+            break;
+          case 'stopped':
+            w.stats = m;
+            for (const [k, v] of Object.entries(m.counters)) this.counters.set(k, (this.counters.get(k) ?? 0) + v);
+            this.errors.push(...m.errors);
+            break;
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (w.child === child) w.ready = false;
+        if (!w.ready && signal === null && code !== 0) {
+          clearTimeout(timer);
+          reject(new Error(`worker ${index} exited with code ${code}`));
+        }
+      });
+      const msg: ToWorker = { t: 'config', config: this.config(index) };
+      child.send(msg);
+    });
+  }
+
+  /** A send from any process to `ref`: to the coordinator or to the worker that hosts it. */
+  route(ref: number, msg: unknown): void {
+    const index = Math.floor(ref / REF_STRIDE);
+    if (index === 0) {
+      this.toCoordinator(ref, msg);
+      return;
+    }
+    const w = this.workers[index];
+    if (w?.child === undefined || !w.ready || !w.child.connected) {
+      this.lostSends++;
+      return;
+    }
+    w.child.send({ t: 'send', to: ref, msg } satisfies ToWorker);
+  }
+
+  /** SIGKILL: no goodbye, no flush; its partitions go to the other members after the session timeout. */
+  kill(index: number): boolean {
+    const w = this.workers[index];
+    if (w?.child === undefined || w.child.exitCode !== null || w.child.signalCode !== null) return false;
+    w.ready = false;
+    w.child.kill('SIGKILL');
+    this.kills++;
+    return true;
+  }
+
+  async restart(index: number): Promise<void> {
+    this.restarts++;
+    await this.start(index);
+  }
+
+  get size(): number {
+    return this.workers.length - 1;
+  }
+
+  /** Asks every live worker to stop and waits for its counts (or its exit). */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      const child = w?.child;
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (child.connected) child.send({ t: 'stop' } satisfies ToWorker);
+      else child.kill('SIGKILL');
+    })));
+  }
+
+  stats(): { handled: number; crashes: number } {
+    let handled = 0;
+    let crashes = 0;
+    for (const w of this.workers) {
+      handled += w?.stats?.stats?.handled ?? 0;
+      crashes += w?.stats?.stats?.crashes ?? 0;
+    }
+    return { handled, crashes };
+  }
+}

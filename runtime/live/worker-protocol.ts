@@ -1,0 +1,28 @@
+// Messages between the coordinator and its worker processes (Node's IPC channel).
+import type { KafkaConnection } from './kafka-connection.js';
+import type { LiveFault } from './live-faults.js';
+
+export interface WorkerConfig {
+  readonly index: number;
+  /** A built-in scenario name or a module path, loaded again in the worker. */
+  readonly scenario: string;
+  readonly overrides: Record<string, unknown>;
+  readonly seed: number;
+  readonly t0: number;
+  readonly runId: string;
+  readonly kafka: KafkaConnection;
+  readonly dbUrl: string;
+  readonly faults: readonly LiveFault[];
+}
+
+export type ToWorker =
+  | { t: 'config'; config: WorkerConfig }
+  | { t: 'send'; to: number; msg: unknown }
+  | { t: 'stop' };
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'failed'; message: string }
+  | { t: 'send'; to: number; msg: unknown }
+  | { t: 'log'; line: string }
+  | { t: 'stopped'; counters: Record<string, number>; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number; commitsFailed: number } };
