@@ -158,7 +158,7 @@ export class LiveActor {
   private async perform(fx: Effects): Promise<void> {
     for (const [to, msg] of fx.sends) this.node.route(to, msg, this);
     if (fx.produces.length > 0) {
-      const acked = this.node.produce(fx.produces);
+      const acked = this.node.produce(this.name, fx.produces);
       const tokens = fx.produces.filter((p) => p.token !== undefined).map((p) => p.token);
       const inc = this.inc;
       const report = acked.then(

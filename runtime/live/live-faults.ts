@@ -6,8 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Prng } from '../sim/prng.js';
 import type { WorkerPool } from './worker-pool.js';
-import type { LiveNode } from './node.js';
-import type { Metrics } from '../sim/metrics.js';
 
 const ms = z.number().min(0);
 
@@ -36,9 +34,18 @@ export const slowConsumer = z.strictObject({
   durationMs: z.number().positive(),
 });
 
-const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer]);
+/** The acknowledgement of a produce by `actor` is lost: the producer sends the same records again (duplicates on the topic). */
+export const loseProduceAcks = z.strictObject({
+  kind: z.literal('lose-produce-acks'),
+  actor: z.string().min(1),
+  probability: z.number().min(0).max(1),
+  atMs: ms,
+  durationMs: z.number().positive(),
+});
+
+const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks]);
 export type LiveFault = z.infer<typeof liveFault>;
-export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer'] as const;
+export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks'] as const;
 
 export class LiveFaultError extends Error {}
 
@@ -54,19 +61,24 @@ export function liveFaultPreset(name: string, seed: number, workers: number, loa
       atMs: at((loadMs * i) / n + 500, (loadMs * (i + 1)) / n), restartAfterMs: 1_000 + Math.round(rng.random() * 2_000),
     }));
   };
-  const lost = (): LiveFault[] => [{ kind: 'lose-responses', probability: 0.05, atMs: at(0, loadMs / 2), durationMs: Math.max(1_000, loadMs / 2) }];
-  const slow = (): LiveFault[] => [{ kind: 'slow-consumer', actor: 'cs', delayMs: 200, atMs: at(0, loadMs / 2), durationMs: Math.max(1_000, loadMs / 3) }];
+  // Windows open once records flow through every stage (the batcher waits up to
+  // batchMaxWaitMs before the first batch) and stay open for half the load.
+  const window = () => ({ atMs: at(0.3 * loadMs, 0.5 * loadMs), durationMs: Math.max(2_000, loadMs / 2) });
+  const lost = (): LiveFault[] => [{ kind: 'lose-responses', probability: 0.05, ...window() }];
+  const slow = (): LiveFault[] => [{ kind: 'slow-consumer', actor: 'cs', delayMs: 200, ...window() }];
+  const acks = (): LiveFault[] => [{ kind: 'lose-produce-acks', actor: 'ds', probability: 0.2, ...window() }];
   switch (name) {
     case 'none': return [];
     case 'kill-workers': return kills();
     case 'lost-responses': return lost();
     case 'slow-consumers': return slow();
-    case 'chaos': return [...kills(), ...lost(), ...slow()];
+    case 'lost-acks': return acks();
+    case 'chaos': return [...kills(), ...lost(), ...slow(), ...acks()];
     default: return undefined;
   }
 }
 
-export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'chaos'] as const;
+export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'chaos'] as const;
 
 /** A preset name, a JSON file, or inline JSON; errors name the fault and the field. */
 export function loadLiveFaults(arg: string, seed: number, workers: number, loadMs: number): LiveFault[] {
@@ -107,11 +119,57 @@ export function loadLiveFaults(arg: string, seed: number, workers: number, loadM
   });
 }
 
-/** Whether a slow-consumer fault holds `actor` back now, and by how much. */
-export function consumerDelayMs(faults: readonly LiveFault[], actor: string, nowMs: number): number {
-  let d = 0;
-  for (const f of faults) if (f.kind === 'slow-consumer' && f.actor === actor && nowMs >= f.atMs && nowMs < f.atMs + f.durationMs) d = Math.max(d, f.delayMs);
-  return d;
+/**
+ * The faults one process applies itself, whichever actors it hosts: lost intake answers,
+ * slow consumers, lost produce acknowledgements. Each firing is reported by the fault's
+ * index at once (a worker killed later does not take its count along).
+ */
+export class ProcessFaults {
+  private readonly rng: Prng;
+
+  constructor(private readonly faults: readonly LiveFault[], private readonly nowMs: () => number, seed: number, process: number,
+    private readonly fired: (index: number) => void) {
+    this.rng = new Prng(seed, `live-faults@${process}`);
+  }
+
+  private active(i: number): boolean {
+    const f = this.faults[i];
+    const now = this.nowMs();
+    return f.kind !== 'kill-worker' && now >= f.atMs && now < f.atMs + f.durationMs;
+  }
+
+  /** How long to hold back `actor`'s next fetched batch. */
+  consumerDelay(actor: string): number {
+    let d = 0;
+    this.faults.forEach((f, i) => {
+      if (f.kind === 'slow-consumer' && f.actor === actor && this.active(i)) {
+        d = Math.max(d, f.delayMs);
+        this.fired(i);
+      }
+    });
+    return d;
+  }
+
+  private coin(kind: LiveFault['kind'], actor: string | undefined): boolean {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i];
+      if (f.kind !== kind || !this.active(i)) continue;
+      if (actor !== undefined && (f as { actor?: string }).actor !== actor) continue;
+      if (this.rng.random() < (f as { probability: number }).probability) {
+        this.fired(i);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  loseAnswer(): boolean {
+    return this.coin('lose-responses', undefined);
+  }
+
+  loseProduceAck(actor: string): boolean {
+    return this.coin('lose-produce-acks', actor);
+  }
 }
 
 /** The coordinator's side: fires kills on schedule, loses answers, and reports what fired. */
@@ -119,11 +177,14 @@ export class LiveFaultRunner {
   private readonly fired: number[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly rng: Prng;
 
-  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; node: LiveNode; t0: number; log: (l: string) => void; seed: number }) {
+  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; t0: number; log: (l: string) => void }) {
     this.fired = faults.map(() => 0);
-    this.rng = new Prng(c.seed, 'live-faults:responses');
+  }
+
+  /** A fault fired somewhere (this process or a worker). */
+  fire(index: number): void {
+    this.fired[index]++;
   }
 
   start(): void {
@@ -138,18 +199,6 @@ export class LiveFaultRunner {
         }, Math.max(0, this.c.t0 + f.atMs - Date.now())));
       }
     });
-    this.c.node.loseAnswer = () => {
-      const now = this.c.node.nowMs();
-      for (let i = 0; i < this.faults.length; i++) {
-        const f = this.faults[i];
-        if (f.kind === 'lose-responses' && now >= f.atMs && now < f.atMs + f.durationMs && this.rng.random() < f.probability) {
-          this.fired[i]++;
-          return true;
-        }
-      }
-      return false;
-    };
-    this.c.node.consumerDelay = (actor) => consumerDelayMs(this.faults, actor, this.c.node.nowMs());
   }
 
   /** Resolves once every fault window has closed and every killed worker is back. */
@@ -164,8 +213,8 @@ export class LiveFaultRunner {
     for (const t of this.timers) clearTimeout(t);
   }
 
-  /** Each fault and how often it fired; slowed batches are counted by whichever process held them back. */
-  report(metrics: Metrics): (Record<string, unknown> & { fired: number })[] {
-    return this.faults.map((f, i) => ({ ...f, fired: f.kind === 'slow-consumer' ? metrics.counter(`live.slowedBatches.${f.actor}`) : this.fired[i] }));
+  /** Each fault and how often it fired, in whichever process. */
+  report(): (Record<string, unknown> & { fired: number })[] {
+    return this.faults.map((f, i) => ({ ...f, fired: this.fired[i] }));
   }
 }

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../../scenarios/types.js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
 import { summarize } from '../../reports/latency.js';
@@ -150,19 +150,22 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ')}`);
 
   const t0 = Date.now();
+  let faults: LiveFaultRunner;
   const started = performance.now();
   let node: LiveNode | undefined;
   const workers = new WorkerPool(
     (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [] }),
     (ref, msg) => node?.deliverRemote(ref, msg),
     log,
+    (fault) => faults.fire(fault),
   );
+  faults = new LiveFaultRunner(o.faults ?? [], { workers, t0, log });
   node = new LiveNode({
-    index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics,
+    index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
     hosts: (s) => s.place !== 'worker' || o.workers === 0,
     remote: (ref, msg) => workers.route(ref, msg),
   });
-  const faults = new LiveFaultRunner(o.faults ?? [], { workers, node, t0, log, seed: o.seed });
+
   let loadEndedAtMs = 0;
   let drained = false;
   try {
@@ -199,6 +202,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   try {
     const world = makeWorld(kafka, admin, pool, naming, topology, metrics, () => nowMs, true);
     for (const [k, v] of workers.counters) metrics.count(k, v);
+    for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const invariants = await topology.check(world, node.actors.get(topology.loadGenerator)!.state);
     if (!drained) {
       invariants.push({
@@ -228,7 +232,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       // A live run's interleaving is the machine's, not the seed's: there is no history to hash.
       historyHash: 'live',
       invariants,
-      faults: faults.report(metrics),
+      faults: faults.report(),
       metrics: {
         ...summary,
         latencyMs,

@@ -17,6 +17,7 @@ import { LiveConsumer, type ConsumerNaming } from './live-consumer.js';
 import { JAVA_COMPATIBLE_PARTITIONER } from './kafka-connection.js';
 import { HttpIntake, HttpSender } from './http-intake.js';
 import type { LiveActorSpec, LiveTopology } from './topology.js';
+import { ProcessFaults, type LiveFault } from './live-faults.js';
 
 export const REF_STRIDE = 1_000;
 
@@ -67,15 +68,17 @@ export interface NodeOptions {
   readonly log?: (line: string) => void;
   /** Where this process counts and records (default: its own). */
   readonly metrics?: Metrics;
+  readonly faults?: readonly LiveFault[];
+  /** A fault of `faults` (by index) fired in this process. */
+  readonly onFaultFired?: (index: number) => void;
 }
 
 export class LiveNode {
   readonly index: number;
   readonly system = start();
   readonly metrics: Metrics;
-  /** Live faults: an intake answer to drop (a lost response), a fetched batch to hold back (a slow consumer). */
-  loseAnswer: () => boolean = () => false;
-  consumerDelay: (actor: string) => number = () => 0;
+  /** The live faults this process applies (lost answers and acks, slow consumers). */
+  readonly faults: ProcessFaults;
   readonly actors = new Map<string, LiveActor>();
   private readonly byRef = new Map<number, LiveActor>();
   private readonly specs: readonly LiveActorSpec[];
@@ -91,6 +94,7 @@ export class LiveNode {
     this.index = o.index;
     this.specs = o.topology.actors;
     this.metrics = o.metrics ?? new Metrics();
+    this.faults = new ProcessFaults(o.faults ?? [], () => this.nowMs(), o.seed, o.index, o.onFaultFired ?? (() => {}));
   }
 
   nowMs(): number {
@@ -139,7 +143,7 @@ export class LiveNode {
       this.actors.set(spec.name, a);
       this.byRef.set(a.ref, a);
       if (spec.http === true) {
-        this.intake = new HttpIntake(a, (m) => this.count(m), () => this.loseAnswer());
+        this.intake = new HttpIntake(a, (m) => this.count(m), () => this.faults.loseAnswer());
         await this.intake.listen();
         // The load generator of this process reaches it through the endpoint, like any client.
         this.sender = new HttpSender(this.intake.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
@@ -149,11 +153,7 @@ export class LiveNode {
     for (const spec of placed) {
       if (spec.consumes === undefined) continue;
       const a = this.actors.get(spec.name)!;
-      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => {
-        const d = this.consumerDelay(spec.name);
-        if (d > 0) this.count(`live.slowedBatches.${spec.name}`);
-        return d;
-      });
+      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => this.faults.consumerDelay(spec.name));
       a.consumer = c;
       this.consumers.push(c);
       await c.start();
@@ -199,7 +199,15 @@ export class LiveNode {
     else this.count('live.sendsToNobody');
   }
 
-  produce(records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
+  /** Produces one message's records; a lost-ack fault makes it send them again (duplicates), as a producer retrying would. */
+  async produce(actor: string, records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
+    const sent = await this.produceOnce(records);
+    if (!this.faults.loseProduceAck(actor)) return sent;
+    this.count('live.producesRetriedAfterLostAck');
+    return this.produceOnce(records);
+  }
+
+  private produceOnce(records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
     if (this.producer === undefined) return Promise.reject(new Error('no producer'));
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const r of records) {

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS faultline_journal (
 CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (store, id);`;
 
 const FENCE_TABLE = '$fence';
+/** An expectation: the version the previous queued commit of this row leaves. */
+const CHAINED = -1;
 
 /** Why a commit was refused; nothing of it was written. */
 export class CommitRefused extends Error {
@@ -72,12 +74,18 @@ export class PgStore {
   private chain: Promise<unknown> = Promise.resolve();
   /** Bumped by every refusal: a commit queued behind a refused one was computed on writes that never happened. */
   private epoch = 0;
+  /** Rows written by commits still queued: their mirror values are ahead of the database, a refresh must not touch them. */
+  private readonly pending = new Map<string, number>();
 
   constructor(private readonly pool: pg.Pool, readonly name: string) {}
 
   /** The mirror a behaviour works on: every row of this store, as committed. */
   async load(into?: SimStore): Promise<SimStore> {
     const mirror = into ?? new SimStore(this.name);
+    // A reload starts over: commits still queued were computed on the old mirror (refused),
+    // and the one in flight must land before the rows are read, or the mirror misses it.
+    this.epoch++;
+    await this.chain;
     if (into !== undefined) {
       into.rollback();
       for (const t of into.tableNames()) into.table(t).clear();
@@ -101,12 +109,12 @@ export class PgStore {
     for (const r of rows.rows) {
       const key = decodeKey(r.key);
       const v = Number(r.version);
+      if (v > this.highest) this.highest = v;
       const known = this.versions.get(slot(r.tbl, key)) ?? 0;
-      if (v <= known) continue;
+      if (v <= known || this.pending.has(slot(r.tbl, key))) continue;
       this.versions.set(slot(r.tbl, key), v);
       if (r.row === null) mirror.table(r.tbl).delete(key);
       else mirror.table(r.tbl).set(key, r.row);
-      if (v > this.highest) this.highest = v;
     }
   }
 
@@ -117,15 +125,32 @@ export class PgStore {
   commit(writes: readonly WriteRecord[], atMs = 0): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
     const epoch = this.epoch;
+    // What each write expects to find is fixed now, when the behaviour read it: the version
+    // its mirror had, or, for a row an earlier queued commit writes, whatever that commit
+    // leaves (CHAINED). Looking it up later would let a refresh in between turn a lost
+    // update into a valid-looking one (found by a live chaos run: money not conserved).
+    const expect = new Map<string, number | undefined>();
+    for (const w of writes) {
+      if (w.table === FENCE_TABLE) continue;
+      const s = slot(w.table, w.key);
+      if (!expect.has(s)) expect.set(s, this.pending.has(s) ? CHAINED : this.versions.get(s));
+    }
+    for (const s of expect.keys()) this.pending.set(s, (this.pending.get(s) ?? 0) + 1);
     const run = this.chain.then(() => {
       if (epoch !== this.epoch) throw new CommitRefused('conflict', `${this.name}: an earlier commit this message's writes built on was refused`);
-      return this.commitNow(writes, atMs);
+      return this.commitNow(writes, atMs, expect);
+    }).finally(() => {
+      for (const s of expect.keys()) {
+        const n = (this.pending.get(s) ?? 1) - 1;
+        if (n === 0) this.pending.delete(s);
+        else this.pending.set(s, n);
+      }
     });
     this.chain = run.catch(() => {});
     return run;
   }
 
-  private async commitNow(writes: readonly WriteRecord[], atMs: number): Promise<void> {
+  private async commitNow(writes: readonly WriteRecord[], atMs: number, expect: ReadonlyMap<string, number | undefined>): Promise<void> {
     const client = await this.pool.connect();
     const seen = new Map<string, number>();
     try {
@@ -142,7 +167,8 @@ export class PgStore {
           continue;
         }
         const s = slot(w.table, w.key);
-        const expected = seen.get(s) ?? this.versions.get(s);
+        const before = expect.get(s);
+        const expected = seen.get(s) ?? (before === CHAINED ? this.versions.get(s) : before);
         const row = w.next === undefined ? null : JSON.stringify(w.next);
         const r = expected === undefined
           ? await client.query<{ version: string }>(

@@ -8,7 +8,7 @@ import { kafkaClient } from './kafka-connection.js';
 import { LiveNode } from './node.js';
 import { runNaming } from './naming.js';
 import type { ToWorker, WorkerConfig } from './worker-protocol.js';
-import { consumerDelayMs } from './live-faults.js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 
 let node: LiveNode | undefined;
 const send = (m: unknown) => process.send?.(m);
@@ -19,12 +19,10 @@ async function start(c: WorkerConfig): Promise<void> {
   const pool = await connectPg(c.dbUrl, 8);
   node = new LiveNode({
     index: c.index, topology, hosts: (s) => s.place === 'worker', kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
-    pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0,
+    pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
     remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
     log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
   });
-  const n = node;
-  n.consumerDelay = (actor) => consumerDelayMs(c.faults, actor, n.nowMs());
   await node.start();
   send({ t: 'ready' });
   // Rows the other workers changed, pulled in now and then so a mirror is rarely stale (writes are version-checked anyway).
@@ -45,7 +43,9 @@ process.on('message', (m: ToWorker) => {
   else if (m.t === 'stop') {
     void (async () => {
       await node?.stop();
-      send({ t: 'stopped', counters: Object.fromEntries(node?.metrics.counters ?? []), errors: node?.errors ?? [], stats: node?.stats() });
+      const m = node?.metrics;
+      const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
+      send({ t: 'stopped', counters: Object.fromEntries(m?.counters ?? []), histograms, errors: node?.errors ?? [], stats: node?.stats() });
       await stopPool().catch(() => {});
       process.exit(0);
     })();

@@ -26,12 +26,14 @@ export class WorkerPool {
   restarts = 0;
   lostSends = 0;
   readonly counters = new Map<string, number>();
+  readonly histograms: Extract<FromWorker, { t: 'stopped' }>['histograms'] = [];
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
 
   constructor(
     private readonly config: (index: number) => WorkerConfig,
     private readonly toCoordinator: (ref: number, msg: unknown) => void,
     private readonly log: (line: string) => void,
+    private readonly onFaultFired: (fault: number) => void = () => {},
   ) {}
 
   /** Starts worker `index` (1-based) and resolves once it consumes. */
@@ -60,10 +62,14 @@ export class WorkerPool {
           case 'log':
             this.log(m.line);
             break;
+          case 'fired':
+            this.onFaultFired(m.fault);
+            break;
           case 'stopped':
             w.stats = m;
             for (const [k, v] of Object.entries(m.counters)) this.counters.set(k, (this.counters.get(k) ?? 0) + v);
             this.errors.push(...m.errors);
+            this.histograms.push(...m.histograms);
             break;
         }
       });

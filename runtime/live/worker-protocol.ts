@@ -25,4 +25,6 @@ export type FromWorker =
   | { t: 'failed'; message: string }
   | { t: 'send'; to: number; msg: unknown }
   | { t: 'log'; line: string }
-  | { t: 'stopped'; counters: Record<string, number>; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number; commitsFailed: number } };
+  /** A fault fired here: reported at once, so a worker killed later does not take the count with it. */
+  | { t: 'fired'; fault: number }
+  | { t: 'stopped'; counters: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number; commitsFailed: number } };

@@ -56,13 +56,18 @@ class Timeline {
 }
 const TRACE_LINES_MAX = 200;
 
-interface Executed {
+export interface Executed {
   sim: Simulation;
   built: BuiltScenario;
   loadEndedAtMs: number;
   drained: boolean;
   faults: FaultReport[];
   timeline: TimelinePoint[];
+}
+
+/** Runs load and drain and hands back the simulation itself (its stores and topics), without the checks. */
+export function executeScenario<P>(scenario: Scenario<P>, params: P, opts: RunOptions): Executed {
+  return execute(scenario, params, opts);
 }
 
 function execute<P>(scenario: Scenario<P>, params: P, opts: RunOptions, onDeliver?: SimOptions['onDeliver'],

@@ -116,4 +116,28 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     ]);
     expect((await sb.load()).has('documents', 'rf-1')).toBe(false);
   });
+  it('a refresh while a commit waits its turn cannot turn a lost update into a valid one', async () => {
+    const [sa, sb] = writers('ds');
+    const a = await sa.load();
+    a.put('budget', 3, 1_000);
+    a.put('meta', 'epoch', 1);
+    await sa.commit(a.commit());
+    const b = await sb.load();
+    a.put('budget', 3, 900); // another process spends 100 …
+    await sa.commit(a.commit());
+    // … while this one's commits queue behind one that a row lock holds up.
+    const blocker = await pool!.connect();
+    await blocker.query('BEGIN');
+    await blocker.query("SELECT 1 FROM faultline_rows WHERE store = $1 AND tbl = 'meta' FOR UPDATE", [sb.name]);
+    b.put('meta', 'epoch', 2);
+    const first = sb.commit(b.commit());
+    b.put('budget', 3, 800); // spends 200 from the 1,000 it read
+    const second = sb.commit(b.commit());
+    await sb.refresh(b); // sees 900 arrive before the budget write's turn comes
+    await blocker.query('COMMIT');
+    blocker.release();
+    await first;
+    await expect(second).rejects.toMatchObject({ reason: 'conflict' });
+    expect((await sa.load()).get('budget', 3)).toBe(900);
+  });
 });
