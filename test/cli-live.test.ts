@@ -1,0 +1,75 @@
+// faultline live's bad input, without a broker or a database: every mistake is one
+// paragraph on stderr, exit 2, within seconds, and a secret never shows.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { connectionFrom, describeConnection, parseBrokers } from '../runtime/live/kafka-connection.js';
+import { loadLiveFaults, liveFaultPreset } from '../runtime/live/live-faults.js';
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'live', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - t };
+};
+const broker = ['--brokers', '127.0.0.1:19092'];
+const db = ['--db', 'postgres://postgres@127.0.0.1:1/faultline'];
+
+function usage(r: ReturnType<typeof cli>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(pattern);
+  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('faultline live: bad input is exit 2 with a clear message', () => {
+  it('names what is missing or malformed', () => {
+    usage(cli(['refunds', ...db]), /live needs --brokers HOST:PORT/);
+    usage(cli(['refunds', '--brokers', 'localhost', ...db]), /"localhost" is not HOST:PORT/);
+    usage(cli(['refunds', '--brokers', '127.0.0.1:99999', ...db]), /not HOST:PORT/);
+    usage(cli(['refunds', ...broker]), /live needs --db URL/);
+    usage(cli(['refunds', ...broker, '--db', 'not a url']), /is not a URL/);
+    usage(cli(['refunds', ...broker, '--db', 'mysql://x@127.0.0.1/db']), /must be a postgres:\/\/ URL/);
+    usage(cli(['refunds', ...broker, ...db, '--workers', '-1']), /--workers must be at least 0/);
+    usage(cli(['refunds', ...broker, ...db, '--sasl-mechanism', 'kerberos', '--sasl-username', 'u', '--sasl-password', 'p']), /not one of plain, scram-sha-256, scram-sha-512/);
+    usage(cli(['refunds', ...broker, ...db, '--sasl-username', 'u']), /without --sasl-mechanism/);
+    usage(cli(['refunds', ...broker, ...db, '--tls-ca', '/nonexistent/ca.pem']), /cannot read the CA file/);
+    usage(cli(['refunds-2pc', ...broker, ...db]), /has no live topology/);
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"ds","atMs":1}]']), /live runs know kill-worker/);
+    usage(cli(['refunds', ...broker, ...db, '--workers', '1', '--faults', '[{"kind":"kill-worker","worker":3,"atMs":1}]']), /names worker 3, but the run has 1 worker process/);
+    usage(cli(['refunds', ...broker, ...db, '--faults', 'nope']), /neither a live preset/);
+  });
+
+  it('an unreachable database is exit 2 within 30 s, and its password is not printed', () => {
+    const r = cli(['refunds', ...broker, '--db', 'postgres://alice:s3cret-pw@127.0.0.1:1/faultline', '--workers', '0']);
+    usage(r, /cannot use the database at postgres:\/\/alice:\*\*\*@127\.0\.0\.1:1\/faultline/);
+    expect(r.err + r.out).not.toContain('s3cret-pw');
+    expect(r.ms).toBeLessThan(30_000);
+  });
+
+  it('a SASL password from the environment is never printed', () => {
+    const r = cli(['refunds', ...broker, ...db, '--sasl-mechanism', 'scram-sha-512', '--sasl-username', 'bob'], { FAULTLINE_KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+    expect(r.code).toBe(2);
+    expect(r.err + r.out).not.toContain('hunter2-secret');
+  });
+});
+
+describe('live connection settings', () => {
+  it('reads SASL and TLS from flags or the environment, and describes them without the password', () => {
+    const c = connectionFrom('127.0.0.1:19092,broker-2:9093', {}, { FAULTLINE_KAFKA_SASL_MECHANISM: 'PLAIN', FAULTLINE_KAFKA_SASL_USERNAME: 'u', FAULTLINE_KAFKA_SASL_PASSWORD: 'pw', FAULTLINE_KAFKA_TLS: '1' });
+    expect(c.brokers).toEqual(['127.0.0.1:19092', 'broker-2:9093']);
+    expect(c.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'pw' });
+    expect(c.tls).toBeDefined();
+    const shown = JSON.stringify(describeConnection(c));
+    expect(shown).not.toContain('pw"');
+    expect(describeConnection(c)).toEqual({ brokers: ['127.0.0.1:19092', 'broker-2:9093'], tls: true, sasl: { mechanism: 'plain', username: 'u' } });
+    expect(() => parseBrokers(' , ')).toThrow(/empty/);
+  });
+
+  it('fault presets are drawn from the seed: the same seed, the same schedule', () => {
+    expect(liveFaultPreset('chaos', 7, 2, 10_000)).toEqual(liveFaultPreset('chaos', 7, 2, 10_000));
+    expect(liveFaultPreset('chaos', 7, 2, 10_000)).not.toEqual(liveFaultPreset('chaos', 8, 2, 10_000));
+    const kills = loadLiveFaults('kill-workers', 7, 2, 10_000);
+    expect(kills.length).toBeGreaterThan(0);
+    for (const k of kills) expect(k).toMatchObject({ kind: 'kill-worker' });
+    expect(loadLiveFaults('kill-workers', 7, 0, 10_000)).toEqual([]);
+    expect(() => loadLiveFaults('[{"kind":"slow-consumer","actor":"cs","delayMs":-1,"atMs":0,"durationMs":5}]', 1, 1, 1)).toThrow(/fault #0 \(slow-consumer\), field "delayMs"/);
+  });
+});
