@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 //   check runs/s on the 200-refund check scenario, 1 and 2 workers (target >= 100/s on one core)
 //   median runs to catch each bug-zoo variant over 20 seeds (target <= 50)
 //   a 10-point capacity sweep at 100,000 refunds per point (target <= 60 s wall), heap after each point
+//   live (needs npm run kafka:up and pg:up): refunds/s with 1 and 2 workers, raw kafkajs, their ratio
 // Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --quick.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -16,6 +17,7 @@ import { refundsScenario } from '../scenarios/refunds.js';
 import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js';
 import { sweep } from '../runtime/sim/sweep.js';
 import { parseThresholds } from '../reports/slo.js';
+import { liveBench } from './live-bench.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,3 +87,5 @@ for (const variant of BROKEN_VARIANTS) {
   const wall = (performance.now() - t0) / 1000;
   console.log(`capacity sweep, ${points} points x ${fmt(perPoint)} refunds: ${wall.toFixed(1)} s wall (target <= 60 s) ${wall <= 60 ? 'MET' : 'NOT MET'}; heap after each point (MB): ${heaps.map((h) => h.toFixed(0)).join(' ')}`);
 }
+
+await liveBench(quick);

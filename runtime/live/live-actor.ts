@@ -68,6 +68,9 @@ export class LiveActor {
     this.rng = new Prng(seed, node.index === 0 ? `actor:${name}` : `actor:${name}@${node.index}`);
     this.ctx = this.makeContext();
     this.nactRef = spawn(node.system, async (state: unknown, env: Envelope) => {
+      // A store other processes write too is brought up to date before each message, so
+      // the behaviour decides on what is committed (its writes are version-checked anyway).
+      if (this.store?.sharedAcrossProcesses === true && env.inc === this.inc) await this.store.refresh().catch(() => {});
       this.handle(env);
       return state;
     }, `${name}`, {

@@ -26,7 +26,7 @@ export class SharedStore {
   readonly mirror: SimStore;
   private readonly pg: PgStore;
 
-  constructor(pool: pg.Pool, readonly name: string, pgName: string) {
+  constructor(pool: pg.Pool, readonly name: string, pgName: string, readonly sharedAcrossProcesses: boolean) {
     this.mirror = new SimStore(name);
     this.pg = new PgStore(pool, pgName);
   }
@@ -125,7 +125,8 @@ export class LiveNode {
     const storeOf = (spec: LiveActorSpec) => spec.store ?? spec.name;
     for (const spec of placed) {
       if (this.stores.has(storeOf(spec))) continue;
-      const s = new SharedStore(this.o.pool, storeOf(spec), this.o.naming.store(storeOf(spec)));
+      // Worker processes run copies of the same actors: their stores have several writers.
+      const s = new SharedStore(this.o.pool, storeOf(spec), this.o.naming.store(storeOf(spec)), this.index > 0);
       await s.load();
       this.stores.set(storeOf(spec), s);
     }
@@ -217,11 +218,6 @@ export class LiveNode {
       l.push({ key: r.key, value: JSON.stringify(r.value) });
     }
     return this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-  }
-
-  /** Pulls rows that other processes changed into this node's mirrors. */
-  async refreshStores(): Promise<void> {
-    for (const s of this.stores.values()) await s.refresh();
   }
 
   /** Stops consuming and producing, lets effects in flight finish (up to `graceMs`), then closes. */

@@ -25,9 +25,6 @@ async function start(c: WorkerConfig): Promise<void> {
   });
   await node.start();
   send({ t: 'ready' });
-  // Rows the other workers changed, pulled in now and then so a mirror is rarely stale (writes are version-checked anyway).
-  const refresher = setInterval(() => void node?.refreshStores().catch(() => {}), 500);
-  refresher.unref();
   stopPool = () => pool.end();
 }
 
