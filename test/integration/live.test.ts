@@ -114,4 +114,33 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     await expect(runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, kafka, dbUrl: 'postgres://postgres@127.0.0.1:1/x', workers: 0 })).rejects.toBeInstanceOf(LiveSetupError);
     expect(Date.now() - t).toBeLessThan(30_000);
   }, 60_000);
+  // Negative controls: deliberately broken pipelines the live checks must catch, each
+  // with the real fault that exposes it.
+  describe('catches broken pipelines live', () => {
+    const failed = (r: LiveRunResult) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
+
+    it('DS without its ledger check disburses a duplicated request twice', async () => {
+      const r = await live(21, { refunds: 400, ratePerSec: 200, variant: 'ds-no-idempotency' }, 1, [
+        { kind: 'lose-produce-acks', actor: 'outbox-relay', probability: 0.5, atMs: 0, durationMs: 3_000 },
+      ]);
+      expect(r.ok).toBe(false);
+      expect(failed(r)).toContain('no-double-effect');
+    }, 120_000);
+
+    it('CS numbering its documents writes a second one for a duplicated outcome', async () => {
+      const r = await live(22, { refunds: 400, ratePerSec: 200, variant: 'cs-no-idempotency' }, 1, [
+        { kind: 'lose-produce-acks', actor: 'ds', probability: 1, atMs: 0, durationMs: 10_000 },
+      ]);
+      expect(r.ok).toBe(false);
+      expect(failed(r)).toContain('no-lost-refund'); // "DISBURSED with exactly one document", as in the simulator's control
+    }, 120_000);
+
+    it('RMS ignoring the idempotency key makes two refunds of a request whose answer was lost', async () => {
+      const r = await live(23, { refunds: 300, ratePerSec: 150, clientTimeoutMs: 1_000, variant: 'rms-no-idempotency' }, 0, [
+        { kind: 'lose-responses', probability: 0.3, atMs: 0, durationMs: 2_000 },
+      ]);
+      expect(r.ok).toBe(false);
+      expect(failed(r)).toContain('idempotent-intake');
+    }, 120_000);
+  });
 });
