@@ -35,6 +35,7 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"ds","atMs":1}]']), /live runs know kill-worker/);
     usage(cli(['refunds', ...broker, ...db, '--workers', '1', '--faults', '[{"kind":"kill-worker","worker":3,"atMs":1}]']), /names worker 3, but the run has 1 worker process/);
     usage(cli(['refunds', ...broker, ...db, '--faults', 'nope']), /neither a live preset/);
+    usage(cli(['refunds', '--brokers', '127.0.0.1:19999', ...db, '--faults', 'broker-restart']), /is not one it started/);
   });
 
   it('an unreachable database is exit 2 within 30 s, and its password is not printed', () => {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Prng } from '../sim/prng.js';
 import type { WorkerPool } from './worker-pool.js';
+import type { OwnBroker } from './own-broker.js';
 
 const ms = z.number().min(0);
 
@@ -43,9 +44,16 @@ export const loseProduceAcks = z.strictObject({
   durationMs: z.number().positive(),
 });
 
-const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks]);
+/** The project's own broker (npm run kafka:up) is stopped at `atMs` and started again `downMs` later; its data survives. */
+export const brokerRestart = z.strictObject({
+  kind: z.literal('broker-restart'),
+  atMs: ms,
+  downMs: ms.default(3_000),
+});
+
+const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart]);
 export type LiveFault = z.infer<typeof liveFault>;
-export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks'] as const;
+export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart'] as const;
 
 export class LiveFaultError extends Error {}
 
@@ -73,12 +81,13 @@ export function liveFaultPreset(name: string, seed: number, workers: number, loa
     case 'lost-responses': return lost();
     case 'slow-consumers': return slow();
     case 'lost-acks': return acks();
+    case 'broker-restart': return [{ kind: 'broker-restart', atMs: at(0.3 * loadMs, 0.6 * loadMs), downMs: 3_000 }];
     case 'chaos': return [...kills(), ...lost(), ...slow(), ...acks()];
     default: return undefined;
   }
 }
 
-export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'chaos'] as const;
+export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'broker-restart', 'chaos'] as const;
 
 /** A preset name, a JSON file, or inline JSON; errors name the fault and the field. */
 export function loadLiveFaults(arg: string, seed: number, workers: number, loadMs: number): LiveFault[] {
@@ -135,7 +144,7 @@ export class ProcessFaults {
   private active(i: number): boolean {
     const f = this.faults[i];
     const now = this.nowMs();
-    return f.kind !== 'kill-worker' && now >= f.atMs && now < f.atMs + f.durationMs;
+    return 'durationMs' in f && now >= f.atMs && now < f.atMs + f.durationMs;
   }
 
   /** How long to hold back `actor`'s next fetched batch. */
@@ -178,7 +187,7 @@ export class LiveFaultRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<Promise<unknown>>();
 
-  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; t0: number; log: (l: string) => void }) {
+  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; t0: number; log: (l: string) => void; broker?: OwnBroker }) {
     this.fired = faults.map(() => 0);
   }
 
@@ -189,6 +198,20 @@ export class LiveFaultRunner {
 
   start(): void {
     this.faults.forEach((f, i) => {
+      if (f.kind === 'broker-restart') {
+        const broker = this.c.broker;
+        if (broker === undefined) return;
+        this.timers.push(setTimeout(() => {
+          this.fired[i]++;
+          this.c.log(`fault: stopping the broker; starting it again in ${f.downMs} ms`);
+          const p = broker.stop()
+            .then(() => new Promise((r) => setTimeout(r, f.downMs)))
+            .then(() => broker.start())
+            .then(() => this.c.log('fault: the broker is back'))
+            .catch((err) => this.c.log(`the broker did not come back: ${(err as Error).message}`));
+          this.pending.add(p);
+        }, Math.max(0, this.c.t0 + f.atMs - Date.now())));
+      }
       if (f.kind === 'kill-worker') {
         this.timers.push(setTimeout(() => {
           if (!this.c.workers.kill(f.worker)) return;
@@ -203,7 +226,7 @@ export class LiveFaultRunner {
 
   /** Resolves once every fault window has closed and every killed worker is back. */
   async healed(): Promise<void> {
-    const end = Math.max(0, ...this.faults.map((f) => (f.kind === 'kill-worker' ? f.atMs : f.atMs + f.durationMs)));
+    const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : f.atMs)));
     const wait = this.c.t0 + end - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await Promise.all(this.pending);

@@ -22,6 +22,7 @@ import { WorkerPool } from './worker-pool.js';
 import type { LiveTopology, LiveWorld } from './topology.js';
 import type { LiveFault } from './live-faults.js';
 import { LiveFaultRunner } from './live-faults.js';
+import { OwnBroker } from './own-broker.js';
 
 /** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
 export class LiveSetupError extends Error {}
@@ -138,6 +139,9 @@ async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: 
 
 export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Promise<LiveRunResult> {
   if (scenario.live === undefined) throw new LiveSetupError(`scenario "${scenario.name}" has no live topology: it runs only in the simulator`);
+  if ((o.faults ?? []).some((f) => f.kind === 'broker-restart') && OwnBroker.find(o.kafka.brokers) === undefined) {
+    throw new LiveSetupError(`a broker-restart fault stops and starts the project's own broker (npm run kafka:up), and ${o.kafka.brokers.join(',')} is not one it started`);
+  }
   const log = o.log ?? (() => {});
   const params = scenario.params(o.overrides ?? {});
   const topology = scenario.live(params);
@@ -159,7 +163,8 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     log,
     (fault) => faults.fire(fault),
   );
-  faults = new LiveFaultRunner(o.faults ?? [], { workers, t0, log });
+  const broker = OwnBroker.find(o.kafka.brokers);
+  faults = new LiveFaultRunner(o.faults ?? [], { workers, t0, log, broker });
   node = new LiveNode({
     index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
     hosts: (s) => s.place !== 'worker' || o.workers === 0,
@@ -184,7 +189,8 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     let quietPolls = 0;
     while (Date.now() < deadline) {
       o.onProgress?.(1, 'drain');
-      const settled = (await topology.settled(world.fresh())) && (await consumerLag(admin, topology, naming)) === 0;
+      // While the broker is down (a fault) the lag cannot be read: not settled yet.
+      const settled = await (async () => (await topology.settled(world.fresh())) && (await consumerLag(admin, topology, naming)) === 0)().catch(() => false);
       quietPolls = settled ? quietPolls + 1 : 0;
       if (quietPolls >= 2) {
         drained = true;

@@ -114,6 +114,14 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     await expect(runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, kafka, dbUrl: 'postgres://postgres@127.0.0.1:1/x', workers: 0 })).rejects.toBeInstanceOf(LiveSetupError);
     expect(Date.now() - t).toBeLessThan(30_000);
   }, 60_000);
+  it('survives the broker stopping and starting again mid-run (the project\'s own broker)', async () => {
+    const r = await live(15, { refunds: 1_200, ratePerSec: 200 }, 1, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.ok).toBe(true);
+    expect((r.metrics.refunds as Record<string, number>).pending).toBe(0);
+    expect(await brokerUp()).toBe(true);
+  }, 240_000);
+
   // Negative controls: deliberately broken pipelines the live checks must catch, each
   // with the real fault that exposes it.
   describe('catches broken pipelines live', () => {
