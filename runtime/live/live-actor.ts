@@ -36,6 +36,12 @@ const NO_STORE: DurableStore = new Proxy({} as DurableStore, {
   },
 });
 
+function clearTimer(t: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+  if (t === undefined) return;
+  if ('hasRef' in t && 'refresh' in t) clearTimeout(t);
+  else clearImmediate(t as NodeJS.Immediate);
+}
+
 /** Restarts come this long after a crash, so a crash that repeats does not spin. */
 const RESTART_DELAY_MS = 100;
 
@@ -45,7 +51,7 @@ export class LiveActor {
   private inc = 0;
   private ready = false;
   private held: { msg: unknown; done?: () => void }[] = [];
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   private nextTimer = 1;
   private effects: Promise<void> = Promise.resolve();
   private readonly rng: Prng;
@@ -184,7 +190,7 @@ export class LiveActor {
     this.inc++;
     this.ready = false;
     this.crashes++;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimer(t);
     this.timers.clear();
     this.node.log(`${this.name} crashed (${reason}); restarting from its durable state`);
     const inc = this.inc;
@@ -201,7 +207,7 @@ export class LiveActor {
   stop(): void {
     this.inc++;
     this.ready = false;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimer(t);
     this.timers.clear();
   }
 
@@ -223,15 +229,18 @@ export class LiveActor {
       setTimer(delayMs, msg) {
         const id = self.nextTimer++;
         const inc = self.inc;
-        self.timers.set(id, setTimeout(() => {
+        const fire = () => {
           self.timers.delete(id);
           if (inc === self.inc) self.deliver(msg);
-        }, Math.max(0, delayMs)));
+        };
+        // Node's timers have a 1 ms floor: a load generator that schedules its next
+        // arrival less than a millisecond ahead (or already late) would be held to
+        // 1,000 arrivals a second. Those fire on the next turn of the event loop.
+        self.timers.set(id, delayMs < 1 ? setImmediate(fire) : setTimeout(fire, delayMs));
         return id;
       },
       cancelTimer(id) {
-        const t = self.timers.get(id);
-        if (t !== undefined) clearTimeout(t);
+        clearTimer(self.timers.get(id));
         self.timers.delete(id);
       },
       store: mirror,

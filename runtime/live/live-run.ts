@@ -172,10 +172,14 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   });
 
   let loadEndedAtMs = 0;
+  let loadStartedAtMs = 0;
+  /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
+  let settledAtMs = 0;
   let drained = false;
   try {
     for (let i = 1; i <= o.workers; i++) await workers.start(i);
     await node.start();
+    loadStartedAtMs = node.nowMs();
     faults.start();
     const generator = node.actors.get(topology.loadGenerator)!;
     while (!topology.loadDone(generator.state)) {
@@ -192,6 +196,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       // While the broker is down (a fault) the lag cannot be read: not settled yet.
       const settled = await (async () => (await topology.settled(world.fresh())) && (await consumerLag(admin, topology, naming)) === 0)().catch(() => false);
       quietPolls = settled ? quietPolls + 1 : 0;
+      if (quietPolls === 1) settledAtMs = node.nowMs();
       if (quietPolls >= 2) {
         drained = true;
         break;
@@ -225,6 +230,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       latencyMs[name] = summarize(h, metrics.units.get(name));
       histograms[name] = encodeIntoCompressedBase64(h);
     }
+    const busyMs = (drained ? settledAtMs : nowMs) - loadStartedAtMs;
     const own = node.stats();
     const theirs = workers.stats();
     const handled = own.handled + theirs.handled;
@@ -243,7 +249,8 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
         ...summary,
         latencyMs,
         histogramUnits: Object.fromEntries(metrics.units),
-        throughputPerSec: nowMs > 0 ? Math.round((completed / nowMs) * 1000 * 10) / 10 : 0,
+        // From the first request to the pipeline settling: start-up and the confirming polls excluded.
+        throughputPerSec: busyMs > 0 ? Math.round((completed / busyMs) * 1000 * 10) / 10 : 0,
         counters: Object.fromEntries([...metrics.counters].sort()),
       },
       histograms,

@@ -30,9 +30,63 @@ CREATE TABLE IF NOT EXISTS faultline_fences (
 CREATE TABLE IF NOT EXISTS faultline_journal (
   id bigserial PRIMARY KEY, store text NOT NULL, at double precision NOT NULL, writes jsonb NOT NULL
 );
-CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (store, id);`;
+CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (store, id);
+-- One message's transaction in one round trip: fences, then each row written once (its
+-- last value, checked against the version read first), then the journal entry. A miss
+-- raises FL001 (conflict) or FL002 (fenced), and the statement's transaction rolls back.
+DROP FUNCTION IF EXISTS faultline_commit(text, double precision, jsonb, jsonb);
+CREATE OR REPLACE FUNCTION faultline_commit(p_store text, p_ops jsonb, p_journal jsonb)
+RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  op jsonb;
+  v bigint;
+  versions bigint[] := '{}';
+  r jsonb;
+BEGIN
+  FOR op IN SELECT * FROM jsonb_array_elements(p_ops) LOOP
+    v := NULL;
+    IF op ? 'tok' THEN
+      INSERT INTO faultline_fences AS f (store, lock, token) VALUES (p_store, op->>'k', (op->>'tok')::bigint)
+        ON CONFLICT (store, lock) DO UPDATE SET token = EXCLUDED.token WHERE f.token <= EXCLUDED.token;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'token % for % is older than one already written', op->>'tok', op->>'k' USING ERRCODE = 'FL002';
+      END IF;
+      versions := versions || NULL::bigint;
+      CONTINUE;
+    END IF;
+    r := CASE WHEN jsonb_typeof(op->'row') = 'null' THEN NULL ELSE op->'row' END;
+    IF jsonb_typeof(op->'exp') = 'null' THEN
+      INSERT INTO faultline_rows (store, tbl, key, row, version) VALUES (p_store, op->>'t', op->>'k', r, nextval('faultline_version_seq'))
+        ON CONFLICT DO NOTHING RETURNING version INTO v;
+      IF v IS NULL THEN
+        RAISE EXCEPTION '%.%[%] was inserted by another writer', p_store, op->>'t', substr(op->>'k', 3) USING ERRCODE = 'FL001';
+      END IF;
+    ELSE
+      UPDATE faultline_rows SET row = r, version = nextval('faultline_version_seq')
+        WHERE store = p_store AND tbl = op->>'t' AND key = op->>'k' AND version = (op->>'exp')::bigint RETURNING version INTO v;
+      IF v IS NULL THEN
+        RAISE EXCEPTION '%.%[%] was changed by another writer since it was read', p_store, op->>'t', substr(op->>'k', 3) USING ERRCODE = 'FL001';
+      END IF;
+    END IF;
+    versions := versions || v;
+  END LOOP;
+  INSERT INTO faultline_journal (store, at, writes)
+    SELECT p_store, (e->>'at')::double precision, e->'w' FROM jsonb_array_elements(p_journal) WITH ORDINALITY AS j(e, n) ORDER BY n;
+  RETURN versions;
+END $fn$;`;
 
 const FENCE_TABLE = '$fence';
+/** Messages per group commit, at most. */
+const GROUP_MAX = 256;
+
+interface Queued {
+  readonly writes: readonly WriteRecord[];
+  readonly atMs: number;
+  readonly expect: ReadonlyMap<string, number | undefined>;
+  readonly epoch: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
 /** An expectation: the version the previous queued commit of this row leaves. */
 const CHAINED = -1;
 
@@ -70,8 +124,9 @@ export class PgStore {
   /** Version each mirrored row was read at (tombstones too): what a write expects to find. */
   private readonly versions = new Map<string, number>();
   private highest = 0;
-  /** Commits of this store from this process run one at a time, in the order the mirror saw them. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Commits of this store from this process, in the order the mirror saw them; flushed in groups. */
+  private queue: Queued[] = [];
+  private flushing: Promise<void> | undefined;
   /** Bumped by every refusal: a commit queued behind a refused one was computed on writes that never happened. */
   private epoch = 0;
   /** Rows written by commits still queued: their mirror values are ahead of the database, a refresh must not touch them. */
@@ -85,7 +140,7 @@ export class PgStore {
     // A reload starts over: commits still queued were computed on the old mirror (refused),
     // and the one in flight must land before the rows are read, or the mirror misses it.
     this.epoch++;
-    await this.chain;
+    while (this.flushing !== undefined) await this.flushing;
     if (into !== undefined) {
       into.rollback();
       for (const t of into.tableNames()) into.table(t).clear();
@@ -124,7 +179,6 @@ export class PgStore {
    */
   commit(writes: readonly WriteRecord[], atMs = 0): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
-    const epoch = this.epoch;
     // What each write expects to find is fixed now, when the behaviour read it: the version
     // its mirror had, or, for a row an earlier queued commit writes, whatever that commit
     // leaves (CHAINED). Looking it up later would let a refresh in between turn a lost
@@ -136,9 +190,8 @@ export class PgStore {
       if (!expect.has(s)) expect.set(s, this.pending.has(s) ? CHAINED : this.versions.get(s));
     }
     for (const s of expect.keys()) this.pending.set(s, (this.pending.get(s) ?? 0) + 1);
-    const run = this.chain.then(() => {
-      if (epoch !== this.epoch) throw new CommitRefused('conflict', `${this.name}: an earlier commit this message's writes built on was refused`);
-      return this.commitNow(writes, atMs, expect);
+    const done = new Promise<void>((resolve, reject) => {
+      this.queue.push({ writes, atMs, expect, epoch: this.epoch, resolve, reject });
     }).finally(() => {
       for (const s of expect.keys()) {
         const n = (this.pending.get(s) ?? 1) - 1;
@@ -146,55 +199,72 @@ export class PgStore {
         else this.pending.set(s, n);
       }
     });
-    this.chain = run.catch(() => {});
-    return run;
+    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    return done;
   }
 
-  private async commitNow(writes: readonly WriteRecord[], atMs: number, expect: ReadonlyMap<string, number | undefined>): Promise<void> {
-    const client = await this.pool.connect();
-    const seen = new Map<string, number>();
-    try {
-      await client.query('BEGIN');
-      for (const w of writes) {
+  /**
+   * Group commit: whatever queued while the last round trip ran goes in the next one, as
+   * one transaction. Each message stays atomic; a refusal refuses the whole group, which
+   * only widens what a conflict already costs (the messages after it built on it anyway).
+   */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0, GROUP_MAX);
+      const current = group.filter((q) => q.epoch === this.epoch);
+      for (const q of group) {
+        if (q.epoch !== this.epoch) q.reject(new CommitRefused('conflict', `${this.name}: an earlier commit this message's writes built on was refused`));
+      }
+      if (current.length === 0) continue;
+      try {
+        await this.commitGroup(current);
+        for (const q of current) q.resolve();
+      } catch (err) {
+        for (const q of current) q.reject(err);
+      }
+    }
+  }
+
+  private async commitGroup(group: readonly Queued[]): Promise<void> {
+    // Each row is written once, with its last value, checked against the version read
+    // first; fences keep their order.
+    const ops: Record<string, unknown>[] = [];
+    const rowOps = new Map<string, { t: string; k: string; row: unknown; exp: number | null }>();
+    for (const q of group) {
+      for (const w of q.writes) {
         if (w.table === FENCE_TABLE) {
-          const token = w.next as number;
-          const r = await client.query(
-            `INSERT INTO faultline_fences (store, lock, token) VALUES ($1, $2, $3)
-             ON CONFLICT (store, lock) DO UPDATE SET token = EXCLUDED.token WHERE faultline_fences.token <= EXCLUDED.token`,
-            [this.name, String(w.key), token],
-          );
-          if (r.rowCount === 0) throw new CommitRefused('fenced', `token ${token} for ${String(w.key)} is older than one already written`);
+          ops.push({ k: String(w.key), tok: w.next as number });
           continue;
         }
         const s = slot(w.table, w.key);
-        const before = expect.get(s);
-        const expected = seen.get(s) ?? (before === CHAINED ? this.versions.get(s) : before);
-        const row = w.next === undefined ? null : JSON.stringify(w.next);
-        const r = expected === undefined
-          ? await client.query<{ version: string }>(
-            `INSERT INTO faultline_rows (store, tbl, key, row, version) VALUES ($1, $2, $3, $4, nextval('faultline_version_seq'))
-             ON CONFLICT DO NOTHING RETURNING version`, [this.name, w.table, encodeKey(w.key), row])
-          : await client.query<{ version: string }>(
-            `UPDATE faultline_rows SET row = $4, version = nextval('faultline_version_seq')
-             WHERE store = $1 AND tbl = $2 AND key = $3 AND version = $5 RETURNING version`,
-            [this.name, w.table, encodeKey(w.key), row, expected]);
-        if (r.rowCount === 0) {
-          throw new CommitRefused('conflict', expected === undefined
-            ? `${this.name}.${w.table}[${String(w.key)}] was inserted by another writer`
-            : `${this.name}.${w.table}[${String(w.key)}] was changed by another writer since it was read`);
+        const op = rowOps.get(s);
+        if (op !== undefined) {
+          op.row = w.next ?? null;
+          continue;
         }
-        seen.set(s, Number(r.rows[0].version));
+        const before = q.expect.get(s);
+        const expected = before === CHAINED ? this.versions.get(s) : before;
+        const fresh = { t: w.table, k: encodeKey(w.key), row: w.next ?? null, exp: expected ?? null };
+        rowOps.set(s, fresh);
+        ops.push(fresh);
       }
-      await client.query('INSERT INTO faultline_journal (store, at, writes) VALUES ($1, $2, $3)', [this.name, atMs, JSON.stringify(writes.map(encodeWrite))]);
-      await client.query('COMMIT');
-      for (const [s, v] of seen) this.versions.set(s, v);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      if (err instanceof CommitRefused) this.epoch++;
-      throw err;
-    } finally {
-      client.release();
     }
+    const journal = group.map((q) => ({ at: q.atMs, w: q.writes.map(encodeWrite) }));
+    let versions: (string | null)[];
+    try {
+      const r = await this.pool.query<{ v: (string | null)[] }>('SELECT faultline_commit($1, $2, $3) AS v', [this.name, JSON.stringify(ops), JSON.stringify(journal)]);
+      versions = r.rows[0].v;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'FL001' || code === 'FL002') {
+        this.epoch++;
+        throw new CommitRefused(code === 'FL001' ? 'conflict' : 'fenced', (err as Error).message);
+      }
+      throw err;
+    }
+    ops.forEach((op, i) => {
+      if ('t' in op && versions[i] !== null) this.versions.set(slot(op.t as string, decodeKey(op.k as string)), Number(versions[i]));
+    });
   }
 
   /** Every committed transaction of this store, in commit order. */
