@@ -30,6 +30,7 @@ export class LiveConsumer {
     private readonly onError: (err: unknown) => void,
     /** A slow-consumer fault: how long to hold the next batch back. */
     private readonly delayMs: () => number = () => 0,
+    private readonly log: (line: string) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -45,6 +46,17 @@ export class LiveConsumer {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3_000 },
     });
     this.consumer = c;
+    // Group membership is where a live run can stall silently: say what happens to it.
+    const group = this.spec.group;
+    c.on(c.events.CRASH, (e) => {
+      // kafkajs restarts a consumer after a retriable error only; after any other (seen
+      // across a broker restart) the member would be gone for good and its partitions'
+      // records would wait forever. A service's supervisor starts it again: so do we.
+      this.log(`${group}: consumer crashed (${e.payload.error.message}); ${e.payload.restart ? 'kafkajs restarts it' : 'starting a new one'}`);
+      if (!e.payload.restart) this.relaunch(c);
+    });
+    c.on(c.events.GROUP_JOIN, (e) => this.log(`${group}: joined (${Object.entries(e.payload.memberAssignment).map(([t, ps]) => `${this.naming.logical(t)}[${(ps as number[]).join(',')}]`).join(' ')})`));
+    c.on(c.events.STOP, () => this.log(`${group}: consumer stopped`));
     await c.connect();
     await c.subscribe({ topics: this.spec.topics.map((t) => this.naming.topic(t)), fromBeginning: true });
     const max = this.spec.maxPollRecords ?? 500;
@@ -78,13 +90,37 @@ export class LiveConsumer {
     }).catch(this.onError);
   }
 
+  private stopped = false;
+
+  private relaunch(dead: Consumer): void {
+    if (this.stopped || this.consumer !== dead) return;
+    this.relaunches++;
+    setTimeout(() => {
+      if (this.stopped || this.consumer !== dead) return;
+      void dead.disconnect().catch(() => {});
+      this.start().catch((err) => {
+        this.log(`${this.spec.group}: could not start a new consumer (${(err as Error).message}); trying again`);
+        this.relaunch(this.consumer!);
+      });
+    }, 1_000);
+  }
+
+  relaunches = 0;
+
   /** Commits next offsets; a commit the group refuses (a rebalance moved the partition) only means redelivery. */
   async commit(commits: readonly [string, number, number][]): Promise<void> {
     if (this.consumer === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.consumer.commitOffsets(commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset: String(offset) })));
+      // Bounded: a commit stuck across a broker restart must not hold the actor's effects forever.
+      await Promise.race([
+        this.consumer.commitOffsets(commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset: String(offset) }))),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('offset commit timed out')), 10_000))),
+      ]);
     } catch {
       this.commitsFailed++;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -116,6 +152,7 @@ export class LiveConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect().catch(() => {});
   }
 }

@@ -94,7 +94,13 @@ async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topolog
 
 /** Sum over every consumer group and topic it reads of (end offset - committed offset). */
 async function consumerLag(admin: Admin, topology: LiveTopology, naming: ReturnType<typeof runNaming>): Promise<number> {
-  let lag = 0;
+  const byGroup = await lagByGroup(admin, topology, naming);
+  return Object.values(byGroup).reduce((a, b) => a + b, 0);
+}
+
+/** Records each consumer group has not committed yet, by group: where a stuck run's work waits. */
+async function lagByGroup(admin: Admin, topology: LiveTopology, naming: ReturnType<typeof runNaming>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
   const ends = new Map<string, Map<number, number>>();
   for (const t of topology.topics) {
     const offs = await admin.fetchTopicOffsets(naming.topic(t.name));
@@ -104,12 +110,14 @@ async function consumerLag(admin: Admin, topology: LiveTopology, naming: ReturnT
   for (const a of topology.actors) if (a.consumes !== undefined) groups.set(a.consumes.group, [...a.consumes.topics]);
   for (const [group, topics] of groups) {
     const committed = await admin.fetchOffsets({ groupId: naming.group(group), topics: topics.map((t) => naming.topic(t)) });
+    let lag = 0;
     for (const t of committed) {
       const end = ends.get(naming.logical(t.topic));
       for (const p of t.partitions) lag += Math.max(0, (end?.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
     }
+    out[group] = lag;
   }
-  return lag;
+  return out;
 }
 
 /** Every record of a topic, read back from the beginning by a throwaway group. */
@@ -216,9 +224,10 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const invariants = await topology.check(world, node.actors.get(topology.loadGenerator)!.state);
     if (!drained) {
+      const lag = await lagByGroup(admin, topology, naming).then((l) => Object.entries(l).map(([g, n]) => `${g} ${n}`).join(', '), () => 'unreadable');
       invariants.push({
         name: 'drained', description: 'the pipeline goes quiet before the liveness deadline after the load',
-        ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended` }],
+        ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended; records not committed per consumer group: ${lag}` }],
       });
     }
     const summary = await topology.summary(world);

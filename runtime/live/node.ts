@@ -20,6 +20,8 @@ import type { LiveActorSpec, LiveTopology } from './topology.js';
 import { ProcessFaults, type LiveFault } from './live-faults.js';
 
 export const REF_STRIDE = 1_000;
+/** A produce not acknowledged within this long counts as failed (Kafka's delivery.timeout.ms, shorter: runs are short). */
+const DELIVERY_TIMEOUT_MS = 20_000;
 
 /** A store's mirror with the PostgreSQL connection it commits to; shared by the actors of one service in this process. */
 export class SharedStore {
@@ -83,7 +85,9 @@ export class LiveNode {
   private readonly byRef = new Map<number, LiveActor>();
   private readonly specs: readonly LiveActorSpec[];
   private readonly stores = new Map<string, SharedStore>();
-  private producer: Producer | undefined;
+  /** Resolves to the producer in use; replaced after a failed or overdue send. */
+  private producer: Promise<Producer> | undefined;
+  private producerGeneration = 0;
   private readonly consumers: LiveConsumer[] = [];
   private intake: HttpIntake | undefined;
   private sender: HttpSender | undefined;
@@ -130,14 +134,8 @@ export class LiveNode {
       await s.load();
       this.stores.set(storeOf(spec), s);
     }
-    this.producer = this.o.kafka.producer({
-      createPartitioner: JAVA_COMPATIBLE_PARTITIONER,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
-    });
-    await this.producer.connect();
+    this.producer = this.newProducer();
+    await this.producer;
     for (const spec of placed) {
       const i = this.specs.indexOf(spec);
       const a = new LiveActor(this, spec.name, this.index * REF_STRIDE + i, spec.behaviour, this.stores.get(storeOf(spec)), this.o.seed);
@@ -154,7 +152,7 @@ export class LiveNode {
     for (const spec of placed) {
       if (spec.consumes === undefined) continue;
       const a = this.actors.get(spec.name)!;
-      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => this.faults.consumerDelay(spec.name));
+      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => this.faults.consumerDelay(spec.name), (line) => this.log(line));
       a.consumer = c;
       this.consumers.push(c);
       await c.start();
@@ -208,8 +206,43 @@ export class LiveNode {
     return this.produceOnce(records);
   }
 
-  private produceOnce(records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
-    if (this.producer === undefined) return Promise.reject(new Error('no producer'));
+  private async newProducer(): Promise<Producer> {
+    const p = this.o.kafka.producer({
+      createPartitioner: JAVA_COMPATIBLE_PARTITIONER,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await p.connect();
+    return p;
+  }
+
+  /**
+   * A send that failed or is overdue: the producer may be wedged (a kafkajs send can hang
+   * for good across a broker restart; found by the broker-restart fault, which left the
+   * outbox relay waiting forever). Later sends go through a new producer with a new id.
+   */
+  private replaceProducer(generation: number): void {
+    if (generation !== this.producerGeneration || this.stopped) return;
+    this.producerGeneration++;
+    this.count('live.producersReplaced');
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.producer.catch(() => {}); // the next send reports it
+    void old?.then((p) => p.disconnect()).catch(() => {});
+  }
+
+  private async produceOnce(records: readonly { topic: string; key: string; value: unknown }[]): Promise<unknown> {
+    if (this.producer === undefined) throw new Error('no producer');
+    const generation = this.producerGeneration;
+    let producer: Producer;
+    try {
+      producer = await this.producer;
+    } catch (err) {
+      this.replaceProducer(generation);
+      throw err;
+    }
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const r of records) {
       const t = this.o.naming.topic(r.topic);
@@ -217,7 +250,19 @@ export class LiveNode {
       if (l === undefined) byTopic.set(t, (l = []));
       l.push({ key: r.key, value: JSON.stringify(r.value) });
     }
-    return this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Kafka's delivery.timeout.ms: a produce not acknowledged by then has failed (the sender publishes again).
+      return await Promise.race([
+        producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not acknowledged within ${DELIVERY_TIMEOUT_MS / 1000} s`)), DELIVERY_TIMEOUT_MS))),
+      ]);
+    } catch (err) {
+      this.replaceProducer(generation);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stops consuming and producing, lets effects in flight finish (up to `graceMs`), then closes. */
@@ -229,7 +274,7 @@ export class LiveNode {
     for (const a of this.actors.values()) a.stop();
     await this.intake?.close();
     this.sender?.close();
-    await this.producer?.disconnect().catch(() => {});
+    await this.producer?.then((p) => p.disconnect()).catch(() => {});
     stopSystem(this.system);
   }
 

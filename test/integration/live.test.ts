@@ -39,11 +39,24 @@ afterAll(async () => pool?.end());
 
 const kafka = { brokers };
 const live = (seed: number, overrides: Record<string, unknown>, workers: number, faults: LiveFault[] = []) =>
-  runLive(refundsScenario, { scenarioRef: 'refunds', seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: 90_000 });
+  runLive(refundsScenario, {
+    scenarioRef: 'refunds', seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: 90_000,
+    log: process.env.FAULTLINE_LIVE_LOG === '1' ? (line) => console.error(`[live ${seed}] ${line}`) : undefined,
+  });
 
 async function statuses(result: LiveRunResult): Promise<Map<string, string>> {
   const rms = await new PgStore(pool!, `${result.live.runId}/rms`).load();
   return new Map([...(rms.table('refunds') as Map<string, RefundRow>)].map(([k, r]) => [k, r.status]));
+}
+
+/** Passes when the run is ok; otherwise the diff names the failed invariants and the first errors. */
+function expectOk(r: LiveRunResult): void {
+  const why = {
+    failed: r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.examples[0]?.message ?? ''}`),
+    errors: r.sim.actorErrors.slice(0, 3).map((e) => `${e.actor}: ${e.message}`),
+  };
+  expect(why).toEqual({ failed: [], errors: [] });
+  expect(r.ok).toBe(true);
 }
 
 const held = (r: LiveRunResult) => Object.fromEntries(r.invariants.map((i) => [i.name, i.ok]));
@@ -52,7 +65,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
   it('takes refunds end to end through the HTTP intake, the broker and the database, and every invariant holds', async () => {
     const r = await live(11, { refunds: 300, ratePerSec: 150 }, 0);
     expect(held(r)).toEqual({ 'no-double-effect': true, 'no-lost-refund': true, 'no-mismatch': true, 'status-consistent': true, 'idempotent-intake': true, fencing: true });
-    expect(r.ok).toBe(true);
+    expectOk(r);
     const refunds = r.metrics.refunds as Record<string, number>;
     expect(refunds.accepted + refunds.rejected).toBe(300);
     expect(refunds.disbursed).toBeGreaterThan(250);
@@ -70,7 +83,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     const sim = executeScenario(refundsScenario, params, { seed: 5 }).sim;
     const simStatus = new Map([...(sim.store('rms').table('refunds') as Map<string, RefundRow>)].map(([k, row]) => [k, row.status]));
     const r = await live(5, overrides, 1);
-    expect(r.ok).toBe(true);
+    expectOk(r);
     const liveStatus = await statuses(r);
     expect(liveStatus.size).toBe(simStatus.size);
     const differing = [...simStatus].filter(([k, s]) => liveStatus.get(k) !== s);
@@ -81,7 +94,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
 
   it('two workers share the partitions and no refund is processed twice in effect', async () => {
     const r = await live(12, { refunds: 1_000, ratePerSec: 250 }, 2);
-    expect(r.ok).toBe(true);
+    expectOk(r);
     expect(r.live.workers).toBe(2);
     const refunds = r.metrics.refunds as Record<string, number>;
     expect(r.metrics.documents).toBe(refunds.disbursed);
@@ -93,7 +106,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     expect(r.faults[0].fired).toBe(1);
     expect(r.live.workerKills).toBe(1);
     expect(held(r)).toEqual({ 'no-double-effect': true, 'no-lost-refund': true, 'no-mismatch': true, 'status-consistent': true, 'idempotent-intake': true, fencing: true });
-    expect(r.ok).toBe(true);
+    expectOk(r);
     expect((r.metrics.refunds as Record<string, number>).pending).toBe(0);
   }, 180_000);
 
@@ -105,7 +118,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     ]);
     for (const f of r.faults) expect(f.fired, String(f.kind)).toBeGreaterThan(0);
     expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0);
-    expect(r.ok).toBe(true);
+    expectOk(r);
   }, 180_000);
 
   it('an unreachable broker or database is a setup error within 30 s, not a hang', async () => {
@@ -117,7 +130,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
   it('survives the broker stopping and starting again mid-run (the project\'s own broker)', async () => {
     const r = await live(15, { refunds: 1_200, ratePerSec: 200 }, 1, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
     expect(r.faults[0].fired).toBe(1);
-    expect(r.ok).toBe(true);
+    expectOk(r);
     expect((r.metrics.refunds as Record<string, number>).pending).toBe(0);
     expect(await brokerUp()).toBe(true);
   }, 240_000);
