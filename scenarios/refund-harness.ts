@@ -3,6 +3,7 @@
 // summary and the counters the timeline samples. A design adds its own services.
 import type { Simulation } from '../runtime/sim/kernel.js';
 import type { Metrics } from '../runtime/sim/metrics.js';
+import { DocumentTable, LedgerTable, RefundTable, refundNumber } from '../actors/refunds/tables.js';
 import type { RefundConfig } from '../actors/refunds/config.js';
 import { TOPIC_DLQ, type LedgerRow, type RefundRow, type RefundStatus } from '../actors/refunds/model.js';
 import { clientBehaviour, type ClientLog } from '../actors/refunds/client.js';
@@ -52,17 +53,15 @@ export class RefundClientLog implements ClientLog {
 
 export const STORES = { rms: 'rms', ds: 'ds', cs: 'cs', locks: 'lock-service' } as const;
 
-/** The request index of a client key `rf-<n>` (-1 for anything else), without allocating. */
-export function refundIndexOf(key: string): number {
-  if (key.length < 4 || key.charCodeAt(0) !== 114 || key.charCodeAt(1) !== 102 || key.charCodeAt(2) !== 45) return -1;
-  let n = 0;
-  for (let i = 3; i < key.length; i++) {
-    const c = key.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
+/** The three tables with a row per refund, as dense tables (call once the design's actors are added). */
+export function useRefundTables(sim: Simulation): void {
+  sim.store(STORES.rms).useTable('refunds', new RefundTable());
+  sim.store(STORES.ds).useTable('ledger', new LedgerTable());
+  sim.store(STORES.cs).useTable('documents', new DocumentTable());
 }
+
+/** The request index of a client key `rf-<n>` (-1 for anything else), without allocating. */
+export const refundIndexOf = (key: string): number => refundNumber(key);
 
 /** refundIds a message of this pipeline concerns (for a key's trace). */
 export function refundKeysOf(msg: unknown): readonly string[] {

@@ -9,7 +9,7 @@ import { lockServiceBehaviour } from '../actors/refunds/lock-service.js';
 import { rms2pcBehaviour } from '../actors/refunds-2pc/rms-2pc.js';
 import { ds2pcBehaviour } from '../actors/refunds-2pc/ds-2pc.js';
 import { cs2pcBehaviour } from '../actors/refunds-2pc/cs-2pc.js';
-import { STORES, refundHarness, refundKeysOf } from './refund-harness.js';
+import { STORES, refundHarness, refundKeysOf, useRefundTables } from './refund-harness.js';
 import { refundParams } from './refunds.js';
 import type { BuiltScenario, Scenario } from './types.js';
 
@@ -18,6 +18,7 @@ export function buildRefunds2pc(sim: Simulation, cfg: RefundConfig): BuiltScenar
   sim.addActor({ name: 'rms', store: STORES.rms, behaviour: rms2pcBehaviour(cfg), workers: 32, serviceTime: exponentialMs(0.5) });
   sim.addActor({ name: 'ds', store: STORES.ds, behaviour: ds2pcBehaviour(cfg), workers: 4, serviceTime: exponentialMs(1) });
   sim.addActor({ name: 'cs', store: STORES.cs, behaviour: cs2pcBehaviour(), workers: 4, serviceTime: exponentialMs(0.5) });
+  useRefundTables(sim);
   sim.addActor({ name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(cfg.leaseMs), serviceTime: exponentialMs(0.2) });
   const rms = sim.actor('rms');
   return {

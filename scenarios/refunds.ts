@@ -15,7 +15,7 @@ import { batcherBehaviour } from '../actors/refunds/batcher.js';
 import { dsBehaviour } from '../actors/refunds/ds.js';
 import { lockServiceBehaviour } from '../actors/refunds/lock-service.js';
 import { csBehaviour } from '../actors/refunds/cs.js';
-import { STORES, refundHarness, refundKeysOf } from './refund-harness.js';
+import { STORES, refundHarness, refundKeysOf, useRefundTables } from './refund-harness.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
 import { REFUND_FAULT_PRESETS } from './refund-faults.js';
 import { refundCheckSpace } from './refund-check.js';
@@ -86,6 +86,7 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
     name: 'cs', store: STORES.cs, behaviour: csBehaviour(cfg), workers: 4, serviceTime: perItemMs(0.5, 0.02, itemCount),
     consumes: REFUND_CONSUMERS.cs,
   });
+  useRefundTables(sim);
 
   return {
     loadDone: h.loadDone,

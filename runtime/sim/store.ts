@@ -37,6 +37,16 @@ export class SimStore implements DurableStore {
     return t;
   }
 
+  /**
+   * Keeps table `name` in `table` (e.g. a DenseTable for millions of rows of one shape)
+   * instead of a plain Map; declared before anything is written to it.
+   */
+  useTable(name: string, table: Map<Key, unknown>): void {
+    if ((this.tables.get(name)?.size ?? 0) > 0) throw new Error(`table ${this.name}.${name} already has rows`);
+    this.tables.set(name, table);
+    if (this.lastName === name) this.lastTable = table;
+  }
+
   tableNames(): string[] {
     return [...this.tables.keys()];
   }
