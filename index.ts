@@ -7,3 +7,6 @@ export { ViolationLog, type InvariantResult, type Violation } from './checks/typ
 export { runScenario, type RunOptions } from './runtime/sim/runner.js';
 export type { RunResult } from './reports/run-result.js';
 export type { FaultPlan, Fault } from './faults/plan.js';
+export { runLive, LiveSetupError, type LiveRunOptions, type LiveRunResult } from './runtime/live/live-run.js';
+export type { LiveTopology, LiveActorSpec, LiveWorld, Placement } from './runtime/live/topology.js';
+export { DenseTable, Interner } from './runtime/sim/dense-table.js';
