@@ -54,6 +54,8 @@ export interface LiveRunResult extends RunResult {
     readonly workerKills: number;
     readonly actorRestarts: number;
     readonly messagesHandled: number;
+    /** Messages each worker process handled: a worker that got no partitions shows 0. */
+    readonly messagesByWorker: number[];
   };
 }
 
@@ -271,7 +273,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(handled / (wallMs / 1000)) },
       live: {
         runId, connection: describeConnection(o.kafka), workers: o.workers, workerKills: workers.kills,
-        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled,
+        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker(),
       },
     };
   } finally {

@@ -137,6 +137,11 @@ export class WorkerPool {
     })));
   }
 
+  /** Messages each worker handled (by index; 0 for one killed before it could report). */
+  handledByWorker(): number[] {
+    return this.workers.slice(1).map((w) => w?.stats?.stats?.handled ?? 0);
+  }
+
   stats(): { handled: number; crashes: number } {
     let handled = 0;
     let crashes = 0;

@@ -96,6 +96,9 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     const r = await live(12, { refunds: 1_000, ratePerSec: 250 }, 2);
     expectOk(r);
     expect(r.live.workers).toBe(2);
+    // Both members got partitions and did work (a lone consumer would pass the checks too).
+    expect(r.live.messagesByWorker).toHaveLength(2);
+    for (const n of r.live.messagesByWorker) expect(n).toBeGreaterThan(0);
     const refunds = r.metrics.refunds as Record<string, number>;
     expect(r.metrics.documents).toBe(refunds.disbursed);
     expect(refunds.pending).toBe(0);
@@ -115,6 +118,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
       { kind: 'lose-produce-acks', actor: 'ds', probability: 0.5, atMs: 0, durationMs: 4_000 },
       { kind: 'lose-produce-acks', actor: 'outbox-relay', probability: 0.3, atMs: 0, durationMs: 4_000 },
       { kind: 'lose-responses', probability: 0.1, atMs: 0, durationMs: 3_000 },
+      { kind: 'slow-consumer', actor: 'cs', delayMs: 100, atMs: 0, durationMs: 6_000 },
     ]);
     for (const f of r.faults) expect(f.fired, String(f.kind)).toBeGreaterThan(0);
     expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0);
