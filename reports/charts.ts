@@ -3,7 +3,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import type { RunResult } from './run-result.js';
+import { clockOf, type RunResult } from './run-result.js';
 import type { CapacityResult } from './capacity.js';
 
 const WIDTH = 640;
@@ -34,7 +34,7 @@ export function latencySpectrumSpec(r: RunResult): TopLevelSpec | undefined {
   }
   if (values.length === 0) return undefined;
   return {
-    width: WIDTH, height: HEIGHT, title: 'Latency by percentile (virtual ms)',
+    width: WIDTH, height: HEIGHT, title: `Latency by percentile (${clockOf(r)} ms)`,
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {

@@ -1,7 +1,7 @@
 // Self-contained HTML reports: tables and charts as inline SVG, no script, no network.
 // A pure function of a result object (plus chart rendering, which is deterministic).
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunResult } from './run-result.js';
+import { clockOf, type RunResult } from './run-result.js';
 import type { CapacityResult } from './capacity.js';
 import { batchingSpec, capacityCurveSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, timelineSpec } from './charts.js';
 import { reasons } from './capacity-render.js';
@@ -37,7 +37,7 @@ export async function renderRunHtml(r: RunResult): Promise<string> {
   const m = r.metrics as RunResult['metrics'] & { refunds?: Record<string, number> };
   const body = [
     `<h1>${esc(r.scenario)} — seed ${r.seed}</h1>`,
-    `<p class="${r.ok ? 'ok' : 'bad'}">${r.ok ? 'Every invariant held.' : 'An invariant failed.'} History ${esc(r.historyHash)}; ${num(r.sim.events, 0)} events over ${num(r.sim.virtualMs, 0)} virtual ms.</p>`,
+    `<p class="${r.ok ? 'ok' : 'bad'}">${r.ok ? 'Every invariant held.' : 'An invariant failed.'} History ${esc(r.historyHash)}; ${num(r.sim.events, 0)} ${clockOf(r) === 'wall' ? 'messages handled' : 'events'} over ${num(r.sim.virtualMs, 0)} ${clockOf(r)} ms.</p>`,
     '<h2>Invariants</h2>',
     table(['invariant', 'held', 'violations', 'what it means'], r.invariants.map((i) => [i.name, i.ok ? 'yes' : 'NO', i.violations, i.description])),
     ...(m.refunds !== undefined ? ['<h2>Outcomes</h2>', table(['outcome', 'refunds'], Object.entries(m.refunds))] : []),

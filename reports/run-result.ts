@@ -5,6 +5,9 @@ import type { LatencySummary } from './latency.js';
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
+/** Whose milliseconds a result counts: the simulator's virtual clock, or the wall clock of a live run. */
+export const clockOf = (r: RunResult): 'virtual' | 'wall' => ('live' in r ? 'wall' : 'virtual');
+
 export interface RunResult {
   readonly schemaVersion: number;
   readonly kind: 'run';

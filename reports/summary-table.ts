@@ -1,6 +1,6 @@
 // The terminal rendering of a run result: a pure function of it.
 import Table from 'cli-table3';
-import type { RunResult } from './run-result.js';
+import { clockOf, type RunResult } from './run-result.js';
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 }));
 
@@ -31,7 +31,7 @@ export function renderRunSummary(r: RunResult, color = false): string {
   }
 
   const live = (r as { live?: { runId: string } }).live;
-  const clock = live !== undefined ? 'wall' : 'virtual';
+  const clock = clockOf(r);
   const lat = new Table({ head: [`latency (${clock} ms)`, 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
     if (m.histogramUnits[name] !== 'ms') continue;

@@ -57,8 +57,17 @@ export class LiveConsumer {
     });
     c.on(c.events.GROUP_JOIN, (e) => this.log(`${group}: joined (${Object.entries(e.payload.memberAssignment).map(([t, ps]) => `${this.naming.logical(t)}[${(ps as number[]).join(',')}]`).join(' ')})`));
     c.on(c.events.STOP, () => this.log(`${group}: consumer stopped`));
-    await c.connect();
-    await c.subscribe({ topics: this.spec.topics.map((t) => this.naming.topic(t)), fromBeginning: true });
+    // A broker that has just started may not know the topics yet: what it calls retriable is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.connect();
+        await c.subscribe({ topics: this.spec.topics.map((t) => this.naming.topic(t)), fromBeginning: true });
+        break;
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable !== true || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     const max = this.spec.maxPollRecords ?? 500;
     void c.run({
       autoCommit: false,

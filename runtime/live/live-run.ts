@@ -79,12 +79,24 @@ async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topolog
   const admin = kafka.admin();
   const brokers = conn.brokers.join(',');
   try {
-    await within(`cannot reach a Kafka broker at ${brokers}`, left(), (async () => {
-      await admin.connect();
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: topology.topics.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-      });
+    await within(`cannot reach a Kafka broker at ${brokers}`, left(), admin.connect());
+    // A broker that has just started answers before it can lead partitions: retry what it calls retriable.
+    await within(`the Kafka broker at ${brokers} did not create the run's topics`, left(), (async () => {
+      for (;;) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: topology.topics.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+          });
+          // …and until every partition has a leader in the metadata clients will read.
+          const meta = await admin.fetchTopicMetadata({ topics: topology.topics.map((t) => prefix + t.name) });
+          if (meta.topics.some((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0))) throw Object.assign(new Error('partitions without a leader yet'), { retriable: true });
+          return;
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable !== true || Date.now() - started > SETUP_LIMIT_MS - 2_000) throw err;
+          await sleep(500);
+        }
+      }
     })());
   } catch (err) {
     await admin.disconnect().catch(() => {});
@@ -187,7 +199,11 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   let settledAtMs = 0;
   let drained = false;
   try {
-    for (let i = 1; i <= o.workers; i++) await workers.start(i);
+    for (let i = 1; i <= o.workers; i++) {
+      await workers.start(i).catch((err: Error) => {
+        throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
+      });
+    }
     await node.start();
     loadStartedAtMs = node.nowMs();
     faults.start();
