@@ -71,7 +71,7 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
   }
   const windows = faultWindows(r);
   return {
-    width: WIDTH, height: HEIGHT, title: 'Throughput and lag over virtual time (faults shaded)',
+    width: WIDTH, height: HEIGHT, title: `Throughput and lag over ${clockOf(r)} time (faults shaded)`,
     layer: [
       ...(windows.length > 0
         ? [{ data: { values: windows }, mark: { type: 'rect', color: '#f4a261', opacity: 0.25 }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: [{ field: 'fault' }] } }]
@@ -80,7 +80,7 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
         data: { values: rows },
         mark: { type: 'line' },
         encoding: {
-          x: { field: 's', type: 'quantitative', title: 'virtual seconds' },
+          x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
           y: { field: 'value', type: 'quantitative', title: 'per second / records' },
           color: { field: 'series', type: 'nominal' },
         },

@@ -67,6 +67,12 @@ export function refundsLiveTopology(cfg: RefundConfig): LiveTopology {
       for (const row of (rms.table('refunds') as Map<string, RefundRow>).values()) if (row.status === 'PENDING') return false;
       return true;
     },
+    async sample(world, state) {
+      return {
+        offered: (state as ClientState).next - 1,
+        completed: await world.countRows(STORES.rms, 'refunds', 'status', 'PENDING'),
+      };
+    },
     async check(world, state) {
       const s = state as ClientState;
       // Requests still unanswered count in response time with how long they waited.

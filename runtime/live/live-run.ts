@@ -198,6 +198,29 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
   let settledAtMs = 0;
   let drained = false;
+  const timeline: (Record<string, number> & { tMs: number })[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  /** Once a second: what the scenario samples, and the consumer lag (skipped while a sample is still out). */
+  const startSampler = () => {
+    const sampleWorld = makeWorld(kafka, admin, pool, naming, topology, metrics, () => node!.nowMs(), false);
+    let busy = false;
+    const take = async () => {
+      if (busy || topology.sample === undefined) return;
+      busy = true;
+      try {
+        const tMs = Math.round(node!.nowMs());
+        const s = await topology.sample(sampleWorld, node!.actors.get(topology.loadGenerator)!.state);
+        const lag = await consumerLag(admin, topology, naming).catch(() => undefined);
+        if (timeline.length < 2_000) timeline.push({ tMs, ...s, ...(lag === undefined ? {} : { lag }) });
+      } catch {
+        // the database or broker is away (a fault): no point this second
+      } finally {
+        busy = false;
+      }
+    };
+    void take();
+    return setInterval(() => void take(), 1_000);
+  };
   try {
     for (let i = 1; i <= o.workers; i++) {
       await workers.start(i).catch((err: Error) => {
@@ -207,6 +230,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     await node.start();
     loadStartedAtMs = node.nowMs();
     faults.start();
+    sampler = startSampler();
     const generator = node.actors.get(topology.loadGenerator)!;
     while (!topology.loadDone(generator.state)) {
       await sleep(POLL_MS);
@@ -230,6 +254,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       await sleep(POLL_MS * 2);
     }
   } finally {
+    if (sampler !== undefined) clearInterval(sampler);
     faults.stop();
     await workers.stop();
     await node.stop();
@@ -281,7 +306,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
         counters: Object.fromEntries([...metrics.counters].sort()),
       },
       histograms,
-      timeline: [],
+      timeline,
       sim: {
         events: handled, virtualMs: Math.round(nowMs), loadEndedAtMs: Math.round(loadEndedAtMs), drained,
         messagesLost: workers.lostSends, crashes: own.crashes + theirs.crashes + workers.kills, actorErrors: errors,
@@ -325,6 +350,12 @@ function makeWorld(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: ReturnType
       const entries = await readJournals(pool, names.map((n) => naming.store(n)));
       const back = new Map(names.map((n) => [naming.store(n), n]));
       return entries.map((e) => ({ ...e, store: back.get(e.store) ?? e.store }));
+    },
+    async countRows(store, table, field, notEqual) {
+      const r = await pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM faultline_rows WHERE store = $1 AND tbl = $2 AND row IS NOT NULL AND row->>$3 IS DISTINCT FROM $4',
+        [naming.store(store), table, field, notEqual]);
+      return Number(r.rows[0].n);
     },
     readTopic(name) {
       let t = topics.get(name);

@@ -33,6 +33,8 @@ export interface LiveWorld {
   journal(stores: readonly string[]): Promise<JournalEntry[]>;
   /** Every record of a topic still held by the broker. */
   readTopic(name: string): Promise<PartitionLog[]>;
+  /** Rows of a table whose `field` is not `notEqual` (counted by the database: cheap enough to sample each second). */
+  countRows(store: string, table: string, field: string, notEqual: string): Promise<number>;
   readonly metrics: Metrics;
   readonly nowMs: number;
 }
@@ -51,5 +53,7 @@ export interface LiveTopology {
   /** After the load: true once nothing is left in flight (read from the database; consumer lag is checked by the runtime). */
   settled(world: LiveWorld): Promise<boolean>;
   check(world: LiveWorld, generatorState: unknown): Promise<InvariantResult[]>;
+  /** Sampled about once a second into the run's timeline (cumulative counts: offered, completed); the runtime adds lag. */
+  sample?(world: LiveWorld, generatorState: unknown): Promise<Readonly<Record<string, number>>>;
   summary(world: LiveWorld): Promise<Record<string, unknown>>;
 }

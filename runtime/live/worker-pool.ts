@@ -137,7 +137,7 @@ export class WorkerPool {
     })));
   }
 
-  /** Messages each worker handled (by index; 0 for one killed before it could report). */
+  /** Messages each worker handled (by index), as its last incarnation reports them: a killed one's count is lost with it. */
   handledByWorker(): number[] {
     return this.workers.slice(1).map((w) => w?.stats?.stats?.handled ?? 0);
   }

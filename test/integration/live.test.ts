@@ -74,6 +74,9 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     expect(r.metrics.latencyMs.rmsResponse.count).toBe(300);
     expect(r.metrics.latencyMs.endToEnd.count).toBe(refunds.disbursed);
     expect(r.metrics.counters['live.http.requests']).toBeGreaterThanOrEqual(300);
+    // The timeline (sampled each second) ends with every refund completed and nothing left to read.
+    expect(r.timeline.length).toBeGreaterThan(2);
+    expect(r.timeline.at(-1)).toMatchObject({ offered: 300, completed: r.metrics.completedRefunds, lag: 0 });
   }, 120_000);
 
   it('conformance: the same workload seed without faults ends every refund the same way in the simulator and live', async () => {
