@@ -42,6 +42,11 @@ function clearTimer(t: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
   else clearImmediate(t as NodeJS.Immediate);
 }
 
+/** The incarnation of supervision messages (a crash to throw in nact's handler). */
+const SUPERVISION = -1;
+
+class ActorCrash extends Error {}
+
 /** Restarts come this long after a crash, so a crash that repeats does not spin. */
 const RESTART_DELAY_MS = 100;
 
@@ -74,15 +79,23 @@ export class LiveActor {
     this.rng = new Prng(seed, node.index === 0 ? `actor:${name}` : `actor:${name}@${node.index}`);
     this.ctx = this.makeContext();
     this.nactRef = spawn(node.system, async (state: unknown, env: Envelope) => {
+      // A crash found after the fact (a refused commit) comes back through the mailbox and
+      // is thrown here, so nact's supervision (onCrash below) is what restarts the actor.
+      if (env.inc === SUPERVISION) throw new ActorCrash((env.msg as { reason: string }).reason);
       // A store other processes write too is brought up to date before each message, so
       // the behaviour decides on what is committed (its writes are version-checked anyway).
       if (this.store?.sharedAcrossProcesses === true && env.inc === this.inc) await this.store.refresh().catch(() => {});
       this.handle(env);
       return state;
     }, `${name}`, {
+      // The supervision policy: restart from the durable state, keep the mailbox running
+      // (messages of the dead incarnation are dropped by their incarnation number).
       onCrash: (_msg, err, ctx) => {
-        // handle() catches everything a behaviour does; reaching here is a runtime bug.
-        this.node.actorError(this.name, err);
+        if (!(err instanceof ActorCrash)) {
+          this.node.actorError(this.name, err); // not a behaviour's doing: a runtime bug, restart all the same
+          this.stopIncarnation();
+        }
+        this.restart(err instanceof ActorCrash ? err.message : `runtime error: ${(err as Error).message}`);
         return ctx.resume;
       },
     });
@@ -185,13 +198,25 @@ export class LiveActor {
     if (fx.commits.length > 0 && this.consumer !== undefined) await this.consumer.commit(fx.commits);
   }
 
-  /** Crash and restart (see the file comment). */
+  /**
+   * Crash (see the file comment): this incarnation ends at once (its queued messages,
+   * timers and effects are dropped) and nact's supervision restarts the actor.
+   */
   crash(reason: string): void {
+    this.stopIncarnation();
+    dispatch(this.nactRef, { inc: SUPERVISION, msg: { reason } });
+  }
+
+  private stopIncarnation(): void {
     this.inc++;
     this.ready = false;
-    this.crashes++;
     for (const t of this.timers.values()) clearTimer(t);
     this.timers.clear();
+  }
+
+  /** Restart from the durable state: reload the mirror, rewind consumed partitions, `$started { restart: true }`. */
+  private restart(reason: string): void {
+    this.crashes++;
     this.node.log(`${this.name} crashed (${reason}); restarting from its durable state`);
     const inc = this.inc;
     void (async () => {
