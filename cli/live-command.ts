@@ -41,7 +41,7 @@ function checkDbUrl(url: string | undefined): string {
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`--db "${url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}" is not a URL; give postgres://USER[:PASSWORD]@HOST:PORT/DATABASE.`);
+    throw new UsageError('--db is not a URL (it is not shown, in case it holds a password); give postgres://USER[:PASSWORD]@HOST:PORT/DATABASE.');
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new UsageError(`--db must be a postgres:// URL, got a ${u.protocol}// one.`);
   return url;

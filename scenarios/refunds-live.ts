@@ -61,6 +61,7 @@ export function refundsLiveTopology(cfg: RefundConfig): LiveTopology {
       return s.next > cfg.refunds && s.outstanding.size === 0;
     },
     requestTimeoutMs: cfg.clientTimeoutMs,
+    plannedLoadMs: (cfg.refunds / cfg.ratePerSec) * 1000,
     async settled(world) {
       const rms = await world.loadStore(STORES.rms);
       if ((rms.table('outbox') as Map<unknown, unknown>).size > 0) return false;

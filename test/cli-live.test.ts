@@ -36,6 +36,7 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(cli(['refunds', ...broker, ...db, '--workers', '1', '--faults', '[{"kind":"kill-worker","worker":3,"atMs":1}]']), /names worker 3, but the run has 1 worker process/);
     usage(cli(['refunds', ...broker, ...db, '--faults', 'nope']), /neither a live preset/);
     usage(cli(['refunds', '--brokers', '127.0.0.1:19999', ...db, '--faults', 'broker-restart']), /is not one it started/);
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"slow-consumer","actor":"csx","delayMs":5,"atMs":0,"durationMs":5}]']), /names actor "csx", which this scenario does not have/);
   });
 
   it('an unreachable database is exit 2 within 30 s, and its password is not printed', () => {
@@ -43,6 +44,14 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(r, /cannot use the database at postgres:\/\/alice:\*\*\*@127\.0\.0\.1:1\/faultline/);
     expect(r.err + r.out).not.toContain('s3cret-pw');
     expect(r.ms).toBeLessThan(30_000);
+  });
+
+  it('a database password is not printed however the URL carries it', () => {
+    for (const url of ['postgres://alice:pa/ss-w0rd@127.0.0.1:1/faultline', 'postgres://alice@127.0.0.1:1/faultline?password=pa-ss-w0rd']) {
+      const r = cli(['refunds', ...broker, '--db', url, '--workers', '0']);
+      expect(r.code).toBe(2);
+      expect(r.err + r.out).not.toMatch(/pa\/?ss-w0rd|pa-ss-w0rd/);
+    }
   });
 
   it('a SASL password from the environment is never printed', () => {

@@ -61,6 +61,21 @@ export function connectionFrom(
   return { brokers: parseBrokers(brokers), tls: tlsOn ? { caFile, insecure: opts.tlsInsecure } : undefined, sasl };
 }
 
+/**
+ * A database URL fit to print: the user, host, port and database, never a password (in
+ * the authority or the query), and nothing at all of a URL that does not parse.
+ */
+export function describeDbUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    for (const k of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(k)) u.searchParams.set(k, '***');
+    return u.toString();
+  } catch {
+    return 'the --db URL (unparseable, not shown)';
+  }
+}
+
 /** What may be printed or stored: brokers, whether TLS is on, the SASL mechanism and user; never the password. */
 export function describeConnection(c: KafkaConnection): Record<string, unknown> {
   return { brokers: [...c.brokers], tls: c.tls !== undefined, sasl: c.sasl === undefined ? null : { mechanism: c.sasl.mechanism, username: c.sasl.username } };

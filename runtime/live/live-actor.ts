@@ -129,7 +129,19 @@ export class LiveActor {
     dispatch(this.nactRef, { inc: this.inc, msg: started });
     const held = this.held;
     this.held = [];
-    for (const h of held) dispatch(this.nactRef, { inc: this.inc, msg: h.msg, done: h.done });
+    for (const h of held) {
+      // Records fetched while the actor was down come again, in order, from the rewound
+      // offsets; handing these over too would deliver them out of order.
+      if ((h.msg as { type?: string }).type === '$records' && (started as { restart?: boolean }).restart === true) h.done?.();
+      else dispatch(this.nactRef, { inc: this.inc, msg: h.msg, done: h.done });
+    }
+  }
+
+  /** Lets go of held messages (their waiters, a consumer among them, must not wait forever). */
+  releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.done?.();
   }
 
   private handle(env: Envelope): void {
@@ -155,7 +167,9 @@ export class LiveActor {
       }
     }
     const writes: WriteRecord[] = this.store === undefined ? [] : this.store.mirror.commit();
-    const committed = writes.length > 0 ? this.store!.commit(writes, this.ctx.now()) : undefined;
+    // Even with nothing written, the message read the shared mirror: its effects wait for the
+    // commits queued before it (a barrier) and fail with them.
+    const committed = this.store === undefined ? undefined : this.store.commit(writes, this.ctx.now());
     const inc = this.inc;
     this.effects = this.effects
       .then(async () => {
@@ -186,14 +200,17 @@ export class LiveActor {
       const report = acked.then(
         () => {
           if (tokens.length > 0 && inc === this.inc) this.deliver({ type: '$produced', tokens });
+          return true;
         },
         () => {
           this.node.count('live.producesFailed');
           if (tokens.length > 0 && inc === this.inc) this.deliver({ type: '$produceFailed', tokens });
+          return false;
         },
       );
-      // Offsets of a message are committed only once what it produced is acknowledged.
-      if (fx.commits.length > 0) await report;
+      // Offsets of a message are committed only once what it produced is acknowledged;
+      // if it was not, they stay where they are and the records come again.
+      if (fx.commits.length > 0 && !(await report)) return;
     }
     if (fx.commits.length > 0 && this.consumer !== undefined) await this.consumer.commit(fx.commits);
   }
@@ -220,13 +237,22 @@ export class LiveActor {
     this.node.log(`${this.name} crashed (${reason}); restarting from its durable state`);
     const inc = this.inc;
     void (async () => {
-      await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
-      if (this.store !== undefined) await this.store.reload();
-      if (this.consumer !== undefined) await this.consumer.rewind();
-      if (inc !== this.inc || this.node.stopped) return;
+      // The database or the broker may be away (a fault): keep trying, as a supervisor would.
+      for (let attempt = 1; ; attempt++) {
+        await new Promise((r) => setTimeout(r, attempt === 1 ? RESTART_DELAY_MS : Math.min(5_000, 500 * attempt)));
+        if (inc !== this.inc || this.node.stopped) return this.releaseHeld();
+        try {
+          if (this.store !== undefined) await this.store.reload();
+          if (this.consumer !== undefined) await this.consumer.rewind();
+          break;
+        } catch (err) {
+          this.node.log(`${this.name}: restart attempt ${attempt} failed (${(err as Error).message}); trying again`);
+        }
+      }
+      if (inc !== this.inc || this.node.stopped) return this.releaseHeld();
       this.state = this.behaviour.init(this.ctx);
       this.open({ type: '$started', restart: true });
-    })().catch((err) => this.node.actorError(this.name, err));
+    })();
   }
 
   stop(): void {
@@ -234,6 +260,7 @@ export class LiveActor {
     this.ready = false;
     for (const t of this.timers.values()) clearTimer(t);
     this.timers.clear();
+    this.releaseHeld();
   }
 
   /** Resolves once every effect requested so far is performed. */

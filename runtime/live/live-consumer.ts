@@ -162,6 +162,12 @@ export class LiveConsumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.consumer?.disconnect().catch(() => {});
+    // kafkajs waits for the batch in hand before it leaves the group: bounded.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.consumer?.disconnect().catch(() => {}),
+      new Promise((r) => (timer = setTimeout(r, 10_000))),
+    ]);
+    clearTimeout(timer);
   }
 }

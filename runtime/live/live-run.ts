@@ -15,7 +15,7 @@ import { PartitionLog } from '../../actors/kafka/partition-log.js';
 import { Metrics } from '../sim/metrics.js';
 import type { SimStore } from '../sim/store.js';
 import { PgStore, connectPg, readJournals } from './pg-store.js';
-import { describeConnection, kafkaClient, type KafkaConnection } from './kafka-connection.js';
+import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } from './kafka-connection.js';
 import { LiveNode } from './node.js';
 import { runNaming } from './naming.js';
 import { WorkerPool } from './worker-pool.js';
@@ -74,7 +74,7 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
 async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topology: LiveTopology, prefix: string): Promise<{ pool: pg.Pool; admin: Admin }> {
   const started = Date.now();
   const left = () => Math.max(1_000, SETUP_LIMIT_MS - (Date.now() - started));
-  const where = dbUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const where = describeDbUrl(dbUrl);
   const pool = await within(`cannot use the database at ${where}`, left() / 2, connectPg(dbUrl, 8));
   const admin = kafka.admin();
   const brokers = conn.brokers.join(',');
@@ -161,12 +161,18 @@ async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: 
 
 export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Promise<LiveRunResult> {
   if (scenario.live === undefined) throw new LiveSetupError(`scenario "${scenario.name}" has no live topology: it runs only in the simulator`);
-  if ((o.faults ?? []).some((f) => f.kind === 'broker-restart') && OwnBroker.find(o.kafka.brokers) === undefined) {
-    throw new LiveSetupError(`a broker-restart fault stops and starts the project's own broker (npm run kafka:up), and ${o.kafka.brokers.join(',')} is not one it started`);
-  }
   const log = o.log ?? (() => {});
   const params = scenario.params(o.overrides ?? {});
   const topology = scenario.live(params);
+  for (const f of o.faults ?? []) {
+    const actor = (f as { actor?: string }).actor;
+    if (actor !== undefined && !topology.actors.some((a) => a.name === actor)) {
+      throw new LiveSetupError(`the ${f.kind} fault names actor "${actor}", which this scenario does not have (its actors: ${topology.actors.map((a) => a.name).join(', ')})`);
+    }
+  }
+  if ((o.faults ?? []).some((f) => f.kind === 'broker-restart') && OwnBroker.find(o.kafka.brokers) === undefined) {
+    throw new LiveSetupError(`a broker-restart fault stops and starts the project's own broker (npm run kafka:up), and ${o.kafka.brokers.join(',')} is not one it started`);
+  }
   const metrics = new Metrics();
   topology.useMetrics(metrics);
   const runId = `${Date.now().toString(36)}-${o.seed}`;
@@ -198,6 +204,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
   /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
   let settledAtMs = 0;
   let drained = false;
+  let loadUnfinished = false;
   const timeline: (Record<string, number> & { tMs: number })[] = [];
   let sampler: NodeJS.Timeout | undefined;
   /** Once a second: what the scenario samples, and the consumer lag (skipped while a sample is still out). */
@@ -227,12 +234,22 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
         throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
       });
     }
-    await node.start();
+    await node.start().catch((err: Error) => {
+      throw new LiveSetupError(`the coordinator's actors could not start: ${err.message}`);
+    });
     loadStartedAtMs = node.nowMs();
     faults.start();
     sampler = startSampler();
     const generator = node.actors.get(topology.loadGenerator)!;
+    // The load phase has a deadline too: a load generator that stopped (it crashed, say) must not hang the run.
+    const plannedMs = topology.plannedLoadMs ?? 60_000;
+    const loadDeadline = Date.now() + 3 * plannedMs + 60_000;
     while (!topology.loadDone(generator.state)) {
+      if (Date.now() > loadDeadline) {
+        loadUnfinished = true;
+        log(`the load did not finish within ${Math.round((loadDeadline - t0) / 1000)} s; draining what there is`);
+        break;
+      }
       await sleep(POLL_MS);
       o.onProgress?.(loadFraction(generator.state, params), 'load');
     }
@@ -266,6 +283,12 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     for (const [k, v] of workers.counters) metrics.count(k, v);
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const invariants = await topology.check(world, node.actors.get(topology.loadGenerator)!.state);
+    if (loadUnfinished) {
+      invariants.push({
+        name: 'load-finished', description: 'the load generator offered all its load and every request was answered or given up',
+        ok: false, violations: 1, examples: [{ invariant: 'load-finished', key: '-', message: 'the load phase passed its deadline (3x its planned length + 60 s)' }],
+      });
+    }
     if (!drained) {
       const lag = await lagByGroup(admin, topology, naming).then((l) => Object.entries(l).map(([g, n]) => `${g} ${n}`).join(', '), () => 'unreadable');
       invariants.push({

@@ -71,6 +71,8 @@ export interface NodeOptions {
   /** Where this process counts and records (default: its own). */
   readonly metrics?: Metrics;
   readonly faults?: readonly LiveFault[];
+  /** Called with each actor error as it happens (a worker reports it at once: a kill would lose it). */
+  readonly onError?: (e: { tMs: number; actor: string; message: string }) => void;
   /** A fault of `faults` (by index) fired in this process. */
   readonly onFaultFired?: (index: number) => void;
 }
@@ -114,8 +116,10 @@ export class LiveNode {
   }
 
   actorError(actor: string, err: unknown): void {
-    if (this.errors.length < 100) this.errors.push({ tMs: Math.round(this.nowMs()), actor, message: (err as Error)?.message ?? String(err) });
+    const e = { tMs: Math.round(this.nowMs()), actor, message: (err as Error)?.message ?? String(err) };
+    if (this.errors.length < 100) this.errors.push(e);
     this.count('live.actorErrors');
+    this.o.onError?.(e);
   }
 
   /** Live runs have no planned crash points yet: their faults are process kills, lost responses and broker restarts. */
@@ -269,6 +273,8 @@ export class LiveNode {
   async stop(graceMs = 5_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // An actor down for a restart will not come back now: its held records must not keep a consumer waiting.
+    for (const a of this.actors.values()) a.releaseHeld();
     await Promise.all(this.consumers.map((c) => c.stop()));
     await Promise.race([Promise.all([...this.actors.values()].map((a) => a.settled())), new Promise((r) => setTimeout(r, graceMs))]);
     for (const a of this.actors.values()) a.stop();

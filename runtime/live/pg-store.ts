@@ -129,6 +129,8 @@ export class PgStore {
   private flushing: Promise<void> | undefined;
   /** Bumped by every refusal: a commit queued behind a refused one was computed on writes that never happened. */
   private epoch = 0;
+  /** Set by a failed commit, cleared by a reload. */
+  private poisoned = false;
   /** Rows written by commits still queued: their mirror values are ahead of the database, a refresh must not touch them. */
   private readonly pending = new Map<string, number>();
 
@@ -141,6 +143,7 @@ export class PgStore {
     // and the one in flight must land before the rows are read, or the mirror misses it.
     this.epoch++;
     while (this.flushing !== undefined) await this.flushing;
+    this.poisoned = false;
     if (into !== undefined) {
       into.rollback();
       for (const t of into.tableNames()) into.table(t).clear();
@@ -178,7 +181,13 @@ export class PgStore {
    * Call it synchronously after the message's handling: commits queue in call order.
    */
   commit(writes: readonly WriteRecord[], atMs = 0): Promise<void> {
-    if (writes.length === 0) return Promise.resolve();
+    // After a failed commit the mirror holds writes that never landed: nothing built on it
+    // may commit until it is reloaded (the actors that share it restart first).
+    if (this.poisoned) return Promise.reject(new CommitRefused('conflict', `${this.name}: a commit failed and the store has not been reloaded since`));
+    // A message that wrote nothing still read the mirror, which may hold writes of other
+    // messages not committed yet (the outbox relay reads RMS's rows): it waits for them
+    // (a barrier in the queue) and fails if they fail.
+    if (writes.length === 0 && this.queue.length === 0 && this.flushing === undefined) return Promise.resolve();
     // What each write expects to find is fixed now, when the behaviour read it: the version
     // its mirror had, or, for a row an earlier queued commit writes, whatever that commit
     // leaves (CHAINED). Looking it up later would let a refresh in between turn a lost
@@ -217,10 +226,14 @@ export class PgStore {
       }
       if (current.length === 0) continue;
       try {
-        await this.commitGroup(current);
+        if (current.some((q) => q.writes.length > 0)) await this.commitGroup(current);
         for (const q of current) q.resolve();
       } catch (err) {
-        for (const q of current) q.reject(err);
+        // Whatever the failure (a refusal, a deadlock, a lost connection), what was queued
+        // behind it built on writes that did not land.
+        this.epoch++;
+        this.poisoned = true;
+        for (const q of current) q.reject(err instanceof CommitRefused ? err : new CommitRefused('conflict', `${this.name}: commit failed: ${(err as Error).message}`));
       }
     }
   }
@@ -257,7 +270,6 @@ export class PgStore {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'FL001' || code === 'FL002') {
-        this.epoch++;
         throw new CommitRefused(code === 'FL001' ? 'conflict' : 'fenced', (err as Error).message);
       }
       throw err;

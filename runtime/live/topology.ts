@@ -48,6 +48,8 @@ export interface LiveTopology {
   readonly loadGenerator: string;
   /** True once the generator offered all its load and every request was answered or given up. */
   loadDone(generatorState: unknown): boolean;
+  /** How long the load should take (its deadline is three times this plus a minute). */
+  readonly plannedLoadMs?: number;
   /** How long an answer may take before the load generator's client times out (HTTP timeout). */
   readonly requestTimeoutMs: number;
   /** After the load: true once nothing is left in flight (read from the database; consumer lag is checked by the runtime). */

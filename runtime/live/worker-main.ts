@@ -20,6 +20,7 @@ async function start(c: WorkerConfig): Promise<void> {
   node = new LiveNode({
     index: c.index, topology, hosts: (s) => s.place === 'worker', kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
     pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
+    onError: (error) => send({ t: 'error', error }),
     remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
     log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
   });
@@ -42,7 +43,7 @@ process.on('message', (m: ToWorker) => {
       await node?.stop();
       const m = node?.metrics;
       const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
-      send({ t: 'stopped', counters: Object.fromEntries(m?.counters ?? []), histograms, errors: node?.errors ?? [], stats: node?.stats() });
+      send({ t: 'stopped', counters: Object.fromEntries(m?.counters ?? []), histograms, errors: [], stats: node?.stats() });
       await stopPool().catch(() => {});
       process.exit(0);
     })();

@@ -65,6 +65,9 @@ export class WorkerPool {
           case 'fired':
             this.onFaultFired(m.fault);
             break;
+          case 'error':
+            if (this.errors.length < 100) this.errors.push({ ...m.error, actor: `${m.error.actor}@worker${index}` });
+            break;
           case 'stopped':
             w.stats = m;
             for (const [k, v] of Object.entries(m.counters)) this.counters.set(k, (this.counters.get(k) ?? 0) + v);

@@ -64,7 +64,7 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     expect(now.get('ledger', 'rf-2')).toBeUndefined();
     expect(now.fence('refund-type-1', 6)).toBe(false);
   });
-  it('refuses a write to a row another writer changed since this mirror read it, until a refresh', async () => {
+  it('refuses a write to a row another writer changed since this mirror read it, and everything after it until a reload', async () => {
     const [sa, sb] = writers('ds');
     const a = await sa.load();
     a.put('budget', 3, 1_000);
@@ -74,9 +74,12 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     await sa.commit(a.commit());
     b.put('budget', 3, 800); // computed from 1,000: a lost update if it landed
     await expect(sb.commit(b.commit())).rejects.toMatchObject({ reason: 'conflict' });
-    b.rollback();
-    await sb.refresh(b);
+    // Nothing more commits from that mirror until it is reloaded (it holds a write that never landed).
+    b.put('meta', 'other', 1);
+    await expect(sb.commit(b.commit())).rejects.toBeInstanceOf(CommitRefused);
+    await sb.load(b);
     expect(b.get('budget', 3)).toBe(900);
+    expect(b.get('meta', 'other')).toBeUndefined();
     b.put('budget', 3, 700);
     await sb.commit(b.commit());
     expect((await sa.load()).get('budget', 3)).toBe(700);
@@ -139,5 +142,17 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     await first;
     await expect(second).rejects.toMatchObject({ reason: 'conflict' });
     expect((await sa.load()).get('budget', 3)).toBe(900);
+  });
+  it('a message that wrote nothing waits for the commits queued before it, and fails with them', async () => {
+    const [sa, sb] = writers('rms');
+    const a = await sa.load();
+    const b = await sb.load();
+    a.insertIfAbsent('outbox', 1, { by: 'a' });
+    await sa.commit(a.commit());
+    b.insertIfAbsent('outbox', 1, { by: 'b' }); // RMS's write: refused (a conflict)
+    const rms = sb.commit(b.commit());
+    const relay = sb.commit([]); // the relay read that row from the mirror and published nothing yet
+    await expect(rms).rejects.toBeInstanceOf(CommitRefused);
+    await expect(relay).rejects.toBeInstanceOf(CommitRefused);
   });
 });
