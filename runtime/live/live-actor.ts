@@ -42,6 +42,8 @@ function clearTimer(t: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
   else clearImmediate(t as NodeJS.Immediate);
 }
 
+const NO_WRITES: readonly WriteRecord[] = Object.freeze([]);
+
 /** The incarnation of supervision messages (a crash to throw in nact's handler). */
 const SUPERVISION = -1;
 
@@ -166,10 +168,14 @@ export class LiveActor {
         return;
       }
     }
-    const writes: WriteRecord[] = this.store === undefined ? [] : this.store.mirror.commit();
+    // SimStore hands back its own (live) log array when nothing was written: never keep that one.
+    const log = this.store === undefined ? NO_WRITES : this.store.mirror.commit();
+    const writes: readonly WriteRecord[] = log.length === 0 ? NO_WRITES : log;
     // Even with nothing written, the message read the shared mirror: its effects wait for the
     // commits queued before it (a barrier) and fail with them.
     const committed = this.store === undefined ? undefined : this.store.commit(writes, this.ctx.now());
+    // Awaited in turn below; until then a refusal must not count as an unhandled rejection.
+    committed?.catch(() => {});
     const inc = this.inc;
     this.effects = this.effects
       .then(async () => {

@@ -200,7 +200,8 @@ export class PgStore {
     }
     for (const s of expect.keys()) this.pending.set(s, (this.pending.get(s) ?? 0) + 1);
     const done = new Promise<void>((resolve, reject) => {
-      this.queue.push({ writes, atMs, expect, epoch: this.epoch, resolve, reject });
+      // An empty array may be a caller's live buffer (SimStore's log): keep a fresh one.
+      this.queue.push({ writes: writes.length === 0 ? [] : writes, atMs, expect, epoch: this.epoch, resolve, reject });
     }).finally(() => {
       for (const s of expect.keys()) {
         const n = (this.pending.get(s) ?? 1) - 1;

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { CommitRefused, PgStore, connectPg } from '../../runtime/live/pg-store.js';
+import type { WriteRecord } from '../../runtime/sim/store.js';
 
 const url = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
 let pool: pg.Pool | undefined;
@@ -154,5 +155,18 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     const relay = sb.commit([]); // the relay read that row from the mirror and published nothing yet
     await expect(rms).rejects.toBeInstanceOf(CommitRefused);
     await expect(relay).rejects.toBeInstanceOf(CommitRefused);
+  });
+  it('a barrier keeps no reference to the caller\'s buffer: writes added to it later are not committed with it', async () => {
+    const [sa] = writers('ds');
+    const a = await sa.load();
+    a.put('budget', 1, 10);
+    const first = sa.commit(a.commit());
+    const buffer: WriteRecord[] = [];
+    const barrier = sa.commit(buffer);
+    buffer.push({ table: 'budget', key: 2, prev: undefined, next: 99 });
+    await first;
+    await barrier;
+    const j = await sa.journal();
+    expect(j.flatMap((e) => e.writes)).toEqual([{ table: 'budget', key: 1, prev: undefined, next: 10 }]);
   });
 });
