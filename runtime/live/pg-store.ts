@@ -20,9 +20,11 @@ export const SCHEMA = `
 CREATE SEQUENCE IF NOT EXISTS faultline_version_seq;
 CREATE TABLE IF NOT EXISTS faultline_rows (
   store text NOT NULL, tbl text NOT NULL, key text NOT NULL, row jsonb, version bigint NOT NULL,
+  xid bigint NOT NULL DEFAULT txid_current(),
   PRIMARY KEY (store, tbl, key)
 );
-CREATE INDEX IF NOT EXISTS faultline_rows_by_version ON faultline_rows (store, version);
+ALTER TABLE faultline_rows ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT txid_current();
+CREATE INDEX IF NOT EXISTS faultline_rows_by_xid ON faultline_rows (store, xid);
 CREATE TABLE IF NOT EXISTS faultline_fences (
   store text NOT NULL, lock text NOT NULL, token bigint NOT NULL,
   PRIMARY KEY (store, lock)
@@ -62,7 +64,7 @@ BEGIN
         RAISE EXCEPTION '%.%[%] was inserted by another writer', p_store, op->>'t', substr(op->>'k', 3) USING ERRCODE = 'FL001';
       END IF;
     ELSE
-      UPDATE faultline_rows SET row = r, version = nextval('faultline_version_seq')
+      UPDATE faultline_rows SET row = r, version = nextval('faultline_version_seq'), xid = txid_current()
         WHERE store = p_store AND tbl = op->>'t' AND key = op->>'k' AND version = (op->>'exp')::bigint RETURNING version INTO v;
       IF v IS NULL THEN
         RAISE EXCEPTION '%.%[%] was changed by another writer since it was read', p_store, op->>'t', substr(op->>'k', 3) USING ERRCODE = 'FL001';
@@ -123,7 +125,14 @@ export async function connectPg(url: string, max = 4): Promise<pg.Pool> {
 export class PgStore {
   /** Version each mirrored row was read at (tombstones too): what a write expects to find. */
   private readonly versions = new Map<string, number>();
-  private highest = 0;
+  /**
+   * Rows written by transactions with an id below this were all committed when the mirror
+   * last looked; rows of later ones may still have been in flight, so a refresh reads
+   * them again. (Versions come from a sequence taken before commit, so "above the highest
+   * version seen" would miss a row whose transaction took its version early and committed
+   * late: found in review.)
+   */
+  private lowXid = 0;
   /** Commits of this store from this process, in the order the mirror saw them; flushed in groups. */
   private queue: Queued[] = [];
   private flushing: Promise<void> | undefined;
@@ -149,7 +158,7 @@ export class PgStore {
       for (const t of into.tableNames()) into.table(t).clear();
     }
     this.versions.clear();
-    this.highest = 0;
+    this.lowXid = 0;
     await this.apply(mirror, 0);
     const fences = await this.pool.query<{ lock: string; token: string }>('SELECT lock, token FROM faultline_fences WHERE store = $1', [this.name]);
     for (const f of fences.rows) mirror.table(FENCE_TABLE).set(f.lock, Number(f.token));
@@ -158,16 +167,18 @@ export class PgStore {
 
   /** Pulls into the mirror the rows changed since it last looked (by anyone). */
   async refresh(mirror: SimStore): Promise<void> {
-    await this.apply(mirror, this.highest);
+    await this.apply(mirror, this.lowXid);
   }
 
-  private async apply(mirror: SimStore, after: number): Promise<void> {
+  private async apply(mirror: SimStore, fromXid: number): Promise<void> {
+    // The oldest transaction still running now, taken before the rows are read (so no later).
+    const x = await this.pool.query<{ xmin: string }>('SELECT txid_snapshot_xmin(txid_current_snapshot()) AS xmin');
     const rows = await this.pool.query<{ tbl: string; key: string; row: unknown; version: string }>(
-      'SELECT tbl, key, row, version FROM faultline_rows WHERE store = $1 AND version > $2 ORDER BY version', [this.name, after]);
+      'SELECT tbl, key, row, version FROM faultline_rows WHERE store = $1 AND xid >= $2 ORDER BY version', [this.name, fromXid]);
+    this.lowXid = Number(x.rows[0].xmin);
     for (const r of rows.rows) {
       const key = decodeKey(r.key);
       const v = Number(r.version);
-      if (v > this.highest) this.highest = v;
       const known = this.versions.get(slot(r.tbl, key)) ?? 0;
       if (v <= known || this.pending.has(slot(r.tbl, key))) continue;
       this.versions.set(slot(r.tbl, key), v);

@@ -169,4 +169,21 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     const j = await sa.journal();
     expect(j.flatMap((e) => e.writes)).toEqual([{ table: 'budget', key: 1, prev: undefined, next: 10 }]);
   });
+  it('a refresh sees a row whose transaction took its version early and committed late', async () => {
+    const [sa, sb] = writers('cs');
+    const mirror = await sb.load();
+    const slow = await pool!.connect();
+    await slow.query('BEGIN');
+    await slow.query("INSERT INTO faultline_rows (store, tbl, key, row, version) VALUES ($1, 'documents', 's:rf-1', '{\"n\":1}', nextval('faultline_version_seq'))", [sa.name]);
+    const a = await sa.load();
+    a.insertIfAbsent('documents', 'rf-2', { n: 2 }); // a higher version, committed first
+    await sa.commit(a.commit());
+    await sb.refresh(mirror);
+    expect(mirror.has('documents', 'rf-2')).toBe(true);
+    expect(mirror.has('documents', 'rf-1')).toBe(false);
+    await slow.query('COMMIT');
+    slow.release();
+    await sb.refresh(mirror);
+    expect(mirror.get('documents', 'rf-1')).toEqual({ n: 1 });
+  });
 });
