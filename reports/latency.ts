@@ -1,5 +1,5 @@
 // Latency summaries from HDR histograms recorded in microseconds, reported in ms.
-import type { Histogram } from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 export interface LatencySummary {
   readonly count: number;
@@ -25,3 +25,17 @@ export function summarize(h: Histogram | undefined, unit: 'ms' | 'count' = 'ms')
     mean: v(h.mean),
   };
 }
+
+/** Every histogram of a run: its percentile summary, and its HDR encoding (byte-identical for the same data). */
+export function summarizeAll(m: { histograms: ReadonlyMap<string, Histogram>; units: ReadonlyMap<string, 'ms' | 'count'> }): {
+  latencyMs: Record<string, LatencySummary>; histograms: Record<string, string>;
+} {
+  const latencyMs: Record<string, LatencySummary> = {};
+  const histograms: Record<string, string> = {};
+  for (const [name, h] of m.histograms) {
+    latencyMs[name] = summarize(h, m.units.get(name));
+    histograms[name] = encodeIntoCompressedBase64(h);
+  }
+  return { latencyMs, histograms };
+}
+

@@ -7,10 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
-import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../../scenarios/types.js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
-import { summarize } from '../../reports/latency.js';
+import { summarizeAll } from '../../reports/latency.js';
 import { PartitionLog } from '../../actors/kafka/partition-log.js';
 import { Metrics } from '../sim/metrics.js';
 import type { SimStore } from '../sim/store.js';
@@ -299,12 +299,7 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     const summary = await topology.summary(world);
     const errors = [...node.errors, ...workers.errors];
     const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
-    const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
-    const histograms: Record<string, string> = {};
-    for (const [name, h] of metrics.histograms) {
-      latencyMs[name] = summarize(h, metrics.units.get(name));
-      histograms[name] = encodeIntoCompressedBase64(h);
-    }
+    const { latencyMs, histograms } = summarizeAll(metrics);
     const busyMs = (drained ? settledAtMs : nowMs) - loadStartedAtMs;
     const own = node.stats();
     const theirs = workers.stats();

@@ -6,8 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Simulation, type SimOptions } from './kernel.js';
 import { NdjsonTraceWriter } from './trace-file.js';
-import { summarize } from '../../reports/latency.js';
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { summarizeAll } from '../../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
 import { ScenarioError } from '../../scenarios/types.js';
@@ -136,14 +135,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
   const summary = built.summary();
   const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
   const lastProgressMs = sim.lastProgressUs / 1000;
-  const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
-  const histograms: Record<string, string> = {};
-  if (opts.summaries !== false) {
-    for (const [name, h] of sim.metrics.histograms) {
-      latencyMs[name] = summarize(h, sim.metrics.units.get(name));
-      histograms[name] = encodeIntoCompressedBase64(h);
-    }
-  }
+  const { latencyMs, histograms } = opts.summaries !== false ? summarizeAll(sim.metrics) : { latencyMs: {}, histograms: {} };
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
     kind: 'run',

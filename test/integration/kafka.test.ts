@@ -1,24 +1,11 @@
 // Against a real broker (npm run kafka:up). Without one it says what it skips and why;
 // in CI (FAULTLINE_REQUIRE_KAFKA=1) a missing broker fails the run.
 import { describe, expect, it } from 'vitest';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { brokerUp, brokers, testKafka } from './servers.js';
 import { partitionForKey } from '../../actors/kafka/partitioner.js';
 
-const brokers = [`127.0.0.1:${process.env.FAULTLINE_KAFKA_PORT ?? 19092}`];
-const kafka = new Kafka({ clientId: 'faultline-test', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 1 } });
-
-async function brokerUp(): Promise<boolean> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
+const kafka = testKafka;
 
 const up = await brokerUp();
 if (!up && process.env.FAULTLINE_REQUIRE_KAFKA === '1') throw new Error(`no Kafka broker answers on ${brokers[0]} but FAULTLINE_REQUIRE_KAFKA=1`);

@@ -2,29 +2,13 @@
 // Without them it says what it skips and why; in CI (FAULTLINE_REQUIRE_KAFKA=1) they must be there.
 import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
+import { brokerUp, brokers, dbUrl } from './servers.js';
 import { runLive, LiveSetupError, type LiveRunResult } from '../../runtime/live/live-run.js';
 import { PgStore, connectPg } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../runtime/sim/runner.js';
 import { refundsScenario } from '../../scenarios/refunds.js';
 import type { RefundRow } from '../../actors/refunds/model.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
-
-const brokers = [`127.0.0.1:${process.env.FAULTLINE_KAFKA_PORT ?? 19092}`];
-const dbUrl = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
-
-async function brokerUp(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'faultline-test', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 1 } }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
 
 let pool: pg.Pool | undefined;
 try {

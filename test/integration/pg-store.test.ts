@@ -3,8 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { CommitRefused, PgStore, connectPg } from '../../runtime/live/pg-store.js';
 import type { WriteRecord } from '../../runtime/sim/store.js';
+import { dbUrl } from './servers.js';
 
-const url = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
+const url = dbUrl;
 let pool: pg.Pool | undefined;
 try {
   pool = await connectPg(url);
