@@ -55,7 +55,11 @@ export class LiveConsumer {
       this.log(`${group}: consumer crashed (${e.payload.error.message}); ${e.payload.restart ? 'kafkajs restarts it' : 'starting a new one'}`);
       if (!e.payload.restart) this.relaunch(c);
     });
-    c.on(c.events.GROUP_JOIN, (e) => this.log(`${group}: joined (${Object.entries(e.payload.memberAssignment).map(([t, ps]) => `${this.naming.logical(t)}[${(ps as number[]).join(',')}]`).join(' ')})`));
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.assigned.clear();
+      for (const [t, ps] of Object.entries(e.payload.memberAssignment)) for (const p of ps as number[]) this.assigned.add(`${t}\u0000${p}`);
+      this.log(`${group}: joined (${Object.entries(e.payload.memberAssignment).map(([t, ps]) => `${this.naming.logical(t)}[${(ps as number[]).join(',')}]`).join(' ')})`);
+    });
     c.on(c.events.STOP, () => this.log(`${group}: consumer stopped`));
     // A broker that has just started may not know the topics yet: what it calls retriable is retried.
     for (let attempt = 1; ; attempt++) {
@@ -117,17 +121,60 @@ export class LiveConsumer {
   relaunches = 0;
 
   /** Commits next offsets; a commit the group refuses (a rebalance moved the partition) only means redelivery. */
+  /** Partitions assigned to this member now (broker topic names). */
+  private readonly assigned = new Set<string>();
+  /** Offset commits that failed (a rebalance under way, the broker away), by partition: tried again while the partition stays here. */
+  private readonly owed = new Map<string, { topic: string; partition: number; offset: number }>();
+  private retrying: NodeJS.Timeout | undefined;
+
   async commit(commits: readonly [string, number, number][]): Promise<void> {
-    if (this.consumer === undefined) return;
+    const offsets = commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset }));
+    if (await this.commitNow(offsets)) {
+      for (const o of offsets) {
+        const k = `${o.topic}\u0000${o.partition}`;
+        if ((this.owed.get(k)?.offset ?? Infinity) <= o.offset) this.owed.delete(k);
+      }
+      return;
+    }
+    this.commitsFailed++;
+    // A lost commit is not harmless: if no later record of that partition comes, nothing
+    // would commit it again, and its group would look behind for ever (found by CI: a run
+    // that never drained after a worker was killed). Owed commits are retried, but only
+    // while the partition is still ours: a new owner commits its own progress, and ours
+    // arriving after it would move its offset back.
+    for (const o of offsets) {
+      const k = `${o.topic}\u0000${o.partition}`;
+      if ((this.owed.get(k)?.offset ?? -1) < o.offset) this.owed.set(k, o);
+    }
+    this.retrying ??= setInterval(() => void this.payOwed(), 1_000);
+  }
+
+  private async payOwed(): Promise<void> {
+    for (const [k, o] of [...this.owed]) {
+      if (!this.assigned.has(k)) {
+        this.owed.delete(k);
+        continue;
+      }
+      if (await this.commitNow([o]) && this.owed.get(k) === o) this.owed.delete(k);
+    }
+    if (this.owed.size === 0 && this.retrying !== undefined) {
+      clearInterval(this.retrying);
+      this.retrying = undefined;
+    }
+  }
+
+  /** Bounded: a commit stuck across a broker restart must not hold the actor's effects forever. */
+  private async commitNow(offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<boolean> {
+    if (this.consumer === undefined) return false;
     let timer: NodeJS.Timeout | undefined;
     try {
-      // Bounded: a commit stuck across a broker restart must not hold the actor's effects forever.
       await Promise.race([
-        this.consumer.commitOffsets(commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset: String(offset) }))),
+        this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }))),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('offset commit timed out')), 10_000))),
       ]);
+      return true;
     } catch {
-      this.commitsFailed++;
+      return false;
     } finally {
       clearTimeout(timer);
     }
@@ -162,6 +209,7 @@ export class LiveConsumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retrying !== undefined) clearInterval(this.retrying);
     // kafkajs waits for the batch in hand before it leaves the group: bounded.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

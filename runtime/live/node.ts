@@ -152,7 +152,8 @@ export class LiveNode {
         this.sender = new HttpSender(this.intake.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
       }
     }
-    for (const a of this.actors.values()) a.start();
+    // Consumers join their groups first (seconds); what they fetch meanwhile waits for its
+    // actor's start. Then every actor starts at once, the load generator among them.
     for (const spec of placed) {
       if (spec.consumes === undefined) continue;
       const a = this.actors.get(spec.name)!;
@@ -161,6 +162,7 @@ export class LiveNode {
       this.consumers.push(c);
       await c.start();
     }
+    for (const a of this.actors.values()) a.start();
   }
 
   /** The HTTP address of this node's intake endpoint, if it hosts one. */
