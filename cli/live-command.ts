@@ -8,7 +8,8 @@ import { EXIT, UsageError } from './usage-error.js';
 import { ScenarioError } from '../scenarios/types.js';
 import { ConnectionError, connectionFrom } from '../runtime/live/kafka-connection.js';
 import { LiveSetupError, runLive } from '../runtime/live/live-run.js';
-import { LiveFaultError, loadLiveFaults } from '../runtime/live/live-faults.js';
+import { loadLiveFaults } from '../runtime/live/live-faults.js';
+import { FaultPlanError } from '../faults/inject.js';
 import { renderRunSummary } from '../reports/summary-table.js';
 import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
@@ -76,7 +77,7 @@ export async function liveCommand(a: LiveArgs): Promise<number> {
   try {
     faults = a.faults === undefined ? [] : loadLiveFaults(a.faults, seed, workers, loadMs);
   } catch (err) {
-    if (err instanceof LiveFaultError) throw new UsageError(err.message);
+    if (err instanceof FaultPlanError) throw new UsageError(err.message);
     throw err;
   }
 

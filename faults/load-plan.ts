@@ -7,25 +7,30 @@ import { FaultPlanError } from './inject.js';
 export function loadFaultPlan(arg: string, presets: Readonly<Record<string, FaultPlan>>): FaultPlan {
   const preset = presets[arg];
   if (preset !== undefined) return preset;
+  const { list, source } = readFaultList(arg, `a preset of this scenario (${Object.keys(presets).join(', ') || 'none'})`);
+  return parseFaultPlan(list, source);
+}
+
+/**
+ * The faults `--faults` names when it is not a preset: inline JSON or a JSON file, an
+ * array or {"faults": [...]}, not yet validated (the simulator's and the live runtime's
+ * kinds differ). `presetsHint` says what else the argument could have been.
+ */
+export function readFaultList(arg: string, presetsHint: string): { list: unknown; source: string } {
+  const faultsOf = (data: unknown) => (Array.isArray(data) ? data : (data as { faults?: unknown })?.faults);
   if (/^\s*[[{]/.test(arg)) {
-    let inline: unknown;
     try {
-      inline = JSON.parse(arg);
+      return { list: faultsOf(JSON.parse(arg)), source: 'the inline fault plan' };
     } catch (err) {
       throw new FaultPlanError(`--faults: the inline plan is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return parseFaultPlan(Array.isArray(inline) ? inline : (inline as { faults?: unknown })?.faults, 'the inline fault plan');
   }
-  if (!existsSync(arg)) {
-    throw new FaultPlanError(`--faults "${arg}" is neither a preset of this scenario (${Object.keys(presets).join(', ') || 'none'}), nor a file, nor an inline JSON plan.`);
-  }
-  let data: unknown;
+  if (!existsSync(arg)) throw new FaultPlanError(`--faults "${arg}" is neither ${presetsHint}, nor a file, nor an inline JSON plan.`);
   try {
-    data = JSON.parse(readFileSync(arg, 'utf8'));
+    return { list: faultsOf(JSON.parse(readFileSync(arg, 'utf8'))), source: arg };
   } catch (err) {
     throw new FaultPlanError(`fault plan ${arg} is not readable JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return parseFaultPlan(Array.isArray(data) ? data : (data as { faults?: unknown })?.faults, arg);
 }
 
 /** Validates a plan; the error names the fault (by index and kind) and the bad field. */

@@ -46,3 +46,27 @@ export interface RunResult {
     readonly eventsPerSec: number;
   };
 }
+
+/** A whole-run condition that failed (the drain, the load), reported like an invariant so the verdict and renderers see it. */
+export function runConditionFailed(name: string, description: string, message: string): InvariantResult {
+  return { name, description, ok: false, violations: 1, examples: [{ invariant: name, key: '-', message }] };
+}
+
+export const NOT_DRAINED = 'the pipeline goes quiet before the liveness deadline after the load';
+
+/**
+ * A run result's metrics: the scenario's summary, the latency summaries, throughput as
+ * completed refunds over `spanMs` (the span the runtime counts as busy), and counters.
+ */
+export function runMetrics(summary: Record<string, unknown>, m: { units: ReadonlyMap<string, 'ms' | 'count'>; counters: ReadonlyMap<string, number> },
+  latencyMs: Record<string, LatencySummary>, spanMs: number): RunResult['metrics'] {
+  const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
+  return {
+    ...summary,
+    latencyMs,
+    histogramUnits: Object.fromEntries(m.units),
+    throughputPerSec: spanMs > 0 ? Math.round((completed / spanMs) * 1000 * 10) / 10 : 0,
+    counters: Object.fromEntries([...m.counters].sort()),
+  };
+}
+

@@ -168,9 +168,7 @@ export class LiveActor {
         return;
       }
     }
-    // SimStore hands back its own (live) log array when nothing was written: never keep that one.
-    const log = this.store === undefined ? NO_WRITES : this.store.mirror.commit();
-    const writes: readonly WriteRecord[] = log.length === 0 ? NO_WRITES : log;
+    const writes = this.store === undefined ? NO_WRITES : this.store.mirror.commit();
     // Even with nothing written, the message read the shared mirror: its effects wait for the
     // commits queued before it (a barrier) and fail with them.
     const committed = this.store === undefined ? undefined : this.store.commit(writes, this.ctx.now());

@@ -20,7 +20,6 @@ export class LiveConsumer {
   private consumer: Consumer | undefined;
   /** Partitions this member was handed records of: the ones to rewind after a crash. */
   private readonly seen = new Set<string>();
-  commitsFailed = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -31,6 +30,8 @@ export class LiveConsumer {
     /** A slow-consumer fault: how long to hold the next batch back. */
     private readonly delayMs: () => number = () => 0,
     private readonly log: (line: string) => void = () => {},
+    /** Counts into the run's counters: failed offset commits, consumers started again. */
+    private readonly count: (metric: string) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -107,7 +108,7 @@ export class LiveConsumer {
 
   private relaunch(dead: Consumer): void {
     if (this.stopped || this.consumer !== dead) return;
-    this.relaunches++;
+    this.count(`live.${this.spec.group}.consumersRelaunched`);
     setTimeout(() => {
       if (this.stopped || this.consumer !== dead) return;
       void dead.disconnect().catch(() => {});
@@ -117,8 +118,6 @@ export class LiveConsumer {
       });
     }, 1_000);
   }
-
-  relaunches = 0;
 
   /** Commits next offsets; a commit the group refuses (a rebalance moved the partition) only means redelivery. */
   /** Partitions assigned to this member now (broker topic names). */
@@ -136,7 +135,7 @@ export class LiveConsumer {
       }
       return;
     }
-    this.commitsFailed++;
+    this.count(`live.${this.spec.group}.offsetCommitsFailed`);
     // A lost commit is not harmless: if no later record of that partition comes, nothing
     // would commit it again, and its group would look behind for ever (found by CI: a run
     // that never drained after a worker was killed). Owed commits are retried, but only

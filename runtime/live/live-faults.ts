@@ -2,7 +2,8 @@
 // SIGKILL a worker process (and start it again), lose the intake's HTTP answers (the
 // load generator times out and retries under the same key), and slow consumers. Times
 // are wall-clock ms from the start of the run. Presets draw their schedule from the seed.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFaultList } from '../../faults/load-plan.js';
+import { FaultPlanError } from '../../faults/inject.js';
 import { z } from 'zod';
 import { Prng } from '../sim/prng.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -55,7 +56,8 @@ const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowC
 export type LiveFault = z.infer<typeof liveFault>;
 export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart'] as const;
 
-export class LiveFaultError extends Error {}
+/** A FaultPlanError: the CLI reports both alike (exit 2). */
+export class LiveFaultError extends FaultPlanError {}
 
 /** Presets: a schedule drawn from the seed over the load's expected length. */
 export function liveFaultPreset(name: string, seed: number, workers: number, loadMs: number): LiveFault[] | undefined {
@@ -93,23 +95,7 @@ export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-con
 export function loadLiveFaults(arg: string, seed: number, workers: number, loadMs: number): LiveFault[] {
   const preset = liveFaultPreset(arg, seed, workers, loadMs);
   if (preset !== undefined) return preset;
-  let data: unknown;
-  if (/^\s*[[{]/.test(arg)) {
-    try {
-      data = JSON.parse(arg);
-    } catch (err) {
-      throw new LiveFaultError(`--faults: the inline plan is not valid JSON: ${(err as Error).message}`);
-    }
-  } else if (existsSync(arg)) {
-    try {
-      data = JSON.parse(readFileSync(arg, 'utf8'));
-    } catch (err) {
-      throw new LiveFaultError(`fault plan ${arg} is not readable JSON: ${(err as Error).message}`);
-    }
-  } else {
-    throw new LiveFaultError(`--faults "${arg}" is neither a live preset (${LIVE_PRESETS.join(', ')}), nor a file, nor an inline JSON plan.`);
-  }
-  const list = Array.isArray(data) ? data : (data as { faults?: unknown })?.faults;
+  const { list } = readFaultList(arg, `a live preset (${LIVE_PRESETS.join(', ')})`);
   if (!Array.isArray(list)) throw new LiveFaultError('a live fault plan must be a JSON array of faults (or {"faults": [...]}).');
   return list.map((f: unknown, i) => {
     const kind = (f as { kind?: unknown } | null)?.kind;

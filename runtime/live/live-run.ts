@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../../scenarios/types.js';
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
+import { NOT_DRAINED, RUN_RESULT_SCHEMA_VERSION, runConditionFailed, runMetrics, type RunResult } from '../../reports/run-result.js';
 import { summarizeAll } from '../../reports/latency.js';
 import { PartitionLog } from '../../actors/kafka/partition-log.js';
 import { Metrics } from '../sim/metrics.js';
@@ -284,21 +284,16 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const invariants = await topology.check(world, node.actors.get(topology.loadGenerator)!.state);
     if (loadUnfinished) {
-      invariants.push({
-        name: 'load-finished', description: 'the load generator offered all its load and every request was answered or given up',
-        ok: false, violations: 1, examples: [{ invariant: 'load-finished', key: '-', message: 'the load phase passed its deadline (3x its planned length + 60 s)' }],
-      });
+      invariants.push(runConditionFailed('load-finished', 'the load generator offered all its load and every request was answered or given up',
+        'the load phase passed its deadline (3x its planned length + 60 s)'));
     }
     if (!drained) {
       const lag = await lagByGroup(admin, topology, naming).then((l) => Object.entries(l).map(([g, n]) => `${g} ${n}`).join(', '), () => 'unreadable');
-      invariants.push({
-        name: 'drained', description: 'the pipeline goes quiet before the liveness deadline after the load',
-        ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended; records not committed per consumer group: ${lag}` }],
-      });
+      invariants.push(runConditionFailed('drained', NOT_DRAINED,
+        `still busy ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended; records not committed per consumer group: ${lag}`));
     }
     const summary = await topology.summary(world);
     const errors = [...node.errors, ...workers.errors];
-    const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
     const { latencyMs, histograms } = summarizeAll(metrics);
     const busyMs = (drained ? settledAtMs : nowMs) - loadStartedAtMs;
     const own = node.stats();
@@ -315,14 +310,8 @@ export async function runLive<P>(scenario: Scenario<P>, o: LiveRunOptions): Prom
       historyHash: 'live',
       invariants,
       faults: faults.report(),
-      metrics: {
-        ...summary,
-        latencyMs,
-        histogramUnits: Object.fromEntries(metrics.units),
-        // From the first request to the pipeline settling: start-up and the confirming polls excluded.
-        throughputPerSec: busyMs > 0 ? Math.round((completed / busyMs) * 1000 * 10) / 10 : 0,
-        counters: Object.fromEntries([...metrics.counters].sort()),
-      },
+      // Throughput from the first request to the pipeline settling: start-up and the confirming polls excluded.
+      metrics: runMetrics(summary, metrics, latencyMs, busyMs),
       histograms,
       timeline,
       sim: {

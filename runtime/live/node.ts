@@ -157,17 +157,12 @@ export class LiveNode {
     for (const spec of placed) {
       if (spec.consumes === undefined) continue;
       const a = this.actors.get(spec.name)!;
-      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => this.faults.consumerDelay(spec.name), (line) => this.log(line));
+      const c = new LiveConsumer(this.o.kafka, a, spec.consumes, this.o.naming, (err) => this.actorError(spec.name, err), () => this.faults.consumerDelay(spec.name), (line) => this.log(line), (m) => this.count(m));
       a.consumer = c;
       this.consumers.push(c);
       await c.start();
     }
     for (const a of this.actors.values()) a.start();
-  }
-
-  /** The HTTP address of this node's intake endpoint, if it hosts one. */
-  get intakeUrl(): string | undefined {
-    return this.intake?.url;
   }
 
   refOf(name: string): number {
@@ -286,13 +281,13 @@ export class LiveNode {
     stopSystem(this.system);
   }
 
-  stats(): { handled: number; crashes: number; commitsFailed: number } {
+  stats(): { handled: number; crashes: number } {
     let handled = 0;
     let crashes = 0;
     for (const a of this.actors.values()) {
       handled += a.handled;
       crashes += a.crashes;
     }
-    return { handled, crashes, commitsFailed: this.consumers.reduce((n, c) => n + c.commitsFailed, 0) };
+    return { handled, crashes };
   }
 }

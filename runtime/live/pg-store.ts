@@ -292,9 +292,8 @@ export class PgStore {
   }
 
   /** Every committed transaction of this store, in commit order. */
-  async journal(): Promise<JournalEntry[]> {
-    const r = await this.pool.query<{ at: number; writes: EncodedWrite[] }>('SELECT at, writes FROM faultline_journal WHERE store = $1 ORDER BY id', [this.name]);
-    return r.rows.map((j) => ({ store: this.name, atMs: j.at, writes: j.writes.map(decodeWrite) }));
+  journal(): Promise<JournalEntry[]> {
+    return readJournals(this.pool, [this.name]);
   }
 }
 

@@ -28,4 +28,4 @@ export type FromWorker =
   /** A fault fired here: reported at once, so a worker killed later does not take the count with it. */
   | { t: 'fired'; fault: number }
   | { t: 'error'; error: { tMs: number; actor: string; message: string } }
-  | { t: 'stopped'; counters: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number; commitsFailed: number } };
+  | { t: 'stopped'; counters: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Simulation, type SimOptions } from './kernel.js';
 import { NdjsonTraceWriter } from './trace-file.js';
 import { summarizeAll } from '../../reports/latency.js';
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../../reports/run-result.js';
+import { NOT_DRAINED, RUN_RESULT_SCHEMA_VERSION, runConditionFailed, runMetrics, type RunResult } from '../../reports/run-result.js';
 import type { BuiltScenario, Scenario } from '../../scenarios/types.js';
 import { ScenarioError } from '../../scenarios/types.js';
 import { FaultPlanError, injectFaults } from '../../faults/inject.js';
@@ -124,17 +124,12 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
   const { sim, built, loadEndedAtMs, drained, faults, timeline } = ex;
   const invariants = built.check();
   if (!drained) {
-    invariants.push({
-      name: 'drained', description: 'the pipeline goes quiet before the liveness deadline after the load',
-      ok: false, violations: 1, examples: [{ invariant: 'drained', key: '-', message: `still busy ${built.drainDeadlineMs} ms after the load ended` }],
-    });
+    invariants.push(runConditionFailed('drained', NOT_DRAINED, `still busy ${built.drainDeadlineMs} ms after the load ended`));
   }
   const ok = invariants.every((i) => i.ok) && sim.errors.length === 0;
   if (!ok && opts.traceViolations !== false && built.keysOf !== undefined) collectTraces(scenario, params, opts, invariants);
 
   const summary = built.summary();
-  const completed = typeof summary.completedRefunds === 'number' ? summary.completedRefunds : 0;
-  const lastProgressMs = sim.lastProgressUs / 1000;
   const { latencyMs, histograms } = opts.summaries !== false ? summarizeAll(sim.metrics) : { latencyMs: {}, histograms: {} };
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
@@ -146,13 +141,7 @@ export function runScenario<P>(scenario: Scenario<P>, opts: RunOptions): RunResu
     historyHash: sim.hash.digest(),
     invariants,
     faults: faults.map((f) => ({ ...f.fault, fired: f.fired })),
-    metrics: {
-      ...summary,
-      latencyMs,
-      histogramUnits: Object.fromEntries(sim.metrics.units),
-      throughputPerSec: lastProgressMs > 0 ? Math.round((completed / lastProgressMs) * 1000 * 10) / 10 : 0,
-      counters: Object.fromEntries([...sim.metrics.counters].sort()),
-    },
+    metrics: runMetrics(summary, sim.metrics, latencyMs, sim.lastProgressUs / 1000),
     histograms,
     timeline,
     sim: {

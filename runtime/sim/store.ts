@@ -12,6 +12,7 @@ export interface WriteRecord {
 }
 
 const FENCE_TABLE = '$fence';
+const NO_WRITES: readonly WriteRecord[] = Object.freeze([]);
 
 export class SimStore implements DurableStore {
   private readonly tables = new Map<string, Map<Key, unknown>>();
@@ -92,10 +93,14 @@ export class SimStore implements DurableStore {
     return this.log.length;
   }
 
-  /** Ends the open transaction and returns its writes (the caller must not keep the array). */
-  commit(): WriteRecord[] {
+  /**
+   * Ends the open transaction and returns its writes; the array is the caller's to keep
+   * (an empty transaction gets a shared frozen array, never the live log: a live commit
+   * queue once kept the live log and committed later messages' writes with it).
+   */
+  commit(): readonly WriteRecord[] {
     const l = this.log;
-    if (l.length === 0) return l;
+    if (l.length === 0) return NO_WRITES;
     this.log = [];
     return l;
   }
