@@ -55,6 +55,60 @@ describe('simulation kernel', () => {
     expect(seenAfterRestart).toEqual([{ volatile: 0, durable: 2 }]);
   });
 
+  it('a cancelled timer never fires; cancelling a fired or unknown timer changes nothing', () => {
+    const sim = new Simulation({ seed: 1 });
+    const fired: string[] = [];
+    const b: Behaviour<{ ids: number[] }, any> = {
+      init: () => ({ ids: [] }),
+      receive(s, m, ctx) {
+        if (m.type === '$started') {
+          for (const name of ['a', 'b', 'c']) s.ids.push(ctx.setTimer(10, { type: 'fire', name }));
+          ctx.setTimer(5, { type: 'cancel-b' });
+          ctx.setTimer(20, { type: 'cancel-fired-and-unknown' });
+          ctx.setTimer(30, { type: 'fire', name: 'd' });
+        }
+        if (m.type === 'cancel-b') ctx.cancelTimer(s.ids[1]);
+        if (m.type === 'cancel-fired-and-unknown') {
+          ctx.cancelTimer(s.ids[0]);
+          ctx.cancelTimer(987_654);
+        }
+        if (m.type === 'fire') fired.push(m.name);
+        return s;
+      },
+    };
+    sim.addActor({ name: 't', behaviour: b });
+    sim.runUntil(100);
+    expect(fired).toEqual(['a', 'c', 'd']);
+  });
+
+  it('cancelling thousands of timers that already fired keeps the set small and cancels the right ones', () => {
+    const sim = new Simulation({ seed: 1 });
+    const fired = { kept: 0, late: 0 };
+    const a = sim.addActor({
+      name: 't',
+      behaviour: {
+        init: () => ({ late: 0, ticks: [] as number[] }),
+        receive(s, m: any, ctx) {
+          if (m.type === '$started') {
+            s.late = ctx.setTimer(1_000, { type: 'late' });
+            for (let i = 0; i < 10_000; i++) s.ticks.push(ctx.setTimer(1, { type: 'tick', i }));
+          }
+          if (m.type === 'tick') {
+            ctx.cancelTimer(s.ticks[m.i]); // this very timer: it has fired
+            ctx.setTimer(2, { type: 'kept' });
+            if (m.i === 9_999) ctx.cancelTimer(s.late);
+          }
+          if (m.type === 'kept') fired.kept++;
+          if (m.type === 'late') fired.late++;
+          return s;
+        },
+      },
+    });
+    sim.runUntil(5_000);
+    expect(a.cancelledTimers!.size).toBeLessThanOrEqual(4_097);
+    expect(fired).toEqual({ kept: 10_000, late: 0 });
+  });
+
   it('a message sent to a crashed actor is lost', () => {
     const sim = new Simulation({ seed: 1 });
     let got = 0;

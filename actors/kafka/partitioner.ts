@@ -4,17 +4,52 @@
 
 const encoder = new TextEncoder();
 
-function utf8(s: string): Uint8Array {
-  // ASCII keys (the common case) skip the encoder.
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encoder.encode(s);
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
-
 /** Kafka's murmur2 (a signed 32-bit result, as Java returns it). */
 export function murmur2(data: Uint8Array | string): number {
-  const b = typeof data === 'string' ? utf8(data) : data;
+  if (typeof data === 'string') return isAscii(data) ? murmur2Ascii(data) : murmur2Bytes(encoder.encode(data));
+  return murmur2Bytes(data);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+// Every record key is hashed, so an ASCII key (the common case) is read straight from
+// the string's char codes: one byte each, no byte array allocated per record.
+function murmur2Ascii(s: string): number {
+  const length = s.length;
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i << 2;
+    let k = s.charCodeAt(i4) | (s.charCodeAt(i4 + 1) << 8) | (s.charCodeAt(i4 + 2) << 16) | (s.charCodeAt(i4 + 3) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const tail = length & ~3;
+  switch (length & 3) {
+    case 3:
+      h ^= s.charCodeAt(tail + 2) << 16;
+    // falls through
+    case 2:
+      h ^= s.charCodeAt(tail + 1) << 8;
+    // falls through
+    case 1:
+      h ^= s.charCodeAt(tail);
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+function murmur2Bytes(b: Uint8Array): number {
   const length = b.length;
   const m = 0x5bd1e995;
   let h = 0x9747b28c ^ length;

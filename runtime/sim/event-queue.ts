@@ -33,6 +33,11 @@ export class EventQueue<E extends QueuedEvent> {
     h[i] = e;
   }
 
+  /** Visits every queued event, in no particular order. */
+  forEach(fn: (e: E) => void): void {
+    for (let i = 0; i < this.heap.length; i++) fn(this.heap[i]);
+  }
+
   peek(): E | undefined {
     return this.heap[0];
   }

@@ -26,7 +26,16 @@ export class SimStore implements DurableStore {
   private lastName = '';
   private lastTable: Map<Key, unknown> | undefined;
 
+  /**
+   * Table `name` itself, for readers and for writers outside a transaction (the live
+   * store's refresh): whoever holds it may change rows, so the remembered read is dropped.
+   */
   table(name: string): Map<Key, unknown> {
+    this.readKey = undefined;
+    return this.tableOf(name);
+  }
+
+  private tableOf(name: string): Map<Key, unknown> {
     if (name === this.lastName && this.lastTable !== undefined) return this.lastTable;
     let t = this.tables.get(name);
     if (t === undefined) {
@@ -43,6 +52,7 @@ export class SimStore implements DurableStore {
    * instead of a plain Map; declared before anything is written to it.
    */
   useTable(name: string, table: Map<Key, unknown>): void {
+    this.readKey = undefined;
     if ((this.tables.get(name)?.size ?? 0) > 0) throw new Error(`table ${this.name}.${name} already has rows`);
     this.tables.set(name, table);
     if (this.lastName === name) this.lastTable = table;
@@ -52,32 +62,51 @@ export class SimStore implements DurableStore {
     return [...this.tables.keys()];
   }
 
+  // The row the last get returned. A behaviour reads a row, then writes its successor:
+  // the write's `prev` is that same row, so it is not read (for a dense table, decoded)
+  // a second time. Any write forgets it.
+  private readTable = '';
+  private readKey: Key | undefined = undefined;
+  private readRow: unknown = undefined;
+
   get<R>(table: string, key: Key): R | undefined {
-    return this.table(table).get(key) as R | undefined;
+    const row = this.tableOf(table).get(key);
+    this.readTable = table;
+    this.readKey = key;
+    this.readRow = row;
+    return row as R | undefined;
+  }
+
+  /** The row under `key` now: from the last get if it read this very row. */
+  private current(t: Map<Key, unknown>, table: string, key: Key): unknown {
+    return key === this.readKey && table === this.readTable ? this.readRow : t.get(key);
   }
 
   has(table: string, key: Key): boolean {
-    return this.table(table).has(key);
+    return this.tableOf(table).has(key);
   }
 
   put<R>(table: string, key: Key, row: R): void {
-    const t = this.table(table);
-    this.log.push({ table, key, prev: t.get(key), next: row });
+    const t = this.tableOf(table);
+    this.log.push({ table, key, prev: this.current(t, table, key), next: row });
+    this.readKey = undefined;
     t.set(key, row);
   }
 
   insertIfAbsent<R>(table: string, key: Key, row: R): boolean {
-    const t = this.table(table);
+    const t = this.tableOf(table);
     if (t.has(key)) return false;
     this.log.push({ table, key, prev: undefined, next: row });
+    this.readKey = undefined;
     t.set(key, row);
     return true;
   }
 
   delete(table: string, key: Key): void {
-    const t = this.table(table);
+    const t = this.tableOf(table);
     if (!t.has(key)) return;
-    this.log.push({ table, key, prev: t.get(key), next: undefined });
+    this.log.push({ table, key, prev: this.current(t, table, key), next: undefined });
+    this.readKey = undefined;
     t.delete(key);
   }
 
@@ -107,10 +136,11 @@ export class SimStore implements DurableStore {
 
   /** Undoes the open transaction's writes, newest first. */
   rollback(): void {
+    this.readKey = undefined;
     const l = this.log;
     for (let i = l.length - 1; i >= 0; i--) {
       const w = l[i];
-      const t = this.table(w.table);
+      const t = this.tableOf(w.table);
       if (w.prev === undefined) t.delete(w.key);
       else t.set(w.key, w.prev);
     }
