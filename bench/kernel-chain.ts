@@ -4,7 +4,7 @@
 // machine: the ratio is what the kernel's bookkeeping costs.
 import { performance } from 'node:perf_hooks';
 import type { Behaviour } from '../runtime/contract.js';
-import { EventQueue } from '../runtime/sim/event-queue.js';
+import { EventQueue, SlotPool } from '../runtime/sim/event-queue.js';
 import { Simulation } from '../runtime/sim/kernel.js';
 
 const ACTORS = 5;
@@ -35,13 +35,28 @@ export function kernelChain(deliveries: number): { perSec: number; wallMs: numbe
 }
 
 export function bareChain(deliveries: number): { perSec: number; wallMs: number } {
-  interface E { t: number; s: number; to: number; msg: { type: string } }
-  const q = new EventQueue<E>();
+  // The kernel's own queue and slot pool, with what an event carries in plain arrays.
+  const q = new EventQueue();
+  const slots = new SlotPool();
+  const to: number[] = [];
+  const msgs: { type: string }[] = [];
+  const schedule = (t: number, dest: number, msg: { type: string }) => {
+    const slot = slots.take();
+    to[slot] = dest;
+    msgs[slot] = msg;
+    q.push(t, slot);
+  };
   let count = 0;
   const t0 = performance.now();
-  for (let i = 0; i < IN_FLIGHT; i++) q.push({ t: 1000, s: 0, to: 1, msg: { type: 'hop' } });
-  for (let e = q.pop(); e !== undefined; e = q.pop()) {
-    if (++count < deliveries) q.push({ t: e.t + 1000, s: 0, to: (e.to + 1) % ACTORS, msg: e.msg });
+  for (let i = 0; i < IN_FLIGHT; i++) schedule(1000, 1, { type: 'hop' });
+  for (;;) {
+    const t = q.peekTime();
+    if (t === Infinity) break;
+    const slot = q.pop();
+    const dest = to[slot];
+    const msg = msgs[slot];
+    slots.give(slot);
+    if (++count < deliveries) schedule(t + 1000, (dest + 1) % ACTORS, msg);
   }
   const wallMs = performance.now() - t0;
   return { perSec: count / (wallMs / 1000), wallMs };

@@ -25,6 +25,19 @@ export abstract class DenseTable<R> implements Map<Key, R> {
   /** Grows every column to `capacity`, keeping their contents. */
   protected abstract resize(capacity: number): void;
 
+  // A row is read, then written under the same key (the same string): the key's number
+  // is remembered so it is parsed once, not at every access.
+  private lastKey: Key | undefined = undefined;
+  private lastIndex = -1;
+
+  private indexOfKey(key: Key): number {
+    if (key === this.lastKey) return this.lastIndex;
+    const i = this.indexOf(key);
+    this.lastKey = key;
+    this.lastIndex = i;
+    return i;
+  }
+
   private ensure(index: number): void {
     if (index < this.capacity) return;
     let cap = Math.max(1_024, this.capacity);
@@ -41,19 +54,19 @@ export abstract class DenseTable<R> implements Map<Key, R> {
   }
 
   get(key: Key): R | undefined {
-    const i = this.indexOf(key);
+    const i = this.indexOfKey(key);
     if (i >= 0 && i < this.capacity && this.present[i] === 1) return this.decode(i, key);
     return this.overflow.size === 0 ? undefined : this.overflow.get(key);
   }
 
   has(key: Key): boolean {
-    const i = this.indexOf(key);
+    const i = this.indexOfKey(key);
     if (i >= 0 && i < this.capacity && this.present[i] === 1) return true;
     return this.overflow.size !== 0 && this.overflow.has(key);
   }
 
   set(key: Key, row: R): this {
-    const i = this.indexOf(key);
+    const i = this.indexOfKey(key);
     if (i >= 0) {
       this.ensure(i);
       if (this.encode(i, key, row)) {
@@ -75,7 +88,7 @@ export abstract class DenseTable<R> implements Map<Key, R> {
   }
 
   delete(key: Key): boolean {
-    const i = this.indexOf(key);
+    const i = this.indexOfKey(key);
     if (i >= 0 && i < this.capacity && this.present[i] === 1) {
       this.present[i] = 0;
       this.dense--;

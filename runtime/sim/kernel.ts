@@ -6,7 +6,7 @@
 // its durable writes atomically, perform sends and produces in order, then commit
 // consumer offsets. Crashes can strike between those steps and at named crash points.
 import { CrashSignal, type ActorRef, type Behaviour, type Context, type RecordsMessage } from '../contract.js';
-import { EventQueue, type QueuedEvent } from './event-queue.js';
+import { EventQueue, SlotPool } from './event-queue.js';
 import { HistoryHash } from './history-hash.js';
 import { Prng } from './prng.js';
 import { SimStore, type WriteRecord } from './store.js';
@@ -107,15 +107,39 @@ const DELIVER = 0;
 const COMPLETE = 1;
 const CALL = 2;
 
-interface SimEvent extends QueuedEvent {
-  k: number;
-  a: SimActor | null;
-  m: unknown;
-  /** Incarnation of the actor the event belongs to (-1: any); a crash orphans older events. */
-  inc: number;
-  fn: (() => void) | null;
-  /** Timer id, for cancellation; 0 for messages. */
-  timer: number;
+/**
+ * What queued events carry, by slot (SoA: no object per event). `inc` is the incarnation
+ * of the actor the event belongs to (-1: any), so a crash orphans older events; `timer`
+ * is the timer id (0 for messages), for cancellation.
+ */
+class EventSlots {
+  kind = new Uint8Array(256);
+  inc = new Int32Array(256);
+  timer = new Float64Array(256);
+  readonly actor: (SimActor | null)[] = [];
+  readonly msg: unknown[] = [];
+  readonly fn: ((() => void) | null)[] = [];
+
+  /** Makes room for slots below `n`. */
+  ensure(n: number): void {
+    if (n > this.kind.length) {
+      const cap = this.kind.length * 2;
+      const kind = new Uint8Array(cap);
+      const inc = new Int32Array(cap);
+      const timer = new Float64Array(cap);
+      kind.set(this.kind);
+      inc.set(this.inc);
+      timer.set(this.timer);
+      this.kind = kind;
+      this.inc = inc;
+      this.timer = timer;
+    }
+    while (this.actor.length < n) {
+      this.actor.push(null);
+      this.msg.push(undefined);
+      this.fn.push(null);
+    }
+  }
 }
 
 /**
@@ -197,7 +221,9 @@ export class Simulation {
   readonly topics = new Map<string, SimTopic>();
   readonly groupCoordinators = new Map<string, number>();
   private readonly byName = new Map<string, SimActor>();
-  private readonly queue = new EventQueue<SimEvent>();
+  private readonly queue = new EventQueue();
+  private readonly slots = new SlotPool();
+  private readonly ev = new EventSlots();
   private readonly netRng: Prng;
   /** Per-link network options by from * 2^20 + to; empty unless the scenario sets links. */
   private readonly links = new Map<number, NetworkOptions>();
@@ -372,10 +398,17 @@ export class Simulation {
     this.push(this.nowUs + delayUs, CALL, a, null, a.incarnation, fn, 0);
   }
 
-  private push(t: number, k: number, a: SimActor | null, m: unknown, inc: number, fn: (() => void) | null, timer: number): SimEvent {
-    const e: SimEvent = { t, s: 0, k, a, m, inc, fn, timer };
-    this.queue.push(e);
-    return e;
+  private push(t: number, k: number, a: SimActor | null, m: unknown, inc: number, fn: (() => void) | null, timer: number): void {
+    const slot = this.slots.take();
+    const ev = this.ev;
+    if (slot >= ev.actor.length) ev.ensure(slot + 1);
+    ev.kind[slot] = k;
+    ev.inc[slot] = inc;
+    ev.timer[slot] = timer;
+    ev.actor[slot] = a;
+    ev.msg[slot] = m;
+    ev.fn[slot] = fn;
+    this.queue.push(t, slot);
   }
 
   /** Network send from actor `from` (-1: the harness): after the link's latency; lost if the receiver is down then. */
@@ -433,35 +466,47 @@ export class Simulation {
     this.start();
     const until = Math.round(untilMs * US);
     const q = this.queue;
+    const ev = this.ev;
     for (;;) {
-      const e = q.peek();
-      if (e === undefined) return false;
-      if (e.t > until) {
+      const t = q.peekTime();
+      if (t === Infinity) return false;
+      if (t > until) {
         this.nowUs = Math.max(this.nowUs, until);
         return true;
       }
-      q.pop();
-      this.nowUs = e.t;
+      const slot = q.pop();
+      this.nowUs = t;
       this.events++;
-      switch (e.k) {
+      const k = ev.kind[slot];
+      const a = ev.actor[slot];
+      const m = ev.msg[slot];
+      const inc = ev.inc[slot];
+      const timer = ev.timer[slot];
+      const fn = ev.fn[slot];
+      // The slot is free again before the event runs (it may schedule into it), and it
+      // holds no reference to what it carried.
+      ev.actor[slot] = null;
+      ev.msg[slot] = undefined;
+      ev.fn[slot] = null;
+      this.slots.give(slot);
+      switch (k) {
         case DELIVER:
-          this.deliver(e);
+          this.deliver(a!, m, inc, timer);
           break;
         case COMPLETE:
-          this.complete(e);
+          this.complete(a!, m, inc);
           break;
         default:
-          if (e.inc < 0 || (e.a!.up && e.a!.incarnation === e.inc)) e.fn!();
+          if (inc < 0 || (a!.up && a!.incarnation === inc)) fn!();
       }
     }
   }
 
-  private deliver(e: SimEvent): void {
-    const a = e.a!;
-    const m = e.m as { kc?: number; type?: string };
-    if (e.timer !== 0 && a.cancelledTimers !== null && a.cancelledTimers.delete(e.timer)) return;
-    if (!a.up || (e.inc >= 0 && e.inc !== a.incarnation)) {
-      if (e.inc < 0) this.messagesLost++;
+  private deliver(a: SimActor, msg: unknown, inc: number, timer: number): void {
+    const m = msg as { kc?: number; type?: string };
+    if (timer !== 0 && a.cancelledTimers !== null && a.cancelledTimers.delete(timer)) return;
+    if (!a.up || (inc >= 0 && inc !== a.incarnation)) {
+      if (inc < 0) this.messagesLost++;
       return;
     }
     if (m.kc === 1) {
@@ -474,7 +519,7 @@ export class Simulation {
     }
     // Only what arrives over the network can be refused; an actor's own timers and
     // runtime notifications ($records, $produced) are never subject to faults here.
-    if (this.deliveryFilter !== null && e.inc === -1 && !this.deliveryFilter(a, m)) {
+    if (this.deliveryFilter !== null && inc === -1 && !this.deliveryFilter(a, m)) {
       this.messagesDropped++;
       return;
     }
@@ -515,16 +560,15 @@ export class Simulation {
     this.finishService(a);
   }
 
-  private complete(e: SimEvent): void {
-    const a = e.a!;
-    if (!a.up || e.inc !== a.incarnation) return;
+  private complete(a: SimActor, m: unknown, inc: number): void {
+    if (!a.up || inc !== a.incarnation) return;
     if (a.pausedUntilUs > this.nowUs) {
       // Work in progress when the pause began finishes after it.
-      this.push(a.pausedUntilUs, COMPLETE, a, e.m, e.inc, null, 0);
+      this.push(a.pausedUntilUs, COMPLETE, a, m, inc, null, 0);
       return;
     }
-    this.handle(a, e.m);
-    if (a.up && a.incarnation === e.inc) this.finishService(a);
+    this.handle(a, m);
+    if (a.up && a.incarnation === inc) this.finishService(a);
   }
 
   private finishService(a: SimActor): void {
@@ -624,8 +668,10 @@ export class Simulation {
     set.add(id);
     if (set.size <= 4_096) return;
     const queued = new Set<number>();
-    this.queue.forEach((e) => {
-      if (e.timer !== 0 && e.a === a && set.has(e.timer)) queued.add(e.timer);
+    const ev = this.ev;
+    this.queue.forEachSlot((slot) => {
+      const timer = ev.timer[slot];
+      if (timer !== 0 && ev.actor[slot] === a && set.has(timer)) queued.add(timer);
     });
     a.cancelledTimers = queued;
   }
