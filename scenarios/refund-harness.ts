@@ -98,7 +98,7 @@ export function refundHarness(sim: Simulation, cfg: RefundConfig): RefundHarness
     loadProgress: () => Math.min(1, (next() - 1) / Math.max(1, cfg.refunds)),
     offered: () => next() - 1,
     check: () => {
-      log.closeOutstanding((client.state as { outstanding: Map<string, { index: number; request: { requestedAt: number } }> }).outstanding.values(), sim.nowMs);
+      log.closeOutstanding((client.state as { outstanding: Map<number, { index: number; request: { requestedAt: number } }> }).outstanding.values(), sim.nowMs);
       return checkRefundInvariants({
         rms: sim.store(STORES.rms), ds: sim.store(STORES.ds), cs: sim.store(STORES.cs),
         dlq: sim.topic(TOPIC_DLQ).logs, observer,

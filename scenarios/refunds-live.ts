@@ -22,7 +22,7 @@ import { RefundClientLog, STORES, refundIndexOf, refundSummary } from './refund-
 
 interface ClientState {
   next: number;
-  outstanding: Map<string, { index: number; request: { requestedAt: number } }>;
+  outstanding: Map<number, { index: number; request: { requestedAt: number } }>;
 }
 
 export function refundsLiveTopology(cfg: RefundConfig): LiveTopology {

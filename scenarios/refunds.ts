@@ -15,6 +15,7 @@ import { batcherBehaviour } from '../actors/refunds/batcher.js';
 import { dsBehaviour } from '../actors/refunds/ds.js';
 import { lockServiceBehaviour } from '../actors/refunds/lock-service.js';
 import { csBehaviour } from '../actors/refunds/cs.js';
+import { SeqMap } from '../runtime/sim/seq-map.js';
 import { STORES, refundHarness, refundKeysOf, useRefundTables } from './refund-harness.js';
 import { ScenarioError, type BuiltScenario, type Scenario } from './types.js';
 import { REFUND_FAULT_PRESETS } from './refund-faults.js';
@@ -87,6 +88,8 @@ export function buildRefunds(sim: Simulation, cfg: RefundConfig): BuiltScenario 
     consumes: REFUND_CONSUMERS.cs,
   });
   useRefundTables(sim);
+  // Written at the end, deleted from the front: a queue, kept as one (runtime/sim/seq-map.ts).
+  sim.store(STORES.rms).useTable('outbox', new SeqMap());
 
   return {
     loadDone: h.loadDone,

@@ -6,6 +6,7 @@
 import type { Behaviour, Context, RecordsMessage, RuntimeMessage } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
 import { TOPIC_REQUESTED, type Batch, type BatchDone, type RefundEvent } from './model.js';
+import { SeqMap } from '../../runtime/sim/seq-map.js';
 
 export const BATCHER_CRASH_POINTS = ['batcher.after-send-before-commit'] as const;
 
@@ -25,6 +26,7 @@ interface PendingBatch {
 interface PartitionProgress {
   readonly order: number[];
   head: number;
+  /** By offset: offsets come in order and leave from the front (a SeqMap, not a Map). */
   readonly holding: Map<number, number>;
   committed: number;
 }
@@ -49,7 +51,7 @@ export function batcherBehaviour(cfg: RefundConfig, dsName = 'ds'): Behaviour<Ba
   const progressOf = (s: BatcherState, p: number) => {
     let pp = s.partitions.get(p);
     if (pp === undefined) {
-      pp = { order: [], head: 0, holding: new Map(), committed: -1 };
+      pp = { order: [], head: 0, holding: new SeqMap(), committed: -1 };
       s.partitions.set(p, pp);
     }
     return pp;

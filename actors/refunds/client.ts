@@ -7,6 +7,7 @@ import type { Behaviour, Context } from '../../runtime/contract.js';
 import type { RefundConfig } from './config.js';
 import { nextArrivalMs } from './arrivals.js';
 import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
+import { SeqMap } from '../../runtime/sim/seq-map.js';
 
 /** What the harness learns at the client edge: which requests were answered, and how. */
 export interface ClientLog {
@@ -27,7 +28,8 @@ interface Outstanding {
 interface ClientState {
   next: number;
   nextAt: number;
-  outstanding: Map<string, Outstanding>;
+  /** By request number (requests are numbered in arrival order: a SeqMap, not a Map). */
+  outstanding: Map<number, Outstanding>;
   sweeping: boolean;
 }
 
@@ -40,6 +42,19 @@ type ClientMessage =
   | RefundResponse;
 
 export const refundKey = (index: number) => `rf-${index}`;
+
+/** The request number a key was made from (`rf-<n>`, or a retry's `rf-<n>~r<k>`), or -1. */
+export function requestNumberOf(key: string): number {
+  if (key.charCodeAt(0) !== 114 || key.charCodeAt(1) !== 102 || key.charCodeAt(2) !== 45) return -1;
+  let n = 0;
+  let i = 3;
+  for (; i < key.length && i < 19; i++) {
+    const c = key.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return i > 3 ? n : -1;
+}
 
 export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rms'): Behaviour<ClientState, ClientMessage> {
   const next = (ctx: Context, t: number) => nextArrivalMs(cfg.arrival, cfg.ratePerSec, t, () => ctx.random());
@@ -60,13 +75,17 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
       // The bug: a retry is a new request as far as RMS can tell.
       const key = `${refundKey(o.index)}~r${o.attempts}`;
       log.aliased(key, refundKey(o.index));
-      s.outstanding.delete(o.request.key);
       o.request = { ...o.request, key };
-      s.outstanding.set(key, o);
     }
     o.attempts++;
     o.sentAt = ctx.now();
     ctx.send(rmsName, o.request);
+  };
+
+  /** The request still waiting under `key`: an answer to a key it no longer uses (a buggy client's old key) finds none. */
+  const outstandingFor = (s: ClientState, key: string): Outstanding | undefined => {
+    const o = s.outstanding.get(requestNumberOf(key));
+    return o !== undefined && o.request.key === key ? o : undefined;
   };
 
   const armSweep = (state: ClientState, ctx: Context) => {
@@ -76,7 +95,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
   };
 
   return {
-    init: () => ({ next: 1, nextAt: 0, outstanding: new Map(), sweeping: false }),
+    init: () => ({ next: 1, nextAt: 0, outstanding: new SeqMap(), sweeping: false }),
     receive(state, msg, ctx) {
       switch (msg.type) {
         case '$started':
@@ -89,7 +108,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           const index = state.next++;
           const request = makeRequest(ctx, index, state.nextAt);
           const o: Outstanding = { request, index, attempts: 0, sentAt: 0 };
-          state.outstanding.set(request.key, o);
+          state.outstanding.set(index, o);
           send(state, ctx, o);
           armSweep(state, ctx);
           if (ctx.random() < cfg.clientRetryRate) {
@@ -106,25 +125,25 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
           ctx.send(rmsName, msg.request);
           return state;
         case 'refund-response': {
-          const o = state.outstanding.get(msg.key);
+          const o = outstandingFor(state, msg.key);
           if (o !== undefined) {
-            state.outstanding.delete(msg.key);
+            state.outstanding.delete(o.index);
             log.responded(o.index, msg.status, ctx.now() - o.request.requestedAt);
           }
           return state;
         }
         case '$rejected': {
           // 429: back off (longer each attempt) and retry with the same key.
-          const o = state.outstanding.get(msg.original.key);
+          const o = outstandingFor(state, msg.original.key);
           if (o !== undefined) ctx.setTimer(100 * 2 ** Math.min(o.attempts, 6) * (0.5 + ctx.random()), { type: 'retry', key: o.request.key });
           return state;
         }
         case 'retry': {
-          const o = state.outstanding.get(msg.key);
+          const o = outstandingFor(state, msg.key);
           if (o === undefined) return state;
           if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
           else {
-            state.outstanding.delete(msg.key);
+            state.outstanding.delete(o.index);
             log.gaveUp(o.index, ctx.now() - o.request.requestedAt);
           }
           return state;
@@ -136,7 +155,7 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
             if (now - o.sentAt < cfg.clientTimeoutMs) continue;
             if (o.attempts < cfg.clientAttemptsMax) send(state, ctx, o);
             else {
-              state.outstanding.delete(o.request.key);
+              state.outstanding.delete(o.index);
               log.gaveUp(o.index, ctx.now() - o.request.requestedAt);
             }
           }
