@@ -74,6 +74,12 @@ export interface Context {
   /** Uniform in [0, 1) from this actor's own seeded stream. */
   random(): number;
   send(to: ActorRef, msg: unknown): void;
+  /**
+   * Sends `msg` as if sent `delayMs` from now: it leaves then (the network and its faults
+   * judge it at that time) unless this actor crashes first. For an open-loop load
+   * generator that schedules its requests ahead of its own clock.
+   */
+  sendAfter(delayMs: number, to: ActorRef, msg: unknown): void;
   /** Delivers `msg` to this actor after `delayMs`; lost if the actor crashes first. */
   setTimer(delayMs: number, msg: unknown): number;
   cancelTimer(id: number): void;

@@ -109,6 +109,51 @@ describe('simulation kernel', () => {
     expect(fired).toEqual({ kept: 10_000, late: 0 });
   });
 
+  describe('sending ahead of the clock (sendAfter)', () => {
+    // src sends three messages at t=0, to leave at 10, 20 and 30 ms; latency 1 ms, no jitter.
+    const setup = (faults: Parameters<typeof injectFaults>[1] = []) => {
+      const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+      const got: [number, number][] = [];
+      sim.addActor({ name: 'sink', behaviour: { init: () => null, receive: (s, m: any, ctx) => (m.n !== undefined && got.push([m.n, Math.round(ctx.now())]), s) } });
+      const src = sim.addActor({
+        name: 'src',
+        behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started' && !m.restart) for (const n of [1, 2, 3]) ctx.sendAfter(n * 10, 'sink', { n }); return s; } },
+      });
+      const reports = injectFaults(sim, faults);
+      return { sim, got, src, reports };
+    };
+
+    it('delivers each message its delay plus the latency later', () => {
+      const { sim, got } = setup();
+      sim.runUntil(100);
+      expect(got).toEqual([[1, 11], [2, 21], [3, 31]]);
+    });
+
+    it('withdraws what has not left when the sender crashes', () => {
+      const { sim, got, src } = setup();
+      sim.runUntil(15);
+      sim.crash(src, 1_000_000);
+      sim.runUntil(100);
+      expect(got).toEqual([[1, 11]]);
+    });
+
+    it('judges a message by the network as it leaves, not as it was scheduled', () => {
+      // The link is cut from 15 to 25 ms: only the message leaving at 20 ms is lost.
+      const { sim, got, reports } = setup([{ kind: 'partition', actor: 'sink', atMs: 15, durationMs: 10 }]);
+      sim.runUntil(100);
+      expect(got).toEqual([[1, 11], [3, 31]]);
+      expect(reports[0].fired).toBe(1);
+    });
+
+    it('withdraws a pending departure on a crash also when a network fault is planned', () => {
+      const { sim, got, src } = setup([{ kind: 'partition', actor: 'sink', atMs: 500, durationMs: 10 }]);
+      sim.runUntil(15);
+      sim.crash(src, 1_000_000);
+      sim.runUntil(100);
+      expect(got).toEqual([[1, 11]]);
+    });
+  });
+
   it('a message sent to a crashed actor is lost', () => {
     const sim = new Simulation({ seed: 1 });
     let got = 0;

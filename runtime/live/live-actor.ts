@@ -26,6 +26,8 @@ interface Envelope {
 
 interface Effects {
   sends: [ActorRef, unknown][];
+  /** Sends ahead of the clock: [delayMs, to, msg]. */
+  later: [number, ActorRef, unknown][];
   produces: { topic: string; key: string; value: unknown; token: unknown }[];
   commits: [string, number, number][];
 }
@@ -63,7 +65,7 @@ export class LiveActor {
   private effects: Promise<void> = Promise.resolve();
   private readonly rng: Prng;
   private readonly nactRef: Ref<Envelope>;
-  private fx: Effects = { sends: [], produces: [], commits: [] };
+  private fx: Effects = { sends: [], later: [], produces: [], commits: [] };
   consumer: LiveConsumer | undefined;
   readonly ctx: Context;
   handled = 0;
@@ -152,7 +154,7 @@ export class LiveActor {
       return;
     }
     this.handled++;
-    const fx: Effects = { sends: [], produces: [], commits: [] };
+    const fx: Effects = { sends: [], later: [], produces: [], commits: [] };
     this.fx = fx;
     let crash: string | undefined;
     try {
@@ -197,6 +199,7 @@ export class LiveActor {
 
   private async perform(fx: Effects): Promise<void> {
     for (const [to, msg] of fx.sends) this.node.route(to, msg, this);
+    for (const [delayMs, to, msg] of fx.later) this.later(delayMs, () => this.node.route(to, msg, this));
     if (fx.produces.length > 0) {
       const acked = this.node.produce(this.name, fx.produces);
       const tokens = fx.produces.filter((p) => p.token !== undefined).map((p) => p.token);
@@ -272,6 +275,21 @@ export class LiveActor {
     return this.effects;
   }
 
+  /** Runs `fn` after `delayMs` unless this incarnation ends first; the timer's id. */
+  private later(delayMs: number, fn: () => void): number {
+    const id = this.nextTimer++;
+    const inc = this.inc;
+    const fire = () => {
+      this.timers.delete(id);
+      if (inc === this.inc) fn();
+    };
+    // Node's timers have a 1 ms floor: a load generator that schedules its next
+    // arrival less than a millisecond ahead (or already late) would be held to
+    // 1,000 arrivals a second. Those fire on the next turn of the event loop.
+    this.timers.set(id, delayMs < 1 ? setImmediate(fire) : setTimeout(fire, delayMs));
+    return id;
+  }
+
   private makeContext(): Context {
     const self = this;
     const node = this.node;
@@ -282,19 +300,8 @@ export class LiveActor {
       now: () => node.nowMs(),
       random: () => self.rng.random(),
       send: (to, msg) => void self.fx.sends.push([to, msg]),
-      setTimer(delayMs, msg) {
-        const id = self.nextTimer++;
-        const inc = self.inc;
-        const fire = () => {
-          self.timers.delete(id);
-          if (inc === self.inc) self.deliver(msg);
-        };
-        // Node's timers have a 1 ms floor: a load generator that schedules its next
-        // arrival less than a millisecond ahead (or already late) would be held to
-        // 1,000 arrivals a second. Those fire on the next turn of the event loop.
-        self.timers.set(id, delayMs < 1 ? setImmediate(fire) : setTimeout(fire, delayMs));
-        return id;
-      },
+      sendAfter: (delayMs, to, msg) => void self.fx.later.push([delayMs, to, msg]),
+      setTimer: (delayMs, msg) => self.later(delayMs, () => self.deliver(msg)),
       cancelTimer(id) {
         clearTimer(self.timers.get(id));
         self.timers.delete(id);

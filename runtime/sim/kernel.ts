@@ -106,6 +106,8 @@ const US = 1000;
 const DELIVER = 0;
 const COMPLETE = 1;
 const CALL = 2;
+/** The incarnation mark of a message sent ahead whose sender crashed before it left. */
+const WITHDRAWN = -3;
 
 /**
  * What queued events carry, by slot (SoA: no object per event). `inc` is the incarnation
@@ -116,6 +118,9 @@ class EventSlots {
   kind = new Uint8Array(256);
   inc = new Int32Array(256);
   timer = new Float64Array(256);
+  /** A message sent ahead (sendAfter): when it leaves its sender (0: it has left), and who that is. */
+  depart = new Float64Array(256);
+  from = new Int32Array(256);
   readonly actor: (SimActor | null)[] = [];
   readonly msg: unknown[] = [];
   readonly fn: ((() => void) | null)[] = [];
@@ -127,12 +132,18 @@ class EventSlots {
       const kind = new Uint8Array(cap);
       const inc = new Int32Array(cap);
       const timer = new Float64Array(cap);
+      const depart = new Float64Array(cap);
+      const from = new Int32Array(cap);
       kind.set(this.kind);
       inc.set(this.inc);
       timer.set(this.timer);
+      depart.set(this.depart);
+      from.set(this.from);
       this.kind = kind;
       this.inc = inc;
       this.timer = timer;
+      this.depart = depart;
+      this.from = from;
     }
     while (this.actor.length < n) {
       this.actor.push(null);
@@ -181,6 +192,8 @@ export class SimActor {
   skewUs = 0;
   /** A group coordinator: its offset commits drive retention of the topics it serves. */
   retainsTopics = false;
+  /** Has sent messages ahead of the clock (a crash must withdraw those not yet gone). */
+  sentAhead = false;
   readonly serviceTime: ServiceTime;
   readonly workers: number;
 
@@ -248,6 +261,9 @@ export class Simulation {
   // Effect buffers of the message being handled, reused: filled up to the counts and
   // never shrunk (shrinking an array is a slow runtime call on the dispatch path).
   private readonly sends: unknown[] = [];
+  /** Sends ahead of the clock: [to, msg, delayUs, …]. */
+  private readonly later: unknown[] = [];
+  private nLater = 0;
   private readonly produces: unknown[] = [];
   private readonly commits: unknown[] = [];
   private nSends = 0;
@@ -398,25 +414,63 @@ export class Simulation {
     this.push(this.nowUs + delayUs, CALL, a, null, a.incarnation, fn, 0);
   }
 
-  private push(t: number, k: number, a: SimActor | null, m: unknown, inc: number, fn: (() => void) | null, timer: number): void {
+  private push(t: number, k: number, a: SimActor | null, m: unknown, inc: number, fn: (() => void) | null, timer: number): number {
     const slot = this.slots.take();
     const ev = this.ev;
     if (slot >= ev.actor.length) ev.ensure(slot + 1);
     ev.kind[slot] = k;
     ev.inc[slot] = inc;
     ev.timer[slot] = timer;
+    ev.depart[slot] = 0;
     ev.actor[slot] = a;
     ev.msg[slot] = m;
     ev.fn[slot] = fn;
     this.queue.push(t, slot);
+    return slot;
   }
 
   /** Network send from actor `from` (-1: the harness): after the link's latency; lost if the receiver is down then. */
   sendRaw(to: number, msg: unknown, from = -1): void {
     const target = this.actors[to];
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
+    this.depart(target, msg, from, this.latencyUs(from, to));
+  }
+
+  /** One draw of the link's latency, in whole µs. */
+  private latencyUs(from: number, to: number): number {
     const n = this.links.size === 0 || from < 0 ? this.network : (this.links.get(from * 1048576 + to) ?? this.network);
-    const lat = n.jitterMs > 0 ? n.latencyMs + this.netRng.random() * n.jitterMs : n.latencyMs;
+    return Math.round((n.jitterMs > 0 ? n.latencyMs + this.netRng.random() * n.jitterMs : n.latencyMs) * US);
+  }
+
+  /**
+   * A message sent ahead by `a`: it leaves `delayUs` from now. Its latency is drawn now,
+   * so a run draws the same latencies whether or not a network fault is planned. With no
+   * network fault it is scheduled for delivery at once (one event, not two: this is how
+   * the client sends each request); with one, it waits for its departure to be judged then.
+   * Either way a crash of `a` before the departure withdraws it.
+   */
+  private sendAhead(a: SimActor, to: number, msg: unknown, delayUs: number): void {
+    const target = this.actors[to];
+    if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
+    const latUs = this.latencyUs(a.id, to);
+    if (delayUs <= 0) {
+      this.depart(target, msg, a.id, latUs);
+      return;
+    }
+    const departUs = this.nowUs + delayUs;
+    if (this.networkFilter === null) {
+      const slot = this.push(departUs + latUs, DELIVER, target, msg, -1, null, 0);
+      this.ev.depart[slot] = departUs;
+      this.ev.from[slot] = a.id;
+      a.sentAhead = true;
+      return;
+    }
+    this.push(departUs, CALL, a, null, a.incarnation, () => this.depart(target, msg, a.id, latUs), 0);
+  }
+
+  /** The message leaves now: network faults judge it, then it arrives after `latUs` (and any delay a fault adds). */
+  private depart(target: SimActor, msg: unknown, from: number, latUs: number): void {
+    const to = target.id;
     let extraUs = 0;
     if (this.networkFilter !== null) {
       extraUs = this.networkFilter(from, to, msg);
@@ -426,7 +480,7 @@ export class Simulation {
         return;
       }
     }
-    this.push(this.nowUs + Math.round(lat * US) + extraUs, DELIVER, target, msg, -1, null, 0);
+    this.push(this.nowUs + latUs + extraUs, DELIVER, target, msg, -1, null, 0);
   }
 
   /** Puts `msg` straight into an actor's own mailbox (runtime notifications), now. */
@@ -503,6 +557,7 @@ export class Simulation {
   }
 
   private deliver(a: SimActor, msg: unknown, inc: number, timer: number): void {
+    if (inc === WITHDRAWN) return; // sent ahead by an actor that crashed before it left
     const m = msg as { kc?: number; type?: string };
     if (timer !== 0 && a.cancelledTimers !== null && a.cancelledTimers.delete(timer)) return;
     if (!a.up || (inc >= 0 && inc !== a.incarnation)) {
@@ -585,6 +640,7 @@ export class Simulation {
     if (this.onDeliver !== undefined) this.onDeliver(this.nowMs, a.name, m);
     this.current = a;
     this.nSends = 0;
+    this.nLater = 0;
     this.nProduces = 0;
     this.nCommits = 0;
     let crashedAt: string | null = null;
@@ -625,7 +681,7 @@ export class Simulation {
     const produces = this.produces;
     const nSends = this.nSends;
     const nProduces = this.nProduces;
-    const progress = nSends > 0 || nProduces > 0 || store.pending > 0;
+    const progress = nSends > 0 || this.nLater > 0 || nProduces > 0 || store.pending > 0;
     if (store.pending > 0) {
       const writes = store.commit();
       this.hash.mix(writes.length);
@@ -640,6 +696,10 @@ export class Simulation {
     }
     // 3. sends and produces, in order
     for (let i = 0; i < nSends; i += 2) this.sendRaw(sends[i] as number, sends[i + 1], a.id);
+    if (this.nLater > 0) {
+      const later = this.later;
+      for (let i = 0; i < this.nLater; i += 3) this.sendAhead(a, later[i] as number, later[i + 1], later[i + 2] as number);
+    }
     if (nProduces > 0) {
       for (let i = 0; i < nProduces; i += 4) {
         a.producer.produce(produces[i] as string, produces[i + 1] as string, produces[i + 2], produces[i + 3]);
@@ -706,6 +766,7 @@ export class Simulation {
     a.mailboxHead = 0;
     a.pausedUntilUs = 0;
     a.cancelledTimers = null; // the dead incarnation's timers are orphaned anyway
+    if (a.sentAhead) this.withdrawSentAhead(a);
     this.hash.mix(0xdead);
     this.hash.mix(a.id);
     this.metrics.count('crashes');
@@ -720,6 +781,15 @@ export class Simulation {
     this.push(this.nowUs + restartAfterUs, CALL, null, null, -1, () => {
       if (!a.up && a.incarnation === inc) this.boot(a, true);
     }, 0);
+  }
+
+  /** Messages `a` sent ahead that have not left yet never leave: their sender is dead. */
+  private withdrawSentAhead(a: SimActor): void {
+    const ev = this.ev;
+    const now = this.nowUs;
+    this.queue.forEachSlot((slot) => {
+      if (ev.depart[slot] > now && ev.from[slot] === a.id && ev.kind[slot] === DELIVER) ev.inc[slot] = WITHDRAWN;
+    });
   }
 
   /** Arms a crash point of an actor; `crashPlan` decides at each hit whether it fires. */
@@ -772,6 +842,12 @@ export class Simulation {
         const s = sim.sends;
         s[sim.nSends++] = typeof to === 'number' ? to : sim.resolve(to);
         s[sim.nSends++] = msg;
+      },
+      sendAfter(delayMs, to, msg) {
+        const l = sim.later;
+        l[sim.nLater++] = typeof to === 'number' ? to : sim.resolve(to);
+        l[sim.nLater++] = msg;
+        l[sim.nLater++] = Math.max(0, Math.round(delayMs * US));
       },
       setTimer(delayMs, msg) {
         const a = cur();
