@@ -51,6 +51,7 @@ export type RuntimeMessage = RecordsMessage | ProducedMessage | ProduceFailedMes
  * before any send or produce of that message is performed.
  */
 export interface DurableStore {
+  /** The row, as a value: never change it in place (write a new row with put). */
   get<R>(table: string, key: Key): R | undefined;
   has(table: string, key: Key): boolean;
   put<R>(table: string, key: Key, row: R): void;

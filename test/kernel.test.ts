@@ -145,6 +145,15 @@ describe('simulation kernel', () => {
       expect(reports[0].fired).toBe(1);
     });
 
+    it('holds what was sent ahead while the sender is paused, with or without a network fault planned', () => {
+      for (const faults of [[], [{ kind: 'partition' as const, actor: 'sink', atMs: 500, durationMs: 10 }]]) {
+        // Paused from 5 to 25 ms: the messages due to leave at 10 and 20 leave at 25.
+        const { sim, got } = setup([{ kind: 'pause', actor: 'src', atMs: 5, durationMs: 20 }, ...faults]);
+        sim.runUntil(100);
+        expect(got).toEqual([[1, 26], [2, 26], [3, 31]]);
+      }
+    });
+
     it('withdraws a pending departure on a crash also when a network fault is planned', () => {
       const { sim, got, src } = setup([{ kind: 'partition', actor: 'sink', atMs: 500, durationMs: 10 }]);
       sim.runUntil(15);
@@ -152,6 +161,34 @@ describe('simulation kernel', () => {
       sim.runUntil(100);
       expect(got).toEqual([[1, 11]]);
     });
+  });
+
+  it('a commit on a topic no group reads does not delete its records', () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.addTopic({ name: 'in', partitions: 1 });
+    sim.addTopic({ name: 'audit', partitions: 1 });
+    sim.addActor({
+      name: 'src',
+      behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started') { for (let i = 0; i < 300; i++) ctx.produce('audit', `k${i}`, i); for (let i = 0; i < 300; i++) ctx.produce('in', `k${i}`, i); } return s; } },
+    });
+    sim.addActor({
+      name: 'c',
+      consumes: { group: 'g', topics: ['in'] },
+      behaviour: {
+        init: () => null,
+        receive(s, m: any, ctx) {
+          if (m.type !== '$records') return s;
+          ctx.commit('in', m.partition, m.records[m.records.length - 1].offset + 1);
+          ctx.commit('audit', 0, 42); // not a topic its group reads
+          return s;
+        },
+      },
+    });
+    sim.runUntil(20_000);
+    expect(sim.committedOffset('g', 'in', 0)).toBe(300);
+    expect(sim.topic('in').logs[0].start).toBe(300); // read by every group: gone
+    expect(sim.topic('audit').logs[0].start).toBe(0); // read by none: kept
+    expect([...sim.topic('audit').logs[0].all()].length).toBe(300);
   });
 
   it('a message sent to a crashed actor is lost', () => {

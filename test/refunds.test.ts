@@ -69,6 +69,19 @@ describe('refund pipeline', () => {
     expect(r.metrics.latencyMs.endToEnd.count).toBe((r.metrics.refunds as Record<string, number>).disbursed);
     expect(r.metrics.latencyMs.endToEnd.p50).toBeGreaterThan(r.metrics.latencyMs.rmsResponse.p50);
   });
+
+  it('a paused client sends its backlog when the pause ends, and does not take it for timed out', () => {
+    // The client generates requests ahead of its clock; after a 12 s pause (longer than its
+    // 10 s timeout) the backlog goes out at once and must not be retried at once as well
+    // (it was: 402 of them, timed out from their intended arrival). Only the few requests
+    // already sent ahead when the pause began (10 ms of them, held by the pause) look old.
+    const r = run(5, { ratePerSec: 200, clientRetryRate: 0 }, [{ kind: 'pause', actor: 'client', atMs: 1_000, durationMs: 12_000 }]);
+    expect(failed(r)).toEqual([]);
+    expect(r.faults[0].fired).toBe(1);
+    expect(r.metrics.counters['rms.retriesAnswered'] ?? 0).toBeLessThanOrEqual(5);
+    // Intended-arrival latency: the backlog waited out the pause.
+    expect(r.metrics.latencyMs.rmsResponse.max).toBeGreaterThan(11_000);
+  });
 });
 
 describe('negative controls: each invariant catches a pipeline broken against it', () => {

@@ -30,8 +30,8 @@ describe('SimStore write log', () => {
     s.put('refunds', 'rf-1', row('DISBURSED'));
     expect((s.commit()[0].prev as { status: string }).status).toBe('DEAD_LETTERED');
 
-    s.get('refunds', 'rf-1');
-    s.put('refunds', 'rf-1', row('REJECTED'));
+    s.put('refunds', 'rf-1', row('REJECTED')); // not committed
+    s.get('refunds', 'rf-1'); // remembers the uncommitted row
     s.rollback();
     s.put('refunds', 'rf-1', row('PENDING'));
     expect((s.commit()[0].prev as { status: string }).status).toBe('DISBURSED');

@@ -86,7 +86,8 @@ export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rm
       o.request = { ...o.request, key };
     }
     o.attempts++;
-    o.sentAt = ctx.now() + aheadMs;
+    // A late burst (the client was paused or busy) sends now: its time out counts from now.
+    o.sentAt = ctx.now() + Math.max(0, aheadMs);
     if (aheadMs > 0) ctx.sendAfter(aheadMs, rmsName, o.request);
     else ctx.send(rmsName, o.request);
   };

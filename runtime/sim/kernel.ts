@@ -121,6 +121,7 @@ class EventSlots {
   /** A message sent ahead (sendAfter): when it leaves its sender (0: it has left), and who that is. */
   depart = new Float64Array(256);
   from = new Int32Array(256);
+  lat = new Float64Array(256);
   readonly actor: (SimActor | null)[] = [];
   readonly msg: unknown[] = [];
   readonly fn: ((() => void) | null)[] = [];
@@ -134,16 +135,19 @@ class EventSlots {
       const timer = new Float64Array(cap);
       const depart = new Float64Array(cap);
       const from = new Int32Array(cap);
+      const lat = new Float64Array(cap);
       kind.set(this.kind);
       inc.set(this.inc);
       timer.set(this.timer);
       depart.set(this.depart);
       from.set(this.from);
+      lat.set(this.lat);
       this.kind = kind;
       this.inc = inc;
       this.timer = timer;
       this.depart = depart;
       this.from = from;
+      this.lat = lat;
     }
     while (this.actor.length < n) {
       this.actor.push(null);
@@ -182,6 +186,8 @@ export class SimActor {
    * not indexed: a Map set and delete on every timer cost more than the rare cancel.
    */
   cancelledTimers: Set<number> | null = null;
+  /** Size of that set after it was last pruned. */
+  cancelledKept = 0;
   producer: SimProducer;
   consumer: SimConsumer | null = null;
   /** Crash points with a planned crash, and the restart delay of each; empty for almost every actor. */
@@ -447,7 +453,8 @@ export class Simulation {
    * so a run draws the same latencies whether or not a network fault is planned. With no
    * network fault it is scheduled for delivery at once (one event, not two: this is how
    * the client sends each request); with one, it waits for its departure to be judged then.
-   * Either way a crash of `a` before the departure withdraws it.
+   * Either way a crash of `a` before the departure withdraws it, and a pause of `a` holds
+   * it until the pause ends.
    */
   private sendAhead(a: SimActor, to: number, msg: unknown, delayUs: number): void {
     const target = this.actors[to];
@@ -462,10 +469,19 @@ export class Simulation {
       const slot = this.push(departUs + latUs, DELIVER, target, msg, -1, null, 0);
       this.ev.depart[slot] = departUs;
       this.ev.from[slot] = a.id;
+      this.ev.lat[slot] = latUs;
       a.sentAhead = true;
       return;
     }
-    this.push(departUs, CALL, a, null, a.incarnation, () => this.depart(target, msg, a.id, latUs), 0);
+    this.departLater(a, departUs, target, msg, latUs);
+  }
+
+  /** A departure event: the message leaves at `departUs`, or when its sender's pause ends. */
+  private departLater(a: SimActor, departUs: number, target: SimActor, msg: unknown, latUs: number): void {
+    this.push(departUs, CALL, a, null, a.incarnation, () => {
+      if (a.pausedUntilUs > this.nowUs) this.departLater(a, a.pausedUntilUs, target, msg, latUs);
+      else this.depart(target, msg, a.id, latUs);
+    }, 0);
   }
 
   /** The message leaves now: network faults judge it, then it arrives after `latUs` (and any delay a fault adds). */
@@ -586,6 +602,7 @@ export class Simulation {
   pause(a: SimActor, untilUs: number): void {
     if (untilUs <= a.pausedUntilUs) return;
     a.pausedUntilUs = untilUs;
+    if (a.sentAhead) this.holdSentAhead(a, untilUs);
     const inc = a.incarnation;
     this.push(untilUs, CALL, null, null, -1, () => {
       if (!a.up || a.incarnation !== inc || a.pausedUntilUs > this.nowUs) return;
@@ -726,7 +743,8 @@ export class Simulation {
   private cancelTimer(a: SimActor, id: number): void {
     const set = (a.cancelledTimers ??= new Set());
     set.add(id);
-    if (set.size <= 4_096) return;
+    // Pruned when it doubles past what the last pruning kept: amortised O(queue) per 4,096 cancels at worst.
+    if (set.size <= Math.max(4_096, 2 * a.cancelledKept)) return;
     const queued = new Set<number>();
     const ev = this.ev;
     this.queue.forEachSlot((slot) => {
@@ -734,6 +752,7 @@ export class Simulation {
       if (timer !== 0 && ev.actor[slot] === a && set.has(timer)) queued.add(timer);
     });
     a.cancelledTimers = queued;
+    a.cancelledKept = queued.size;
   }
 
   private stepCrash(a: SimActor, point: string): boolean {
@@ -766,6 +785,7 @@ export class Simulation {
     a.mailboxHead = 0;
     a.pausedUntilUs = 0;
     a.cancelledTimers = null; // the dead incarnation's timers are orphaned anyway
+    a.cancelledKept = 0;
     if (a.sentAhead) this.withdrawSentAhead(a);
     this.hash.mix(0xdead);
     this.hash.mix(a.id);
@@ -781,6 +801,29 @@ export class Simulation {
     this.push(this.nowUs + restartAfterUs, CALL, null, null, -1, () => {
       if (!a.up && a.incarnation === inc) this.boot(a, true);
     }, 0);
+  }
+
+  /**
+   * A stalled process sends nothing: what `a` sent ahead to leave before `untilUs` leaves
+   * then instead, with the latency it was given.
+   */
+  private holdSentAhead(a: SimActor, untilUs: number): void {
+    const ev = this.ev;
+    const now = this.nowUs;
+    const held: number[] = [];
+    this.queue.forEachSlot((slot) => {
+      const depart = ev.depart[slot];
+      if (depart > now && depart < untilUs && ev.from[slot] === a.id && ev.kind[slot] === DELIVER && ev.inc[slot] !== WITHDRAWN) held.push(slot);
+    });
+    // In departure order, so they arrive in the order they were sent.
+    held.sort((x, y) => ev.depart[x] - ev.depart[y]);
+    for (const slot of held) {
+      ev.inc[slot] = WITHDRAWN;
+      const again = this.push(untilUs + ev.lat[slot], DELIVER, ev.actor[slot], ev.msg[slot], -1, null, 0);
+      ev.depart[again] = untilUs;
+      ev.from[again] = a.id;
+      ev.lat[again] = ev.lat[slot];
+    }
   }
 
   /** Messages `a` sent ahead that have not left yet never leave: their sender is dead. */
@@ -814,7 +857,8 @@ export class Simulation {
       if (w.table !== 'offsets' || typeof w.key !== 'string') continue;
       const hash = w.key.lastIndexOf('#');
       const topic = this.topics.get(w.key.slice(0, hash));
-      if (topic === undefined || topic.retainAll) continue;
+      // A topic no group reads keeps everything (a commit on it is no consumer's progress).
+      if (topic === undefined || topic.retainAll || topic.groups.size === 0) continue;
       const p = Number(w.key.slice(hash + 1));
       let min = Infinity;
       for (const g of topic.groups) min = Math.min(min, this.committedOffset(g, topic.name, p));
