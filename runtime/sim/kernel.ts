@@ -439,7 +439,7 @@ export class Simulation {
   sendRaw(to: number, msg: unknown, from = -1): void {
     const target = this.actors[to];
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
-    this.depart(target, msg, from, this.latencyUs(from, to));
+    this.transmit(target, msg, from, this.latencyUs(from, to));
   }
 
   /** One draw of the link's latency, in whole µs. */
@@ -461,7 +461,7 @@ export class Simulation {
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
     const latUs = this.latencyUs(a.id, to);
     if (delayUs <= 0) {
-      this.depart(target, msg, a.id, latUs);
+      this.transmit(target, msg, a.id, latUs);
       return;
     }
     const departUs = this.nowUs + delayUs;
@@ -480,12 +480,12 @@ export class Simulation {
   private departLater(a: SimActor, departUs: number, target: SimActor, msg: unknown, latUs: number): void {
     this.push(departUs, CALL, a, null, a.incarnation, () => {
       if (a.pausedUntilUs > this.nowUs) this.departLater(a, a.pausedUntilUs, target, msg, latUs);
-      else this.depart(target, msg, a.id, latUs);
+      else this.transmit(target, msg, a.id, latUs);
     }, 0);
   }
 
   /** The message leaves now: network faults judge it, then it arrives after `latUs` (and any delay a fault adds). */
-  private depart(target: SimActor, msg: unknown, from: number, latUs: number): void {
+  private transmit(target: SimActor, msg: unknown, from: number, latUs: number): void {
     const to = target.id;
     let extraUs = 0;
     if (this.networkFilter !== null) {
