@@ -3,7 +3,8 @@
 // them in a peak-season run. Rows read back equal the rows written, field for field;
 // anything that does not fit (another key, a field out of range) is kept as written.
 import type { Key } from '../../runtime/contract.js';
-import { DenseTable, Interner, grown } from '../../runtime/sim/dense-table.js';
+import { DenseTable, Interner } from '../../runtime/sim/dense-table.js';
+import { grown } from '../../runtime/sim/typed-array.js';
 import type { DocumentRow, LedgerRow, Outcome, RefundRow, RefundStatus } from './model.js';
 
 /** The n of `rf-<n>` (n >= 1, no leading zero), or -1: parsed without allocating. */

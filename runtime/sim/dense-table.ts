@@ -7,8 +7,9 @@
 // A key the table cannot number, or a row it cannot encode (a buggy variant's odd key,
 // say), goes to an ordinary Map beside it, so every row is kept, whatever it is.
 import type { Key } from '../contract.js';
+import { MapBase } from './map-base.js';
 
-export abstract class DenseTable<R> implements Map<Key, R> {
+export abstract class DenseTable<R> extends MapBase<Key, R> {
   private present = new Uint8Array(0);
   private readonly overflow = new Map<Key, R>();
   private dense = 0;
@@ -112,22 +113,15 @@ export abstract class DenseTable<R> implements Map<Key, R> {
     yield* this.overflow.entries();
   }
 
-  *keys(): MapIterator<Key> {
+  // Keys alone decode no rows, values alone build no [key, row] pairs.
+  override *keys(): MapIterator<Key> {
     for (let i = 0; i < this.capacity; i++) if (this.present[i] === 1) yield this.keyOf(i);
     yield* this.overflow.keys();
   }
 
-  *values(): MapIterator<R> {
+  override *values(): MapIterator<R> {
     for (let i = 0; i < this.capacity; i++) if (this.present[i] === 1) yield this.decode(i, this.keyOf(i));
     yield* this.overflow.values();
-  }
-
-  forEach(fn: (value: R, key: Key, map: Map<Key, R>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
-  }
-
-  [Symbol.iterator](): MapIterator<[Key, R]> {
-    return this.entries();
   }
 
   get [Symbol.toStringTag](): string {
@@ -156,11 +150,4 @@ export class Interner {
   string(id: number): string | undefined {
     return this.strings[id];
   }
-}
-
-/** Grows a typed array to `n` elements, keeping its contents. */
-export function grown<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }

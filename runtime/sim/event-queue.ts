@@ -6,6 +6,7 @@
 // arrays, and the caller keeps what an event carries in its own arrays under the slot.
 // Sifting then compares contiguous doubles instead of chasing one object per entry,
 // and no object is allocated per event (docs/decisions.md, "event queue").
+import { grown } from './typed-array.js';
 
 export class EventQueue {
   private times = new Float64Array(256);
@@ -92,15 +93,9 @@ export class EventQueue {
 
   private grow(): void {
     const cap = this.times.length * 2;
-    const times = new Float64Array(cap);
-    const seqs = new Float64Array(cap);
-    const slots = new Int32Array(cap);
-    times.set(this.times);
-    seqs.set(this.seqs);
-    slots.set(this.slots);
-    this.times = times;
-    this.seqs = seqs;
-    this.slots = slots;
+    this.times = grown(this.times, cap);
+    this.seqs = grown(this.seqs, cap);
+    this.slots = grown(this.slots, cap);
   }
 }
 
@@ -117,11 +112,7 @@ export class SlotPool {
   }
 
   give(slot: number): void {
-    if (this.nFree === this.free.length) {
-      const f = new Int32Array(this.free.length * 2);
-      f.set(this.free);
-      this.free = f;
-    }
+    if (this.nFree === this.free.length) this.free = grown(this.free, this.free.length * 2);
     this.free[this.nFree++] = slot;
   }
 }

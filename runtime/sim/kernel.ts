@@ -7,6 +7,7 @@
 // consumer offsets. Crashes can strike between those steps and at named crash points.
 import { CrashSignal, type ActorRef, type Behaviour, type Context, type RecordsMessage } from '../contract.js';
 import { EventQueue, SlotPool } from './event-queue.js';
+import { grown } from './typed-array.js';
 import { HistoryHash } from './history-hash.js';
 import { Prng } from './prng.js';
 import { SimStore, type WriteRecord } from './store.js';
@@ -118,7 +119,7 @@ class EventSlots {
   kind = new Uint8Array(256);
   inc = new Int32Array(256);
   timer = new Float64Array(256);
-  /** A message sent ahead (sendAfter): when it leaves its sender (0: it has left), and who that is. */
+  /** A message sent ahead (sendAfter): when it leaves its sender (0: it has left), who that is, and its latency. */
   depart = new Float64Array(256);
   from = new Int32Array(256);
   lat = new Float64Array(256);
@@ -129,25 +130,14 @@ class EventSlots {
   /** Makes room for slots below `n`. */
   ensure(n: number): void {
     if (n > this.kind.length) {
-      const cap = this.kind.length * 2;
-      const kind = new Uint8Array(cap);
-      const inc = new Int32Array(cap);
-      const timer = new Float64Array(cap);
-      const depart = new Float64Array(cap);
-      const from = new Int32Array(cap);
-      const lat = new Float64Array(cap);
-      kind.set(this.kind);
-      inc.set(this.inc);
-      timer.set(this.timer);
-      depart.set(this.depart);
-      from.set(this.from);
-      lat.set(this.lat);
-      this.kind = kind;
-      this.inc = inc;
-      this.timer = timer;
-      this.depart = depart;
-      this.from = from;
-      this.lat = lat;
+      let cap = this.kind.length * 2;
+      while (cap < n) cap *= 2;
+      this.kind = grown(this.kind, cap);
+      this.inc = grown(this.inc, cap);
+      this.timer = grown(this.timer, cap);
+      this.depart = grown(this.depart, cap);
+      this.from = grown(this.from, cap);
+      this.lat = grown(this.lat, cap);
     }
     while (this.actor.length < n) {
       this.actor.push(null);

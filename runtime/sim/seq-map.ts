@@ -10,13 +10,15 @@
 // ordinary Map beside it, so every entry is kept. Iteration visits the window in key
 // order, then the side Map: not insertion order, the one way this differs from a Map.
 
+import { MapBase } from './map-base.js';
+
 /** Keys at most this far past the end of the window extend it; the rest go to the side Map. */
 const MAX_GAP = 1024;
 /** The window never spans more keys than this (a front entry that never leaves must not grow it without end). */
 const MAX_SPAN = 1 << 20;
 const HOLE: unique symbol = Symbol('hole');
 
-export class SeqMap<K, V> implements Map<K, V> {
+export class SeqMap<K, V> extends MapBase<K, V> {
   /** A ring: key k sits at rows[k & mask]; every slot outside [lo, hi) is a hole. */
   private rows: (V | typeof HOLE)[] = new Array<V | typeof HOLE>(16).fill(HOLE);
   private mask = 15;
@@ -112,22 +114,6 @@ export class SeqMap<K, V> implements Map<K, V> {
       if (r !== HOLE) yield [k as K, r];
     }
     yield* this.side.entries();
-  }
-
-  *keys(): MapIterator<K> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
-  }
-
-  [Symbol.iterator](): MapIterator<[K, V]> {
-    return this.entries();
   }
 
   get [Symbol.toStringTag](): string {
