@@ -16,11 +16,7 @@ function isAscii(s: string): boolean {
 }
 
 /** Bytes as a string of char codes 0-255, one per byte. */
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
+const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 // Every record key is hashed, so the bytes are read as char codes of a string: an ASCII
 // key (the common case) is its own bytes, with no byte array allocated per record.

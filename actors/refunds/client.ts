@@ -8,6 +8,7 @@ import type { RefundConfig } from './config.js';
 import { nextArrivalMs } from './arrivals.js';
 import type { RefundRequest, RefundResponse, RefundStatus } from './model.js';
 import { SeqMap } from '../../runtime/sim/seq-map.js';
+import { refundKey, refundNumber } from './tables.js';
 
 /** What the harness learns at the client edge: which requests were answered, and how. */
 export interface ClientLog {
@@ -41,7 +42,7 @@ type ClientMessage =
   | { type: '$rejected'; status: number; original: RefundRequest }
   | RefundResponse;
 
-export const refundKey = (index: number) => `rf-${index}`;
+export { refundKey };
 
 /**
  * The client makes every request due within this long of its clock at once, each sent
@@ -50,17 +51,10 @@ export const refundKey = (index: number) => `rf-${index}`;
  */
 const LOOKAHEAD_MS = 10;
 
-/** The request number a key was made from (`rf-<n>`, or a retry's `rf-<n>~r<k>`), or -1. */
-export function requestNumberOf(key: string): number {
-  if (key.charCodeAt(0) !== 114 || key.charCodeAt(1) !== 102 || key.charCodeAt(2) !== 45) return -1;
-  let n = 0;
-  let i = 3;
-  for (; i < key.length && i < 19; i++) {
-    const c = key.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    n = n * 10 + c;
-  }
-  return i > 3 ? n : -1;
+/** The request number a key was made from (`rf-<n>`, or a buggy retry's `rf-<n>~r<k>`), or -1. */
+function requestNumberOf(key: string): number {
+  const tilde = key.indexOf('~');
+  return refundNumber(tilde < 0 ? key : key.slice(0, tilde));
 }
 
 export function clientBehaviour(cfg: RefundConfig, log: ClientLog, rmsName = 'rms'): Behaviour<ClientState, ClientMessage> {

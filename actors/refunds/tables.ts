@@ -20,7 +20,8 @@ export function refundNumber(key: Key): number {
   return n <= 0x7fffffff ? n : -1;
 }
 
-const refundKey = (n: number) => `rf-${n}`;
+/** The key of refund (and client request) number n. */
+export const refundKey = (n: number) => `rf-${n}`;
 const STATUSES: readonly RefundStatus[] = ['PENDING', 'DISBURSED', 'REJECTED', 'DEAD_LETTERED'];
 const OUTCOMES: readonly Outcome[] = ['DISBURSED', 'FAILED'];
 const isInt32 = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
