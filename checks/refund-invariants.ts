@@ -7,7 +7,7 @@
 // per row on one side; only when a count disagrees, or something already failed, do
 // the checks look every key up to name the offending ones.
 import type { SimStore } from '../runtime/sim/store.js';
-import type { PartitionLog } from '../actors/kafka/partition-log.js';
+import type { PartitionLog } from '../runtime/sim/kafka/partition-log.js';
 import type { DocumentRow, LedgerRow, OutcomeEvent, RefundRow, RefundStatus } from '../actors/refunds/model.js';
 import { INVARIANTS, type RefundObserver } from './refund-observer.js';
 import { ViolationLog, type InvariantResult } from './types.js';

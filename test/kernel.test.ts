@@ -263,7 +263,7 @@ describe('Kafka model', () => {
   });
 
   it('keys land on the partition the default partitioner picks', async () => {
-    const { partitionForKey } = await import('../actors/kafka/partitioner.js');
+    const { partitionForKey } = await import('../runtime/sim/kafka/partitioner.js');
     const { sim } = toyPipeline({ records: 40 });
     sim.runUntil(5_000);
     for (const log of sim.topic('numbers').logs) for (const r of log.all()) expect(partitionForKey(r.key, 3)).toBe(log.partition);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur2, partitionForKey } from '../actors/kafka/partitioner.js';
+import { murmur2, partitionForKey } from '../runtime/sim/kafka/partitioner.js';
 
 // Vectors from Kafka's own UtilsTest.testMurmur2 (org.apache.kafka.common.utils).
 const KAFKA_VECTORS: [string, number][] = [

@@ -11,7 +11,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../../scenarios/types.js';
 import { NOT_DRAINED, RUN_RESULT_SCHEMA_VERSION, runConditionFailed, runMetrics, type RunResult } from '../../reports/run-result.js';
 import { summarizeAll } from '../../reports/latency.js';
-import { PartitionLog } from '../../actors/kafka/partition-log.js';
+import { PartitionLog } from '../sim/kafka/partition-log.js';
 import { Metrics } from '../sim/metrics.js';
 import type { SimStore } from '../sim/store.js';
 import { PgStore, connectPg, readJournals } from './pg-store.js';

@@ -5,7 +5,7 @@ import type { Behaviour } from '../contract.js';
 import type { ConsumerSpec, TopicSpec } from '../sim/kernel.js';
 import type { SimStore } from '../sim/store.js';
 import type { Metrics } from '../sim/metrics.js';
-import type { PartitionLog } from '../../actors/kafka/partition-log.js';
+import type { PartitionLog } from '../sim/kafka/partition-log.js';
 import type { InvariantResult } from '../../checks/types.js';
 import type { JournalEntry } from './pg-store.js';
 

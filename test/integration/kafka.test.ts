@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { brokerUp, brokers, testKafka } from './servers.js';
-import { partitionForKey } from '../../actors/kafka/partitioner.js';
+import { partitionForKey } from '../../runtime/sim/kafka/partitioner.js';
 
 const kafka = testKafka;
 

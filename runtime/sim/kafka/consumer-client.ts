@@ -5,7 +5,7 @@
 // the generation it was assigned in. A new generation resets fetch positions to the
 // committed offsets (eager rebalancing): uncommitted records are delivered again.
 import type { KafkaRecord, RecordsMessage } from '../../contract.js';
-import type { Assignment, FetchResponse, TopicPartitionOffset } from '../../../actors/kafka/protocol.js';
+import type { Assignment, FetchResponse, TopicPartitionOffset } from './protocol.js';
 import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
 import { RuntimeAck } from './producer-client.js';
 

@@ -7,8 +7,8 @@
 // timeout (Kafka's delivery.timeout.ms) fails, with every record waiting behind it for
 // that partition: the behaviour hears of it in a `$produceFailed` message. The producer's state is volatile: records not
 // yet acknowledged are lost with the actor, and a restarted actor gets a new producer id.
-import type { ProduceResponse } from '../../../actors/kafka/protocol.js';
-import { partitionForKey } from '../../../actors/kafka/partitioner.js';
+import type { ProduceResponse } from './protocol.js';
+import { partitionForKey } from './partitioner.js';
 import type { SimActor, Simulation, SimTopic } from '../kernel.js';
 
 /** An acknowledgement the runtime itself waits for (a dead letter): never shown to the behaviour. */

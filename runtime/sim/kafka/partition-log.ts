@@ -1,7 +1,7 @@
 // The durable part of a partition: its log (with a retention point) and the
 // idempotent-producer state. It survives a crash of the partition actor, as a
 // broker's log survives a restart.
-import type { KafkaRecord } from '../../runtime/contract.js';
+import type { KafkaRecord } from '../../contract.js';
 
 export class PartitionLog {
   /** Offset of records[0]; everything below was removed by retention. */

@@ -3,7 +3,7 @@
 // generation with a range assignment (Kafka's RangeAssignor) whose fetch positions
 // are the committed offsets. Offset commits from an old generation are refused, as
 // Kafka refuses them with ILLEGAL_GENERATION. Offsets and the generation are durable.
-import type { Behaviour } from '../../runtime/contract.js';
+import type { Behaviour } from '../../contract.js';
 import type { CoordinatorMessage, TopicPartitionOffset } from './protocol.js';
 
 export interface GroupTopic {

@@ -2,7 +2,7 @@
 // of an idempotent producer), answers fetches, and parks a fetch that finds fewer
 // records than it asked for until they arrive or its max wait passes (Kafka's long
 // poll with fetch.min.bytes / fetch.max.wait.ms).
-import type { Behaviour, Context } from '../../runtime/contract.js';
+import type { Behaviour, Context } from '../../contract.js';
 import type { PartitionLog } from './partition-log.js';
 import type { FetchRequest, PartitionMessage } from './protocol.js';
 

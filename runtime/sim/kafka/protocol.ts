@@ -43,7 +43,7 @@ export interface FetchResponse {
   readonly topic: string;
   readonly partition: number;
   readonly fetchId: number;
-  readonly records: readonly import('../../runtime/contract.js').KafkaRecord[];
+  readonly records: readonly import('../../contract.js').KafkaRecord[];
 }
 
 export interface FetchExpired {
