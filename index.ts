@@ -1,12 +1,49 @@
-// What a user-written scenario imports: `import { … } from 'faultline'`.
-export type { Behaviour, Context, DurableStore, KafkaRecord, RecordsMessage, RuntimeMessage, ActorRef, Key } from './runtime/contract.js';
-export { Simulation, type ActorSpec, type ConsumerSpec, type TopicSpec } from './runtime/sim/kernel.js';
+// What a scenario author imports: `import { … } from 'faultline'`. The scenario contract,
+// the kit (load generator, patterns, effect checkers), the behaviour contract, and the
+// runners. Tests in CI: `import { checkScenario } from 'faultline/testing'`.
+export { default as fc } from 'fast-check';
+export { z } from 'zod';
+
+// The scenario contract.
+export {
+  defineScenario, ScenarioError,
+  type Scenario, type ScenarioDefinition, type BaseParams, type Topology, type ActorDecl, type TableKind, type Placement,
+  type MetricsDecl, type Figures, type ClaimDecl, type ClaimHarness, type CheckDecl, type DrainDecl,
+} from './harness/scenario.js';
+
+// The behaviour contract.
+export type { Behaviour, Context, DurableStore, KafkaRecord, RecordsMessage, RuntimeMessage, StartedMessage, ProducedMessage, ProduceFailedMessage, ActorRef, Key, LoadView } from './runtime/contract.js';
+export { STEP_CRASH_POINTS, type ConsumerSpec, type TopicSpec, type KafkaOptions } from './runtime/sim/kernel.js';
 export { exponentialMs, perItemMs, itemCount, type ServiceTime } from './runtime/sim/service-time.js';
-export { ScenarioError, type Scenario, type BuiltScenario } from './scenarios/types.js';
-export { ViolationLog, type InvariantResult, type Violation } from './checks/types.js';
-export { runScenario, type RunOptions } from './runtime/sim/runner.js';
+
+// The kit: load and patterns.
+export { loadGenerator, loadParamsShape, LOAD_DEFAULTS, type LoadParams, type LoadRequest, type LoadGeneratorOptions } from './actors/load-generator.js';
+export { arrivalProfileSchema, nextArrivalMs, rateAt, type ArrivalProfile } from './actors/arrivals.js';
+export { keyNumbering, type KeyNumbering } from './actors/keys.js';
+export { outbox, RELAY_CRASH_POINTS, type Outbox, type OutboxOptions, type OutboxRow } from './actors/outbox.js';
+export { batcher, BATCHER_CRASH_POINTS, type Batch, type BatchDone, type BatcherOptions } from './actors/batcher.js';
+export { OffsetTracker } from './actors/offset-tracker.js';
+export { lockServiceBehaviour, leaseClient, type Granted, type LeaseTimeout, type LeaseRequests, type LockRow } from './actors/lease-lock.js';
+export { retryDelayMs, mayRetry, deadLetter, firstDelivery, type RetryPolicy } from './actors/retries.js';
+
+// The kit: effect checkers as data.
+export { ViolationLog, type Checker, type Observation, type InvariantResult, type Violation } from './checks/types.js';
+export { type EntityDecl } from './checks/entity.js';
+export { atMostOnce, exactlyOnePer, sameSets, fencedWrites, type RowSet } from './checks/effects.js';
+
+// Faults.
+export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';
+export type { FaultSpace } from './faults/generators.js';
+
+// Running.
+export { runScenario, type RunOptions } from './harness/run.js';
+export { checkScenario as searchScenario, type CheckOptions } from './harness/check.js';
+export { sweep, type SweepOptions } from './harness/sweep.js';
+export { runLive, LiveSetupError, type LiveRunOptions, type LiveRunResult } from './harness/live/live-run.js';
 export type { RunResult } from './reports/run-result.js';
-export type { FaultPlan, Fault } from './faults/plan.js';
-export { runLive, LiveSetupError, type LiveRunOptions, type LiveRunResult } from './runtime/live/live-run.js';
-export type { LiveTopology, LiveActorSpec, LiveWorld, Placement } from './runtime/live/topology.js';
+export type { CheckResult } from './reports/check-result.js';
+export type { CapacityResult } from './reports/capacity.js';
+
+// For tables of millions of rows of one shape.
 export { DenseTable, Interner } from './runtime/sim/dense-table.js';
+export { SeqMap } from './runtime/sim/seq-map.js';

@@ -2,13 +2,10 @@
 // (one worker and two), and how many runs the search needs to catch each broken
 // variant (median over seeds, no shrinking: the first failing run counts).
 import { performance } from 'node:perf_hooks';
-import { checkScenario, checkSpaceOf, runCandidate, sampleCandidates } from '../checks/property-search.js';
-import { workerEvaluator } from '../checks/worker-pool.js';
-import { refundsScenario } from '../scenarios/refunds.js';
-import { VARIANTS } from '../actors/refunds/variants.js';
-import type { Scenario } from '../scenarios/types.js';
-
-const scenario = refundsScenario as Scenario<unknown>;
+import { sampleCandidates } from '../checks/search.js';
+import { checkPlan, checkScenario, runCandidate } from '../harness/check.js';
+import { workerEvaluator } from '../harness/worker-pool.js';
+import scenario from '../scenarios/refunds/index.js';
 
 export async function checkRunsPerSec(runs: number, workers: number): Promise<number> {
   const t0 = performance.now();
@@ -21,14 +18,14 @@ export async function checkRunsPerSec(runs: number, workers: number): Promise<nu
 /** Runs until the first failure for each seed (capped); the median over seeds. */
 export function runsToCatch(variant: string, seeds: number, cap: number): { median: number; caught: number } {
   const overrides = { variant };
-  const space = checkSpaceOf(scenario, overrides);
+  const plan = checkPlan(scenario, overrides);
   const counts: number[] = [];
   let caught = 0;
   for (let seed = 1; seed <= seeds; seed++) {
-    const candidates = sampleCandidates(space, seed, cap);
+    const candidates = sampleCandidates(plan.space, seed, cap);
     let n = cap + 1;
     for (let i = 0; i < candidates.length; i++) {
-      if (!runCandidate(scenario, space, overrides, candidates[i]).ok) {
+      if (!runCandidate(scenario, plan, candidates[i]).ok) {
         n = i + 1;
         caught++;
         break;
@@ -40,4 +37,4 @@ export function runsToCatch(variant: string, seeds: number, cap: number): { medi
   return { median: counts[Math.floor(counts.length / 2)], caught };
 }
 
-export const BROKEN_VARIANTS = Object.keys(VARIANTS).filter((v) => v !== 'correct');
+export const BROKEN_VARIANTS = Object.keys(scenario.variants ?? {});

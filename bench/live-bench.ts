@@ -5,10 +5,10 @@
 // broker or database answers (npm run kafka:up; npm run pg:up).
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
-import { runLive } from '../runtime/live/live-run.js';
+import { runLive } from '../harness/live/live-run.js';
 import { connectPg } from '../runtime/live/pg-store.js';
 import { JAVA_COMPATIBLE_PARTITIONER } from '../runtime/live/kafka-connection.js';
-import { refundsScenario } from '../scenarios/refunds.js';
+import refundsScenario from '../scenarios/refunds/index.js';
 
 const brokers = [`127.0.0.1:${process.env.FAULTLINE_KAFKA_PORT ?? 19092}`];
 const dbUrl = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
@@ -78,8 +78,8 @@ export async function liveBench(quick: boolean): Promise<void> {
   const rate = Number(process.env.FAULTLINE_BENCH_LIVE_RATE ?? 4_000);
   const perSec: number[] = [];
   for (const workers of [1, 2]) {
-    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { refunds, ratePerSec: rate }, kafka: { brokers }, dbUrl, workers, drainDeadlineMs: 120_000 });
-    const done = Number((r.metrics as { completedRefunds?: number }).completedRefunds ?? 0);
+    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { count: refunds, ratePerSec: rate }, kafka: { brokers }, dbUrl, workers, drainDeadlineMs: 120_000 });
+    const done = r.metrics.completed;
     // End to end: from the first request until every refund settled (the run's throughputPerSec).
     perSec.push(r.metrics.throughputPerSec);
     const e2e = r.metrics.latencyMs.endToEnd;

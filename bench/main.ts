@@ -16,10 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bareChain, kernelChain } from './kernel-chain.js';
-import { runScenario } from '../runtime/sim/runner.js';
-import { refundsScenario } from '../scenarios/refunds.js';
+import { runScenario } from '../harness/run.js';
+import refundsScenario from '../scenarios/refunds/index.js';
 import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js';
-import { sweep } from '../runtime/sim/sweep.js';
+import { sweep } from '../harness/sweep.js';
 import { parseThresholds } from '../reports/slo.js';
 import { liveBench } from './live-bench.js';
 
@@ -31,7 +31,7 @@ const quick = process.argv.includes('--quick');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function pipeline(refunds: number) {
-  const r = runScenario(refundsScenario, { seed: 1, overrides: { refunds }, traceViolations: false });
+  const r = runScenario(refundsScenario, { seed: 1, overrides: { count: refunds }, traceViolations: false });
   return { ok: r.ok, wallMs: r.wall.ms, refundsPerSec: refunds / (r.wall.ms / 1000), events: r.sim.events, hash: r.historyHash };
 }
 
@@ -106,7 +106,7 @@ for (const variant of BROKEN_VARIANTS) {
   const heaps: number[] = [];
   const t0 = performance.now();
   for (const rate of rates) {
-    sweep([refundsScenario as never], { seed: 1, rates: [rate], batchSizes: [null], durationSec: perPoint / rate, thresholds: parseThresholds('rmsResponse.p99<10000') });
+    sweep([refundsScenario], { seed: 1, rates: [rate], durationSec: perPoint / rate, thresholds: parseThresholds('rmsResponse.p99<10000') });
     heaps.push(process.memoryUsage().heapUsed / 2 ** 20);
   }
   const wall = (performance.now() - t0) / 1000;

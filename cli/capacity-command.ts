@@ -1,40 +1,23 @@
 // `faultline capacity <scenario> --rates FROM..TO`: a deterministic rate sweep, the knee
-// per design and batch size, terminal/Markdown/JSON. Exit 3 when a design's knee is
-// below --min-rate (by default: when not even the lowest swept rate held).
+// per design and swept parameter, terminal/Markdown/HTML/JSON. Exit 3 when a design's
+// knee is below --min-rate (by default: when not even the lowest swept rate held).
 import { writeFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
-import { sweep } from '../runtime/sim/sweep.js';
-import { parseThresholds, ThresholdError } from '../reports/slo.js';
+import { sweep } from '../harness/sweep.js';
+import { measureClaims } from '../harness/claims.js';
+import { loadScenario } from '../harness/load-scenario.js';
+import { parseValue } from '../harness/params.js';
+import { parseThresholds } from '../reports/slo.js';
 import { renderCapacityMarkdown, renderCapacityTerminal } from '../reports/capacity-render.js';
 import { renderCapacityHtml } from '../reports/html.js';
-import { measureClaims } from '../reports/claims.js';
-import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
-import type { Scenario } from '../scenarios/types.js';
-import { ScenarioError } from '../scenarios/types.js';
+import { seriesName } from '../reports/capacity.js';
 import { parseNumberFlag } from './flags.js';
-import { loadScenario } from './load-scenario.js';
 import { EXIT, UsageError } from './usage-error.js';
-import { defaultSeed, scenarioOverrides, type ScenarioFlags } from './scenario-flags.js';
-
-export interface CapacityArgs extends ScenarioFlags {
-  scenario: string;
-  rates?: string;
-  steps?: unknown;
-  slo?: string;
-  batchSizes?: string;
-  duration?: unknown;
-  minRate?: unknown;
-  compare?: string;
-  seed?: unknown;
-  json?: boolean;
-  md?: string;
-  html?: string;
-  claims?: boolean;
-}
+import { defaultSeed, scenarioOverrides } from './scenario-args.js';
 
 export function parseRates(text: string | undefined, steps: number): number[] {
   const m = text === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (m === null) throw new UsageError(`--rates must look like 1000..20000 (offered refunds per virtual second, from..to), got "${text ?? ''}".`);
+  if (m === null) throw new UsageError(`--rates must look like 1000..20000 (offered requests per virtual second, from..to), got "${text ?? ''}".`);
   const from = Number(m[1]);
   const to = Number(m[2]);
   if (!(from > 0) || to < from) throw new UsageError(`--rates ${text}: need 0 < from <= to.`);
@@ -44,59 +27,55 @@ export function parseRates(text: string | undefined, steps: number): number[] {
   return [...new Set(Array.from({ length: steps }, (_, i) => round(from + ((to - from) * i) / (steps - 1))))];
 }
 
-function parseBatchSizes(text: string | undefined): (number | null)[] {
-  if (text === undefined) return [null];
-  const sizes = text.split(',').map((s) => s.trim());
-  return sizes.map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--batch-sizes must be whole numbers >= 1 separated by commas, got "${text}".`);
-    return n;
-  });
+/** --sweep batchSizeMax=100,500,1000: a parameter and its values (each read as JSON when it parses). */
+export function parseSweep(text: string | undefined): { param: string; values: unknown[] } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*([A-Za-z]\w*)\s*=\s*(.+)$/.exec(text);
+  if (m === null) throw new UsageError(`--sweep must look like batchSizeMax=100,500,1000 (a scenario parameter and its values), got "${text}".`);
+  const values = m[2].split(',').map((v) => v.trim()).filter((v) => v !== '').map(parseValue);
+  if (values.length === 0) throw new UsageError(`--sweep ${text}: give at least one value.`);
+  if (m[1] === 'ratePerSec' || m[1] === 'count') throw new UsageError(`--sweep ${m[1]}: the rate is what --rates sweeps, and each point's count follows from it and --duration.`);
+  return { param: m[1], values };
 }
 
-export async function capacityCommand(args: CapacityArgs): Promise<number> {
-  const scenario = await loadScenario(args.scenario);
-  const others = args.compare !== undefined ? [await loadScenario(args.compare)] : [];
-  const steps = parseNumberFlag('steps', args.steps, { integer: true, min: 1 }) ?? 8;
-  const rates = parseRates(args.rates, steps);
-  const durationSec = parseNumberFlag('duration', args.duration, { positive: true }) ?? 30;
-  const seed = parseNumberFlag('seed', args.seed, { integer: true, min: 0 }) ?? defaultSeed();
-  const minRate = parseNumberFlag('min-rate', args.minRate, { positive: true }) ?? rates[0];
-  let thresholds;
-  try {
-    thresholds = parseThresholds(args.slo ?? 'rmsResponse.p99<10000');
-  } catch (err) {
-    if (err instanceof ThresholdError) throw new UsageError(`--slo: ${err.message}.`);
-    throw err;
-  }
-  const overrides = scenarioOverrides(args);
-  delete overrides.ratePerSec;
-  delete overrides.refunds;
-  const quiet = args.json === true;
-  if (!quiet) process.stdout.write(`faultline capacity ${args.scenario} --seed ${seed} --rates ${rates[0]}..${rates[rates.length - 1]} --steps ${rates.length}\n`);
+export async function capacityCommand(a: Record<string, unknown>): Promise<number> {
+  const scenario = await loadScenario(String(a.scenario));
+  const others = a.compare !== undefined ? [await loadScenario(String(a.compare))] : [];
+  const steps = parseNumberFlag('steps', a.steps, { integer: true, min: 1 }) ?? 8;
+  const rates = parseRates(a.rates as string | undefined, steps);
+  const durationSec = parseNumberFlag('duration', a.duration, { positive: true }) ?? 30;
+  const seed = parseNumberFlag('seed', a.seed, { integer: true, min: 0 }) ?? defaultSeed();
+  const minRate = parseNumberFlag('min-rate', a['min-rate'], { positive: true }) ?? rates[0];
+  const sloText = (a.slo as string | undefined) ?? scenario.metrics?.slo;
+  const thresholds = sloText === undefined ? [] : parseThresholds(sloText);
+  const swept = parseSweep(a.sweep as string | undefined);
+  if (a.count !== undefined || a.rate !== undefined) throw new UsageError('capacity sets each point\'s rate from --rates and its count from --duration (seconds per point): drop --count and --rate.');
+  const overrides = scenarioOverrides({ ...a, duration: undefined, count: undefined, rate: undefined }, scenario);
+  // Parameters are checked once, up front, for every design and swept value: a bad one is a usage error, not a failed point.
+  for (const design of [scenario, ...others]) for (const v of swept?.values ?? [undefined]) design.parse({ ...overrides, ...(swept ? { [swept.param]: v } : {}) });
+  if (a.claims === true && (scenario.claims ?? []).length === 0) throw new UsageError(`scenario "${scenario.name}" declares no claims to measure.`);
+  const quiet = a.json === true;
+  if (!quiet) process.stdout.write(`faultline capacity ${String(a.scenario)} --seed ${seed} --rates ${rates[0]}..${rates[rates.length - 1]} --steps ${rates.length}\n`);
+  const total = rates.length * (1 + others.length) * (swept?.values.length ?? 1);
   const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: ' points [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(rates.length * (1 + others.length) * parseBatchSizes(args.batchSizes).length, 0);
+  bar?.start(total, 0);
   let result;
   try {
-    result = sweep([scenario, ...others], { seed, rates, batchSizes: parseBatchSizes(args.batchSizes), durationSec, thresholds, overrides, onPoint: bar ? (d) => bar.update(d) : undefined });
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new UsageError(`scenario: ${err.message}.`);
-    throw err;
+    result = sweep([scenario, ...others], { seed, rates, sweep: swept, durationSec, thresholds, overrides, onPoint: bar ? (d) => bar.update(d) : undefined });
   } finally {
     bar?.stop();
   }
-  if (args.claims === true) {
-    if (scenario.name !== 'refunds') throw new UsageError(`--claims measures the reference refund pipeline's published results; run it on "refunds", not "${scenario.name}".`);
-    if (!quiet) process.stdout.write('measuring the claims (a peak day, a spike, lock traffic, chaos, 2PC): about 20 s\n');
-    result.claims = measureClaims(scenario, refunds2pcScenario as Scenario<unknown>, seed);
+  if (a.claims === true) {
+    if (!quiet) process.stdout.write(`measuring ${scenario.claims!.length} claims of ${scenario.name}\n`);
+    result.claims = measureClaims(scenario, seed);
   }
   result.ok = result.knees.every((k) => k.ratePerSec !== null && k.ratePerSec >= minRate) && (result.claims ?? []).every((c) => c.verdict !== 'FAIL');
-  if (args.md !== undefined) writeFileSync(args.md, renderCapacityMarkdown(result));
-  if (args.html !== undefined) writeFileSync(args.html, await renderCapacityHtml(result));
+  if (a.md !== undefined) writeFileSync(String(a.md), renderCapacityMarkdown(result));
+  if (a.html !== undefined) writeFileSync(String(a.html), await renderCapacityHtml(result));
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderCapacityTerminal(result, process.stdout.isTTY === true) + '\n');
   const short = result.knees.filter((k) => k.ratePerSec === null || k.ratePerSec < minRate);
   const failedClaims = (result.claims ?? []).filter((c) => c.verdict === 'FAIL');
-  if (short.length > 0 && !quiet) process.stdout.write(`THRESHOLD FAILED: knee below ${minRate} refunds/s for ${short.map((k) => k.design + (k.batchSizeMax === null ? '' : ` batch ${k.batchSizeMax}`)).join(', ')}\n`);
+  if (short.length > 0 && !quiet) process.stdout.write(`THRESHOLD FAILED: knee below ${minRate} requests/s offered for ${short.map(seriesName).join(', ')}\n`);
   if (failedClaims.length > 0 && !quiet) process.stdout.write(`CLAIMS FAILED: ${failedClaims.map((c) => c.claim).join('; ')}\n`);
   return short.length > 0 || failedClaims.length > 0 ? EXIT.threshold : EXIT.ok;
 }

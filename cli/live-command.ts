@@ -1,40 +1,21 @@
 // `faultline live <scenario> --brokers HOST:PORT[,…] --db URL [--workers N] …`: the
 // scenario's behaviours on a real broker and PostgreSQL, checked like a simulated run.
 import { writeFileSync } from 'node:fs';
-import { loadScenario } from './load-scenario.js';
-import { parseNumberFlag } from './flags.js';
-import { defaultSeed, scenarioOverrides, type ScenarioFlags } from './scenario-flags.js';
-import { EXIT, UsageError } from './usage-error.js';
-import { ScenarioError } from '../scenarios/types.js';
-import { ConnectionError, connectionFrom } from '../runtime/live/kafka-connection.js';
-import { LiveSetupError, runLive } from '../runtime/live/live-run.js';
-import { loadLiveFaults } from '../runtime/live/live-faults.js';
-import { FaultPlanError } from '../faults/inject.js';
+import { loadScenario } from '../harness/load-scenario.js';
+import { LiveSetupError, runLive } from '../harness/live/live-run.js';
+import { livePlan } from '../harness/live/live-plan.js';
+import { loadLiveFaults } from '../harness/live/fault-plan.js';
+import { probeFacts } from '../harness/probe.js';
+import { connectionFrom } from '../runtime/live/kafka-connection.js';
 import { renderRunSummary } from '../reports/summary-table.js';
 import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
-
-export interface LiveArgs extends ScenarioFlags {
-  scenario: string;
-  brokers?: string;
-  db?: string;
-  workers?: unknown;
-  seed?: unknown;
-  faults?: string;
-  drainSeconds?: unknown;
-  json?: boolean;
-  html?: string;
-  md?: string;
-  tls?: boolean;
-  tlsCa?: string;
-  tlsInsecure?: boolean;
-  saslMechanism?: string;
-  saslUsername?: string;
-  saslPassword?: string;
-}
+import { parseNumberFlag } from './flags.js';
+import { defaultSeed, scenarioOverrides } from './scenario-args.js';
+import { EXIT, UsageError } from './usage-error.js';
 
 /** A live run offers less than a simulated one unless told otherwise: a real machine takes real time. */
-export const LIVE_DEFAULTS = { refunds: 2_000, ratePerSec: 200 } as const;
+export const LIVE_DEFAULTS = { count: 2_000, ratePerSec: 200 } as const;
 
 function checkDbUrl(url: string | undefined): string {
   if (url === undefined || url.trim() === '') throw new UsageError('live needs --db URL, e.g. --db postgres://postgres@127.0.0.1:15432/faultline (npm run pg:up starts one).');
@@ -48,55 +29,45 @@ function checkDbUrl(url: string | undefined): string {
   return url;
 }
 
-export async function liveCommand(a: LiveArgs): Promise<number> {
-  const scenario = await loadScenario(a.scenario);
-  if (scenario.live === undefined) throw new UsageError(`scenario "${scenario.name}" has no live topology: it runs only in the simulator ("faultline run ${a.scenario}").`);
+export async function liveCommand(a: Record<string, unknown>): Promise<number> {
+  const scenarioRef = String(a.scenario);
+  const scenario = await loadScenario(scenarioRef);
   if (a.brokers === undefined) throw new UsageError('live needs --brokers HOST:PORT[,…], e.g. --brokers 127.0.0.1:19092 (npm run kafka:up starts one).');
-  let kafka;
-  try {
-    kafka = connectionFrom(a.brokers, a);
-  } catch (err) {
-    if (err instanceof ConnectionError) throw new UsageError(err.message);
-    throw err;
-  }
-  const dbUrl = checkDbUrl(a.db);
+  const kafka = connectionFrom(String(a.brokers), {
+    tls: a.tls as boolean | undefined, tlsCa: a['tls-ca'] as string | undefined, tlsInsecure: a['tls-insecure'] as boolean | undefined,
+    saslMechanism: a['sasl-mechanism'] as string | undefined, saslUsername: a['sasl-username'] as string | undefined, saslPassword: a['sasl-password'] as string | undefined,
+  });
+  const dbUrl = checkDbUrl(a.db as string | undefined);
   const workers = parseNumberFlag('workers', a.workers, { integer: true, min: 0 }) ?? 1;
   if (workers > 16) throw new UsageError(`--workers ${workers} is more worker processes than this tool starts on one machine (16 at most).`);
   const seed = parseNumberFlag('seed', a.seed, { integer: true, min: 0 }) ?? defaultSeed();
-  const drainSeconds = parseNumberFlag('drain-seconds', a.drainSeconds, { positive: true }) ?? 120;
-  const overrides = { refunds: LIVE_DEFAULTS.refunds, ratePerSec: LIVE_DEFAULTS.ratePerSec, ...scenarioOverrides(a) };
-  let params: Record<string, unknown>;
-  try {
-    params = scenario.params(overrides) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new UsageError(`scenario "${scenario.name}": ${err.message}.`);
-    throw err;
-  }
-  const loadMs = (Number(params.refunds) / Number(params.ratePerSec)) * 1000;
-  let faults;
-  try {
-    faults = a.faults === undefined ? [] : loadLiveFaults(a.faults, seed, workers, loadMs);
-  } catch (err) {
-    if (err instanceof FaultPlanError) throw new UsageError(err.message);
-    throw err;
-  }
+  const drainSeconds = parseNumberFlag('drain-seconds', a['drain-seconds'], { positive: true }) ?? 120;
+  const given = scenarioOverrides(a, scenario);
+  const overrides = { ...('count' in given ? {} : { count: LIVE_DEFAULTS.count }), ...('ratePerSec' in given ? {} : { ratePerSec: LIVE_DEFAULTS.ratePerSec }), ...given };
+  const params = scenario.parse(overrides);
+  const plan = livePlan(scenario, params);
+  const faults = a.faults === undefined ? [] : loadLiveFaults(String(a.faults), seed, {
+    workers, loadMs: plan.plannedLoadMs,
+    consumers: plan.topology.actors.filter((x) => x.consumes !== undefined).map((x) => x.name),
+    // Which actors produce: seen in a small simulated run of the same pipeline.
+    producers: (() => {
+      const seen = probeFacts(scenario, scenario.parse({ ...overrides, count: Math.min(params.count, 200) })).facts.producers;
+      return plan.topology.actors.map((x) => x.name).filter((n) => seen.includes(n));
+    })(),
+  });
 
   const quiet = a.json === true;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (!quiet) process.stdout.write(`faultline live ${scenario.name} --seed ${seed} --workers ${workers} (brokers ${kafka.brokers.join(',')})\n`);
   let result;
   try {
-    result = await runLive(scenario, {
-      scenarioRef: a.scenario, seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: drainSeconds * 1000,
-      log: quiet ? undefined : say,
-    });
+    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
   } catch (err) {
     if (err instanceof LiveSetupError) throw new UsageError(`${err.message}. Check the address and that the server runs (npm run kafka:up / npm run pg:up start local ones).`);
-    if (err instanceof ScenarioError) throw new UsageError(`scenario "${scenario.name}": ${err.message}.`);
     throw err;
   }
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderRunSummary(result, process.stdout.isTTY === true) + '\n');
-  if (a.html !== undefined) writeFileSync(a.html, await renderRunHtml(result));
-  if (a.md !== undefined) writeFileSync(a.md, renderRunMarkdown(result));
+  if (a.html !== undefined) writeFileSync(String(a.html), await renderRunHtml(result));
+  if (a.md !== undefined) writeFileSync(String(a.md), renderRunMarkdown(result));
   return result.ok ? EXIT.ok : EXIT.invariantFailed;
 }

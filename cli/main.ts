@@ -1,41 +1,42 @@
 #!/usr/bin/env node
 // The faultline command line (yargs). Bad usage is one paragraph on stderr and exit 2;
-// a stack trace only with FAULTLINE_DEBUG=1.
+// a stack trace only with FAULTLINE_DEBUG=1. Each command's module is loaded only when
+// that command runs, so `--help` does not pay for the simulator, the charts or kafkajs.
+// Output is flushed before the process exits: a slow reader of `--json` gets all of it.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { Argv } from 'yargs';
-import { runCommand } from './run-command.js';
-import { checkCommand } from './check-command.js';
-import { replayCommand } from './replay-command.js';
-import { capacityCommand } from './capacity-command.js';
-import { reportCommand } from './report-command.js';
-import { liveCommand } from './live-command.js';
-import { EXIT, UsageError } from './usage-error.js';
-import { VARIANTS } from '../actors/refunds/variants.js';
+import { EXIT, isUsageError } from './usage-error.js';
 
-function fail(message: string, code: number = EXIT.usage): never {
-  process.stderr.write(`faultline: ${message.trim()}\nRun "faultline --help" for usage.\n`);
+async function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  await new Promise<void>((resolve) => stream.write('', () => resolve()));
+}
+
+async function exit(code: number): Promise<never> {
+  await flushed(process.stdout);
+  await flushed(process.stderr);
   process.exit(code);
 }
 
-/** The scenario flags every command takes. */
-function scenarioOptions<T>(y: Argv<T>) {
-  return y
-    .positional('scenario', { type: 'string', describe: 'built-in name (refunds) or path to a scenario module' })
-    .option('refunds', { type: 'string', describe: 'number of refund requests' })
-    .option('rate', { type: 'string', describe: 'offered load, requests per virtual second' })
-    .option('partitions', { type: 'string', describe: 'partitions per topic' })
-    .option('batch-size', { type: 'string', describe: 'maximum batch size of the batcher' })
-    .option('variant', { type: 'string', describe: `pipeline variant (bug zoo): ${Object.keys(VARIANTS).join(', ')}` })
-    .option('arrival', { type: 'string', describe: 'arrival profile: poisson, constant, ramp:TO:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS]' });
+async function fail(message: string, code: number = EXIT.usage): Promise<never> {
+  process.stderr.write(`faultline: ${message.trim()}\nRun "faultline --help" for usage.\n`);
+  return exit(code);
 }
 
-function flagsOf(a: Record<string, unknown>) {
-  return {
-    scenario: a.scenario as string, refunds: a.refunds, rate: a.rate, partitions: a.partitions,
-    batchSize: a['batch-size'], variant: a.variant as string | undefined, arrival: a.arrival as string | undefined,
-  };
+/** The load and parameter flags every scenario command takes. */
+function scenarioOptions<T>(y: Argv<T>) {
+  return y
+    .positional('scenario', { type: 'string', describe: 'a built-in scenario (faultline describe lists one) or the path of a .ts/.js module exporting one' })
+    .option('count', { type: 'string', describe: 'requests the load generator offers' })
+    .option('duration', { type: 'string', describe: 'seconds of load at the rate (instead of --count)' })
+    .option('rate', { type: 'string', describe: 'offered load, requests per (virtual) second' })
+    .option('arrival', { type: 'string', describe: 'arrival profile: poisson, constant, ramp:TO:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS]' })
+    .option('variant', { type: 'string', describe: "one of the scenario's deliberately broken versions (describe lists them)" })
+    .option('param', { type: 'string', array: true, describe: 'a scenario parameter, key=value (repeatable; describe lists them)' });
 }
+
+type Args = Record<string, unknown>;
+const run = async (load: () => Promise<(a: Args) => Promise<number>>, a: Args) => (await load())(a);
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -44,22 +45,22 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> <scenario> [options]')
     .command(
       'run <scenario>',
-      'one simulated run of a scenario (a built-in name or a path to a .ts/.js module): a summary, or --json',
+      'one simulated run of a scenario: a summary, or --json',
       (y) =>
         scenarioOptions(y)
           .option('seed', { type: 'string', describe: 'seed (a whole number); random and printed if omitted' })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('trace', { type: 'string', describe: 'stream every handled message to FILE as NDJSON' })
-          .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos) or a JSON file of faults' })
-          .option('slo', { type: 'string', describe: "thresholds, e.g. 'rmsResponse.p99<10000': exit 3 if one fails" })
+          .option('faults', { type: 'string', describe: 'fault plan: a preset (none, chaos, or the scenario\'s own), a JSON file or inline JSON' })
+          .option('slo', { type: 'string', describe: "thresholds, e.g. 'response.p99<10000,load.gaveUp==0': exit 3 if one fails" })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' })
           .option('md', { type: 'string', describe: 'write a Markdown report to FILE' }),
       async (a) => {
-        exitCode = await runCommand({ ...flagsOf(a), seed: a.seed, json: a.json, trace: a.trace, faults: a.faults, slo: a.slo as string | undefined, html: a.html as string | undefined, md: a.md as string | undefined });
+        exitCode = await run(async () => (await import('./run-command.js')).runCommand, a);
       },
     )
     .command(
-      'check [scenario]',
+      'check <scenario>',
       'property search over random fault plans (fast-check): on a failure, the shrunk plan and the replay command',
       (y) =>
         scenarioOptions(y)
@@ -68,13 +69,9 @@ async function main(argv: string[]): Promise<number> {
           .option('workers', { type: 'string', describe: 'worker threads (results do not depend on it)' })
           .option('max-seconds', { type: 'string', describe: 'stop searching after this long' })
           .option('json', { type: 'boolean', describe: 'print the check result as JSON' })
-          .option('list-variants', { type: 'boolean', describe: 'list the bug zoo: deliberately broken pipelines' }),
+          .option('list-variants', { type: 'boolean', describe: "list the scenario's bug zoo and stop" }),
       async (a) => {
-        if (a.scenario === undefined && a['list-variants'] !== true) fail('check needs a scenario, e.g. "faultline check refunds"');
-        exitCode = await checkCommand({
-          ...flagsOf(a), scenario: (a.scenario as string | undefined) ?? 'refunds', runs: a.runs, seed: a.seed, workers: a.workers,
-          maxSeconds: a['max-seconds'], json: a.json, listVariants: a['list-variants'],
-        });
+        exitCode = await run(async () => (await import('./check-command.js')).checkCommand, a);
       },
     )
     .command(
@@ -87,31 +84,27 @@ async function main(argv: string[]): Promise<number> {
           .option('plan', { type: 'string', describe: 'a saved counterexample: JSON {seed, workload, faults}' })
           .option('json', { type: 'boolean', describe: 'print the counterexample and its run result as JSON' }),
       async (a) => {
-        exitCode = await replayCommand({ ...flagsOf(a), seed: a.seed, path: a.path, plan: a.plan, json: a.json });
+        exitCode = await run(async () => (await import('./replay-command.js')).replayCommand, a);
       },
     )
     .command(
       'capacity <scenario>',
-      'rate sweep: the highest offered rate that holds the SLO with a bounded backlog (the knee), per design and batch size',
+      'rate sweep: the highest offered rate that holds the SLO with a bounded backlog (the knee), per design and swept parameter',
       (y) =>
         scenarioOptions(y)
-          .option('rates', { type: 'string', describe: 'offered rates FROM..TO (refunds per virtual second)', demandOption: true })
+          .option('rates', { type: 'string', describe: 'offered rates FROM..TO (requests per virtual second)', demandOption: true })
           .option('steps', { type: 'string', describe: 'points between FROM and TO (default 8)' })
-          .option('slo', { type: 'string', describe: "thresholds, e.g. 'rmsResponse.p99<10000,endToEnd.p99<60000' (default rmsResponse.p99<10000)" })
-          .option('batch-sizes', { type: 'string', describe: 'sweep these batch sizes too, e.g. 1,100,500,1000' })
-          .option('duration', { type: 'string', describe: 'virtual seconds each point offers its rate (default 30)' })
+          .option('slo', { type: 'string', describe: "thresholds, e.g. 'response.p99<10000' (default: the scenario's own, if it declares one)" })
+          .option('sweep', { type: 'string', describe: 'a scenario parameter to sweep too, e.g. batchSizeMax=100,500,1000' })
           .option('min-rate', { type: 'string', describe: 'exit 3 if a knee is below this rate (default: the lowest swept rate)' })
           .option('compare', { type: 'string', describe: 'another scenario (design) on the same axes' })
           .option('seed', { type: 'string', describe: 'seed (same for every point); random and printed if omitted' })
           .option('json', { type: 'boolean', describe: 'print the capacity result as JSON' })
           .option('md', { type: 'string', describe: 'write the report as Markdown to FILE' })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE' })
-          .option('claims', { type: 'boolean', describe: "measure the reference pipeline's published claims (refunds only, ~20 s)" }),
+          .option('claims', { type: 'boolean', describe: "measure the scenario's declared claims too" }),
       async (a) => {
-        exitCode = await capacityCommand({ claims: a.claims as boolean | undefined,
-          ...flagsOf(a), rates: a.rates as string, steps: a.steps, slo: a.slo as string | undefined, batchSizes: a['batch-sizes'] as string | undefined,
-          duration: a.duration, minRate: a['min-rate'], compare: a.compare as string | undefined, seed: a.seed, json: a.json as boolean | undefined, md: a.md as string | undefined, html: a.html as string | undefined,
-        });
+        exitCode = await run(async () => (await import('./capacity-command.js')).capacityCommand, a);
       },
     )
     .command(
@@ -123,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
           .option('db', { type: 'string', describe: 'PostgreSQL URL (npm run pg:up: postgres://postgres@127.0.0.1:15432/faultline)' })
           .option('workers', { type: 'string', describe: 'worker processes sharing the consumer groups (default 1; 0: one process)' })
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
-          .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, chaos), a JSON file or inline JSON' })
+          .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, chaos), a JSON file or inline JSON' })
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report to FILE' })
@@ -135,13 +128,15 @@ async function main(argv: string[]): Promise<number> {
           .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
           .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
       async (a) => {
-        exitCode = await liveCommand({
-          ...flagsOf(a), brokers: a.brokers as string | undefined, db: a.db as string | undefined, workers: a.workers, seed: a.seed,
-          faults: a.faults as string | undefined, drainSeconds: a['drain-seconds'], json: a.json as boolean | undefined,
-          html: a.html as string | undefined, md: a.md as string | undefined, tls: a.tls as boolean | undefined, tlsCa: a['tls-ca'] as string | undefined,
-          tlsInsecure: a['tls-insecure'] as boolean | undefined, saslMechanism: a['sasl-mechanism'] as string | undefined,
-          saslUsername: a['sasl-username'] as string | undefined, saslPassword: a['sasl-password'] as string | undefined,
-        });
+        exitCode = await run(async () => (await import('./live-command.js')).liveCommand, a);
+      },
+    )
+    .command(
+      'describe [scenario]',
+      "what a scenario is: its parameters, actors, crash points, topics, entities, invariants, variants, presets (without one: the built-in scenarios)",
+      (y) => y.positional('scenario', { type: 'string', describe: 'a built-in scenario or the path of a module' }).option('json', { type: 'boolean', describe: 'print the description as JSON' }),
+      async (a) => {
+        exitCode = await run(async () => (await import('./describe-command.js')).describeCommand, a);
       },
     )
     .command(
@@ -153,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
           .option('html', { type: 'string', describe: 'write HTML to FILE' })
           .option('md', { type: 'string', describe: 'write Markdown to FILE' }),
       async (a) => {
-        exitCode = await reportCommand({ file: a.file as string, html: a.html as string | undefined, md: a.md as string | undefined });
+        exitCode = await run(async () => (await import('./report-command.js')).reportCommand, a);
       },
     )
     .demandCommand(1, 'give a command, e.g. "faultline run refunds"')
@@ -162,18 +157,18 @@ async function main(argv: string[]): Promise<number> {
     .version(false)
     .fail((msg, err) => {
       if (err !== undefined && err !== null) throw err;
-      fail(msg);
+      throw Object.assign(new Error(msg), { usage: true });
     })
     .parseAsync();
   return exitCode;
 }
 
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) fail(err.message);
+    if (isUsageError(err)) return fail((err as Error).message);
     if (process.env.FAULTLINE_DEBUG === '1') console.error(err);
     const message = err instanceof Error ? err.message : String(err);
-    fail(`internal error: ${message} (set FAULTLINE_DEBUG=1 for the stack trace; please report it)`, EXIT.internal);
+    return fail(`internal error: ${message} (set FAULTLINE_DEBUG=1 for the stack trace; please report it)`, EXIT.internal);
   },
 );

@@ -4,8 +4,10 @@
 import type { NetworkFilter, SimActor, Simulation } from '../runtime/sim/kernel.js';
 import { STEP_CRASH_POINTS } from '../runtime/sim/kernel.js';
 import type { Fault, FaultPlan, FaultReport } from './plan.js';
+import { InputError } from '../runtime/input-error.js';
 
-export class FaultPlanError extends Error {}
+/** A fault plan that does not fit the scenario (or is malformed): bad input, exit 2. */
+export class FaultPlanError extends InputError {}
 
 const US = 1000;
 

@@ -4,10 +4,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { FAULT_KINDS, schemaOfKind, type FaultPlan } from './plan.js';
 import { FaultPlanError } from './inject.js';
 
-export function loadFaultPlan(arg: string, presets: Readonly<Record<string, FaultPlan>>): FaultPlan {
-  const preset = presets[arg];
+/** A scenario's named plans. */
+export interface Presets {
+  readonly names: readonly string[];
+  get(name: string): FaultPlan | undefined;
+}
+
+export function loadFaultPlan(arg: string, presets: Presets): FaultPlan {
+  const preset = presets.get(arg);
   if (preset !== undefined) return preset;
-  const { list, source } = readFaultList(arg, `a preset of this scenario (${Object.keys(presets).join(', ') || 'none'})`);
+  const { list, source } = readFaultList(arg, `a preset of this scenario (${presets.names.join(', ') || 'none'})`);
   return parseFaultPlan(list, source);
 }
 

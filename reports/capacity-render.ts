@@ -1,33 +1,47 @@
-// Renderings of a capacity result: the terminal table and Markdown. Pure functions.
+// Renderings of a capacity result: the terminal table and Markdown. Pure functions; the
+// columns come from what the scenario declared (its headline latency, its other
+// latencies, its derived figures) and its unit.
 import Table from 'cli-table3';
-import type { CapacityResult, SweepPoint } from './capacity.js';
+import { COMPLETED_SHARE_MIN, SHED_SHARE_MAX, seriesName, type CapacityResult, type SweepPoint } from './capacity.js';
 
-const f = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
+const f = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
 
-function row(p: SweepPoint): string[] {
-  return [
-    p.design, p.batchSizeMax === null ? 'default' : String(p.batchSizeMax), f(p.ratePerSec, 0), p.holds ? 'yes' : 'NO',
-    f(p.throughputPerSec), f(p.latencyMs.rmsResponse?.p99, 3), f(p.latencyMs.endToEnd?.p99, 0), f(p.lagMax, 0),
-    f(p.drainMs, 0), f(p.lockAcquisitionsPerRefund, 5), `${f(p.completedShare * 100, 2)}%`,
+/** Columns of the point table, each with its heading and cell. */
+export function capacityColumns(r: CapacityResult): { head: string; cell(p: SweepPoint): string }[] {
+  const derivedNames = [...new Set(r.points.flatMap((p) => Object.keys(p.derived)))];
+  const cols: { head: string; cell(p: SweepPoint): string }[] = [
+    { head: 'design', cell: (p) => seriesName(p) },
+    { head: 'offered/s', cell: (p) => f(p.ratePerSec, 0) },
+    { head: 'holds', cell: (p) => (p.holds ? 'yes' : 'NO') },
+    { head: `${r.unit.plural}/s`, cell: (p) => f(p.throughputPerSec) },
   ];
+  if (r.headline !== null) cols.push({ head: `${r.headline} p99 ms`, cell: (p) => f(p.latencyMs[p.headline ?? r.headline!]?.p99, 3) });
+  for (const l of r.latencies) cols.push({ head: `${l} p99 ms`, cell: (p) => f(p.latencyMs[l]?.p99, 0) });
+  cols.push(
+    { head: 'backlog max', cell: (p) => f(p.backlogMax, 0) },
+    { head: 'drain ms', cell: (p) => f(p.drainMs, 0) },
+    { head: 'served', cell: (p) => `${f(p.completedShare * 100, 2)}%` },
+  );
+  for (const d of derivedNames) cols.push({ head: d, cell: (p) => f(p.derived[d], 5) });
+  return cols;
 }
 
-const HEAD = ['design', 'batch', 'offered/s', 'holds', 'throughput/s', 'rms p99 ms', 'e2e p99 ms', 'lag max', 'drain ms', 'locks/refund', 'served'];
-
 function kneeLines(r: CapacityResult): string[] {
-  return r.knees.map((k) => `knee ${k.design}${k.batchSizeMax === null ? '' : ` (batch ${k.batchSizeMax})`}: ${k.ratePerSec === null ? 'no swept rate held' : `${f(k.ratePerSec, 0)} refunds/s`}`);
+  return r.knees.map((k) => `knee ${seriesName(k)}: ${k.ratePerSec === null ? 'no swept rate held' : `${f(k.ratePerSec, 0)} ${r.unit.plural}/s offered`}`);
 }
 
 export function renderCapacityTerminal(r: CapacityResult, color = false): string {
-  const t = new Table({ head: HEAD, style: color ? {} : { head: [], border: [] } });
-  for (const p of r.points) t.push(row(p));
+  const cols = capacityColumns(r);
+  const style = color ? {} : { head: [] as string[], border: [] as string[] };
+  const t = new Table({ head: cols.map((c) => c.head), style });
+  for (const p of r.points) t.push(cols.map((c) => c.cell(p)));
   const claims: string[] = [];
   if (r.claims !== undefined) {
-    const c = new Table({ head: ['claim (seeds/000)', 'verdict', 'measured'], style: color ? {} : { head: [], border: [] }, colWidths: [40, 9, 70], wordWrap: true });
+    const c = new Table({ head: ['claim', 'verdict', 'measured'], style, colWidths: [40, 9, 70], wordWrap: true });
     for (const x of r.claims) c.push([x.claim, x.verdict, x.measured]);
     claims.push(c.toString());
   }
-  const why = r.points.filter((p) => !p.holds).map((p) => `${p.design} @ ${p.ratePerSec}/s: ${reasons(p).join('; ')}`);
+  const why = r.points.filter((p) => !p.holds).map((p) => `${seriesName(p)} @ ${p.ratePerSec}/s: ${reasons(p).join('; ')}`);
   return [t.toString(), ...kneeLines(r), ...(why.length > 0 ? ['not holding:', ...why.map((w) => `    ${w}`)] : []), ...claims].join('\n');
 }
 
@@ -35,34 +49,35 @@ export function renderCapacityTerminal(r: CapacityResult, color = false): string
 export function reasons(p: SweepPoint): string[] {
   const out: string[] = [];
   if (!p.invariantsOk) out.push('an invariant failed');
-  for (const t of p.thresholds) if (!t.ok) out.push(`${t.threshold} (measured ${f(t.measured, 3)})`);
+  for (const t of p.thresholds) if (!t.ok) out.push(`${t.threshold} (measured ${t.measured === null ? 'nothing' : f(t.measured, 3)})`);
   if (p.keepUp < 0.9) out.push(`completions fell behind arrivals (${f(p.keepUp * 100)}% of the arrival rate; ${f(p.throughputPerSec)}/s completed)`);
-  if (p.lagGrowth > 0.1) out.push(`the backlog grew (${f(p.lagGrowth * 100)}% of arrivals)`);
+  if (p.backlogGrowth > 0.1) out.push(`the backlog grew (${f(p.backlogGrowth * 100)}% of arrivals)`);
   else if (!p.backlogBounded) out.push(`took ${f(p.drainMs, 0)} ms to drain after the load`);
-  if (p.completedShare < 0.99) out.push(`served ${f(p.completedShare * 100, 2)}% of what was offered`);
-  if (p.deadLetteredShare > 0.01) out.push(`dead-lettered ${f(p.deadLetteredShare * 100, 2)}% of what was offered`);
+  if (p.completedShare < COMPLETED_SHARE_MIN) out.push(`served ${f(p.completedShare * 100, 2)}% of what was offered`);
+  if (p.shedShare > SHED_SHARE_MAX) out.push(`shed ${f(p.shedShare * 100, 2)}% of what was offered`);
   return out;
 }
 
 export function renderCapacityMarkdown(r: CapacityResult): string {
+  const cols = capacityColumns(r);
   const lines = [
     `# Capacity: ${r.scenario}`,
     '',
-    `Seed ${r.seed}; each point offers its rate for ${r.durationSec} virtual seconds (open loop, latency from the intended arrival). ` +
+    `Seed ${r.seed}; each point offers its rate for ${r.durationSec} virtual seconds (open loop, latency from the intended arrival)${r.sweep !== null ? `, for each ${r.sweep.param} of ${r.sweep.values.map((v) => JSON.stringify(v)).join(', ')}` : ''}. ` +
       `Thresholds: ${r.thresholds.length > 0 ? r.thresholds.map((t) => `\`${t}\``).join(', ') : 'none'}. ` +
-      'A point holds when every invariant held, every threshold passed, completions kept up with arrivals (>= 90% of the arrival rate, the backlog growing by <= 10% of arrivals) and it drained soon after the load, and >= 99% of what was offered was served.',
+      `A point holds when every invariant held, every threshold passed, completions kept up with arrivals (>= 90% of the arrival rate, the backlog growing by <= 10% of arrivals) and it drained soon after the load, >= ${COMPLETED_SHARE_MIN * 100}% of what was offered completed and <= ${SHED_SHARE_MAX * 100}% was shed.`,
     '',
     ...kneeLines(r).map((l) => `- ${l}`),
     '',
-    `| ${HEAD.join(' | ')} |`,
-    `|${HEAD.map(() => '---').join('|')}|`,
-    ...r.points.map((p) => `| ${row(p).join(' | ')} |`),
+    `| ${cols.map((c) => c.head).join(' | ')} |`,
+    `|${cols.map(() => '---').join('|')}|`,
+    ...r.points.map((p) => `| ${cols.map((c) => c.cell(p)).join(' | ')} |`),
   ];
   if (r.claims !== undefined) {
-    lines.push('', '## Claims (seeds/000), measured', '', '| claim | verdict | measured | how |', '|---|---|---|---|');
+    lines.push('', '## Claims, measured', '', '| claim | verdict | measured | how |', '|---|---|---|---|');
     for (const c of r.claims) lines.push(`| ${c.claim} | **${c.verdict}** | ${c.measured} | ${c.how} |`);
   }
   const not = r.points.filter((p) => !p.holds);
-  if (not.length > 0) lines.push('', '## Points that did not hold', '', ...not.map((p) => `- ${p.design} at ${f(p.ratePerSec, 0)}/s${p.batchSizeMax === null ? '' : ` (batch ${p.batchSizeMax})`}: ${reasons(p).join('; ')}`));
+  if (not.length > 0) lines.push('', '## Points that did not hold', '', ...not.map((p) => `- ${seriesName(p)} at ${f(p.ratePerSec, 0)}/s: ${reasons(p).join('; ')}`));
   return lines.join('\n') + '\n';
 }

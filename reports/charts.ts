@@ -4,7 +4,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { clockOf, type RunResult } from './run-result.js';
-import type { CapacityResult } from './capacity.js';
+import { seriesName, type CapacityResult } from './capacity.js';
 
 const WIDTH = 640;
 const HEIGHT = 260;
@@ -65,13 +65,13 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
   const rows: { s: number; series: string; value: number }[] = [];
   for (let i = 1; i < t.length; i++) {
     const dt = (t[i].tMs - t[i - 1].tMs) / 1000;
-    rows.push({ s: t[i].tMs / 1000, series: 'completed per s', value: dt > 0 ? (t[i].completed - t[i - 1].completed) / dt : 0 });
-    rows.push({ s: t[i].tMs / 1000, series: 'offered per s', value: dt > 0 ? (t[i].offered - t[i - 1].offered) / dt : 0 });
-    if (t[i].lag !== undefined) rows.push({ s: t[i].tMs / 1000, series: 'lag (records)', value: t[i].lag });
+    rows.push({ s: t[i].tMs / 1000, series: `${r.unit.plural} completed per s`, value: dt > 0 ? (t[i].completed - t[i - 1].completed) / dt : 0 });
+    rows.push({ s: t[i].tMs / 1000, series: 'requests offered per s', value: dt > 0 ? (t[i].offered - t[i - 1].offered) / dt : 0 });
+    rows.push({ s: t[i].tMs / 1000, series: 'backlog', value: t[i].backlog });
   }
   const windows = faultWindows(r);
   return {
-    width: WIDTH, height: HEIGHT, title: `Throughput and lag over ${clockOf(r)} time (faults shaded)`,
+    width: WIDTH, height: HEIGHT, title: `Throughput and backlog over ${clockOf(r)} time (faults shaded)`,
     layer: [
       ...(windows.length > 0
         ? [{ data: { values: windows }, mark: { type: 'rect', color: '#f4a261', opacity: 0.25 }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: [{ field: 'fault' }] } }]
@@ -81,7 +81,7 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
         mark: { type: 'line' },
         encoding: {
           x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
-          y: { field: 'value', type: 'quantitative', title: 'per second / records' },
+          y: { field: 'value', type: 'quantitative', title: 'per second / backlog' },
           color: { field: 'series', type: 'nominal' },
         },
       },
@@ -89,52 +89,50 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
   } as TopLevelSpec;
 }
 
-const seriesName = (p: { design: string; batchSizeMax: number | null }) => (p.batchSizeMax === null ? p.design : `${p.design} (batch ${p.batchSizeMax})`);
-
-/** Throughput against offered rate per design/batch size, points that held filled, knees marked. */
+/** Throughput against offered rate per design (and swept value), points that held filled, knees marked. */
 export function capacityCurveSpec(c: CapacityResult): TopLevelSpec {
-  const points = c.points.map((p) => ({ offered: p.ratePerSec, throughput: p.throughputPerSec, series: seriesName(p), holds: p.holds ? 'holds' : 'does not hold', rmsP99: p.latencyMs.rmsResponse?.p99 ?? 0 }));
+  const points = c.points.map((p) => ({ offered: p.ratePerSec, throughput: p.throughputPerSec, series: seriesName(p), holds: p.holds ? 'holds' : 'does not hold' }));
   const knees = c.knees.filter((k) => k.ratePerSec !== null).map((k) => ({ offered: k.ratePerSec, series: seriesName(k), label: `knee ${k.ratePerSec}/s` }));
   return {
-    width: WIDTH, height: HEIGHT, title: 'Capacity: completions against offered load (knee marked)',
+    width: WIDTH, height: HEIGHT, title: `Capacity: ${c.unit.plural} completed against offered load (knee marked)`,
     layer: [
-      { data: { values: points }, mark: { type: 'line' }, encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered refunds / s' }, y: { field: 'throughput', type: 'quantitative', title: 'completed refunds / s' }, color: { field: 'series', type: 'nominal' } } },
-      { data: { values: points }, mark: { type: 'point', size: 80 }, encoding: { x: { field: 'offered', type: 'quantitative' }, y: { field: 'throughput', type: 'quantitative' }, color: { field: 'series', type: 'nominal' }, shape: { field: 'holds', type: 'nominal' }, tooltip: [{ field: 'series' }, { field: 'offered' }, { field: 'throughput' }, { field: 'rmsP99' }, { field: 'holds' }] } },
+      { data: { values: points }, mark: { type: 'line' }, encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered requests / s' }, y: { field: 'throughput', type: 'quantitative', title: `${c.unit.plural} completed / s` }, color: { field: 'series', type: 'nominal' } } },
+      { data: { values: points }, mark: { type: 'point', size: 80 }, encoding: { x: { field: 'offered', type: 'quantitative' }, y: { field: 'throughput', type: 'quantitative' }, color: { field: 'series', type: 'nominal' }, shape: { field: 'holds', type: 'nominal' }, tooltip: [{ field: 'series' }, { field: 'offered' }, { field: 'throughput' }, { field: 'holds' }] } },
       ...(knees.length > 0 ? [{ data: { values: knees }, mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { field: 'offered', type: 'quantitative' }, color: { field: 'series', type: 'nominal' } } }] : []),
     ],
   } as TopLevelSpec;
 }
 
-/** Response time against offered rate, per design: where each design's latency bends. */
-export function latencyCurveSpec(c: CapacityResult): TopLevelSpec {
-  const values = c.points.flatMap((p) => [
-    { offered: p.ratePerSec, ms: Math.max(0.001, p.latencyMs.rmsResponse?.p99 ?? 0), series: `${seriesName(p)} RMS p99` },
-    { offered: p.ratePerSec, ms: Math.max(0.001, p.latencyMs.endToEnd?.p99 ?? 0), series: `${seriesName(p)} end-to-end p99` },
-  ]);
+/** p99 of the declared latencies against offered rate, per design: where each design's latency bends. */
+export function latencyCurveSpec(c: CapacityResult): TopLevelSpec | undefined {
+  const values = c.points.flatMap((p) => [p.headline ?? c.headline, ...c.latencies]
+    .filter((m): m is string => m !== null && p.latencyMs[m] !== undefined)
+    .map((m) => ({ offered: p.ratePerSec, ms: Math.max(0.001, p.latencyMs[m].p99), series: `${seriesName(p)} ${m} p99` })));
+  if (values.length === 0) return undefined;
   return {
     width: WIDTH, height: HEIGHT, title: 'p99 latency against offered load (virtual ms, log scale)',
     data: { values },
     mark: { type: 'line', point: true },
-    encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered refunds / s' }, y: { field: 'ms', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'series', type: 'nominal' } },
+    encoding: { x: { field: 'offered', type: 'quantitative', title: 'offered requests / s' }, y: { field: 'ms', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'series', type: 'nominal' } },
   } as TopLevelSpec;
 }
 
-/** What batching buys: lock acquisitions per refund and end-to-end p99 by batch size (at the lowest swept rate). */
-export function batchingSpec(c: CapacityResult): TopLevelSpec | undefined {
-  const sized = c.points.filter((p) => p.batchSizeMax !== null && p.lockAcquisitionsPerRefund !== null);
-  const sizes = new Set(sized.map((p) => p.batchSizeMax));
-  if (sizes.size < 2) return undefined;
-  const rate = Math.min(...sized.map((p) => p.ratePerSec));
-  const at = sized.filter((p) => p.ratePerSec === rate && p.design === sized[0].design);
+/** What a swept parameter buys: each derived figure and the p99s, by its value (at the lowest swept rate). */
+export function sweptParamSpec(c: CapacityResult): TopLevelSpec | undefined {
+  if (c.sweep === null || c.sweep.values.length < 2) return undefined;
+  const rate = Math.min(...c.points.map((p) => p.ratePerSec));
+  const at = c.points.filter((p) => p.ratePerSec === rate && p.design === c.points[0].design && p.param !== null);
   const values = at.flatMap((p) => [
-    { batch: String(p.batchSizeMax), measure: 'lock acquisitions per refund', value: p.lockAcquisitionsPerRefund! },
-    { batch: String(p.batchSizeMax), measure: 'end-to-end p99 (s)', value: (p.latencyMs.endToEnd?.p99 ?? 0) / 1000 },
+    ...Object.entries(p.derived).map(([name, value]) => ({ value: String(p.param!.value), measure: name, v: value })),
+    ...[p.headline ?? c.headline, ...c.latencies].filter((m): m is string => m !== null && p.latencyMs[m] !== undefined)
+      .map((m) => ({ value: String(p.param!.value), measure: `${m} p99 (ms)`, v: p.latencyMs[m].p99 })),
   ]);
+  if (values.length === 0) return undefined;
   return {
-    title: `What batching buys (${sized[0].design} at ${rate} refunds/s)`,
+    title: `What ${c.sweep.param} buys (${c.points[0].design} at ${rate} requests/s)`,
     data: { values },
     facet: { column: { field: 'measure', type: 'nominal', title: null } },
-    spec: { width: 280, height: 200, mark: 'bar', encoding: { x: { field: 'batch', type: 'ordinal', sort: null, title: 'batch size' }, y: { field: 'value', type: 'quantitative', title: null } } },
+    spec: { width: 220, height: 200, mark: 'bar', encoding: { x: { field: 'value', type: 'ordinal', sort: null, title: c.sweep.param }, y: { field: 'v', type: 'quantitative', title: null } } },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }

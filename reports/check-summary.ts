@@ -1,6 +1,6 @@
 // The terminal rendering of a check result: a pure function of it.
 import Table from 'cli-table3';
-import type { CheckResult } from '../checks/property-search.js';
+import type { CheckResult } from './check-result.js';
 
 export function renderCheckSummary(r: CheckResult, color = false): string {
   const style = color ? {} : { head: [] as string[], border: [] as string[] };

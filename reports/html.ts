@@ -3,8 +3,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { clockOf, type RunResult } from './run-result.js';
 import type { CapacityResult } from './capacity.js';
-import { batchingSpec, capacityCurveSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, timelineSpec } from './charts.js';
-import { reasons } from './capacity-render.js';
+import { capacityCurveSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, sweptParamSpec, timelineSpec } from './charts.js';
+import { capacityColumns, reasons } from './capacity-render.js';
+import { seriesName } from './capacity.js';
+import { measureRows, outcomeRows } from './summary-table.js';
 
 const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (n: number | null | undefined, d = 3) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d }));
@@ -34,16 +36,19 @@ ${body}
 }
 
 export async function renderRunHtml(r: RunResult): Promise<string> {
-  const m = r.metrics as RunResult['metrics'] & { refunds?: Record<string, number> };
+  const m = r.metrics;
+  const outcomes = outcomeRows(r);
   const body = [
     `<h1>${esc(r.scenario)} — seed ${r.seed}</h1>`,
     `<p class="${r.ok ? 'ok' : 'bad'}">${r.ok ? 'Every invariant held.' : 'An invariant failed.'} History ${esc(r.historyHash)}; ${num(r.sim.events, 0)} ${clockOf(r) === 'wall' ? 'messages handled' : 'events'} over ${num(r.sim.virtualMs, 0)} ${clockOf(r)} ms.</p>`,
     '<h2>Invariants</h2>',
     table(['invariant', 'held', 'violations', 'what it means'], r.invariants.map((i) => [i.name, i.ok ? 'yes' : 'NO', i.violations, i.description])),
-    ...(m.refunds !== undefined ? ['<h2>Outcomes</h2>', table(['outcome', 'refunds'], Object.entries(m.refunds))] : []),
+    ...(outcomes.length > 0 ? ['<h2>Outcomes</h2>', table(['outcome', 'count'], outcomes)] : []),
     ...(r.faults.length > 0 ? ['<h2>Faults</h2>', table(['fault', 'target', 'fired'], r.faults.map(({ kind, fired, ...rest }) => [kind, Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' '), fired > 0 ? fired : 'NEVER FIRED']))] : []),
     '<h2>Latency</h2>',
-    table(['histogram', 'count', 'p50', 'p99', 'p99.9', 'max'], Object.entries(m.latencyMs).filter(([k]) => m.histogramUnits[k] === 'ms').map(([k, s]) => [k, s.count, num(s.p50), num(s.p99), num(s.p999), num(s.max)])),
+    table(['histogram', 'count', 'p50', 'p99', 'p99.9', 'max'], Object.entries(m.latencyMs).filter(([k]) => m.histogramUnits[k] === 'ms').map(([k, s]) => [k === m.headline ? `${k} (headline)` : k, s.count, num(s.p50), num(s.p99), num(s.p999), num(s.max)])),
+    '<h2>Measures</h2>',
+    table(['measure', 'value'], measureRows(r)),
     await figures([latencySpectrumSpec(r), timelineSpec(r)]),
     ...r.invariants.flatMap((i) => i.examples.map((v) => `<h3 class="bad">${esc(v.invariant)}: ${esc(v.key)}</h3><p>${esc(v.message)}</p>${v.trace ? `<pre>${esc(v.trace.join('\n'))}</pre>` : ''}`)),
   ];
@@ -51,18 +56,16 @@ export async function renderRunHtml(r: RunResult): Promise<string> {
 }
 
 export async function renderCapacityHtml(c: CapacityResult): Promise<string> {
+  const cols = capacityColumns(c);
   const body = [
     `<h1>Capacity: ${esc(c.scenario)}</h1>`,
     `<p>Seed ${c.seed}; each point offers its rate for ${c.durationSec} virtual seconds, open loop. Thresholds: ${esc(c.thresholds.join(', ') || 'none')}.</p>`,
-    `<ul>${c.knees.map((k) => `<li>knee <b>${esc(k.design)}${k.batchSizeMax === null ? '' : ` (batch ${k.batchSizeMax})`}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${num(k.ratePerSec, 0)} refunds/s`}</li>`).join('')}</ul>`,
+    `<ul>${c.knees.map((k) => `<li>knee <b>${esc(seriesName(k))}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${num(k.ratePerSec, 0)} ${esc(c.unit.plural)}/s offered`}</li>`).join('')}</ul>`,
     ...(c.claims !== undefined
-      ? ['<h2>Claims of the reference design (seeds/000), measured</h2>', table(['claim', 'verdict', 'measured', 'how'], c.claims.map((x) => [x.claim, x.verdict, x.measured, x.how]))]
+      ? ['<h2>Claims, measured</h2>', table(['claim', 'verdict', 'measured', 'how'], c.claims.map((x) => [x.claim, x.verdict, x.measured, x.how]))]
       : []),
-    await figures([capacityCurveSpec(c), latencyCurveSpec(c), batchingSpec(c)]),
-    table(
-      ['design', 'batch', 'offered/s', 'holds', 'completed/s', 'RMS p99 ms', 'e2e p99 ms', 'lag max', 'locks/refund', 'why not'],
-      c.points.map((p) => [p.design, p.batchSizeMax ?? 'default', p.ratePerSec, p.holds ? 'yes' : 'NO', num(p.throughputPerSec, 1), num(p.latencyMs.rmsResponse?.p99), num(p.latencyMs.endToEnd?.p99, 0), p.lagMax, num(p.lockAcquisitionsPerRefund, 5), p.holds ? '' : reasons(p).join('; ')]),
-    ),
+    await figures([capacityCurveSpec(c), latencyCurveSpec(c), sweptParamSpec(c)]),
+    table([...cols.map((x) => x.head), 'why not'], c.points.map((p) => [...cols.map((x) => x.cell(p)), p.holds ? '' : reasons(p).join('; ')])),
   ];
   return page(`faultline capacity ${c.scenario}`, body.join('\n'));
 }

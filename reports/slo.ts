@@ -1,12 +1,15 @@
-// Thresholds are data: "rmsResponse.p99<10000,endToEnd.p999<=60000" — a histogram,
-// a statistic, a comparison and a number (ms for latencies). Parsed once, checked
-// against any run result; a failed threshold sets exit code 3.
+// Thresholds are data: "rmsResponse.p99<10000,stuck==0" — a latency statistic
+// (histogram.statistic, in ms) or any named figure of a run (an outcome, a derived
+// figure, a counter, load.offered, throughputPerSec), a comparison and a number.
+// Parsed once, checked against any run; a failed threshold sets exit code 3.
 import type { LatencySummary } from './latency.js';
+import type { RunResult } from './run-result.js';
+import { InputError } from '../runtime/input-error.js';
 
 export interface Threshold {
-  readonly metric: string;
-  readonly stat: keyof LatencySummary;
-  readonly op: '<' | '<=' | '>' | '>=';
+  /** What it measures: "histogram.statistic" or the name of a figure. */
+  readonly subject: string;
+  readonly op: '<' | '<=' | '>' | '>=' | '==' | '!=';
   readonly value: number;
   readonly text: string;
 }
@@ -19,24 +22,63 @@ export interface ThresholdCheck {
 
 const STATS: readonly (keyof LatencySummary)[] = ['p50', 'p90', 'p99', 'p999', 'max', 'mean', 'count'];
 
-export class ThresholdError extends Error {}
+export class ThresholdError extends InputError {}
 
 export function parseThresholds(text: string): Threshold[] {
   return text.split(',').map((part) => part.trim()).filter((p) => p !== '').map((part) => {
-    const m = /^([A-Za-z][\w]*)\.(\w+)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)$/.exec(part);
-    if (m === null) throw new ThresholdError(`threshold "${part}" must look like rmsResponse.p99<10000 (histogram.statistic, < <= > >=, a number)`);
-    const stat = m[2] as keyof LatencySummary;
-    if (!STATS.includes(stat)) throw new ThresholdError(`threshold "${part}": statistic "${m[2]}" is not one of ${STATS.join(', ')}`);
-    return { metric: m[1], stat, op: m[3] as Threshold['op'], value: Number(m[4]), text: part };
+    const m = /^([A-Za-z$][\w.:$-]*?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i.exec(part);
+    if (m === null) throw new ThresholdError(`threshold "${part}" must look like response.p99<10000 (histogram.statistic in ms) or stuck==0 (a figure of the run), with < <= > >= == or != and a number`);
+    return { subject: m[1], op: m[2] as Threshold['op'], value: Number(m[3]), text: part };
   });
 }
 
-export function checkThresholds(thresholds: readonly Threshold[], latencyMs: Readonly<Record<string, LatencySummary>>): ThresholdCheck[] {
+/** What thresholds can measure in a run: latency statistics, and every named figure. */
+export interface Measurable {
+  readonly latencyMs: Readonly<Record<string, LatencySummary>>;
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+export function measurableOf(r: RunResult): Measurable {
+  const figures: Record<string, number> = {
+    ...r.metrics.counters,
+    ...r.outcomes,
+    ...r.metrics.derived,
+    throughputPerSec: r.metrics.throughputPerSec,
+    completed: r.metrics.completed,
+    shed: r.metrics.shed,
+  };
+  if (r.load !== null) {
+    figures['load.offered'] = r.load.offered;
+    figures['load.gaveUp'] = r.load.gaveUp;
+    figures['load.outstanding'] = r.load.outstanding;
+    for (const [k, v] of Object.entries(r.load.answers)) figures[`load.answers.${k}`] = v;
+  }
+  return { latencyMs: r.metrics.latencyMs, figures };
+}
+
+/** The value a threshold's subject names in a run, or undefined if it names nothing there. */
+export function measure(subject: string, m: Measurable): number | undefined {
+  if (subject in m.figures) return m.figures[subject];
+  const dot = subject.lastIndexOf('.');
+  if (dot > 0) {
+    const stat = subject.slice(dot + 1) as keyof LatencySummary;
+    const s = m.latencyMs[subject.slice(0, dot)];
+    // A histogram with nothing recorded has no latency to judge: it reads as missing, and fails.
+    if (STATS.includes(stat) && s !== undefined) return s.count === 0 && stat !== 'count' ? undefined : s[stat];
+  }
+  return undefined;
+}
+
+/** Names a threshold could use in this run (for an error that says what exists). */
+export function measurableNames(m: Measurable): string[] {
+  return [...Object.keys(m.latencyMs).map((h) => `${h}.p99`), ...Object.keys(m.figures)];
+}
+
+export function checkThresholds(thresholds: readonly Threshold[], m: Measurable): ThresholdCheck[] {
   return thresholds.map((t) => {
-    const s = latencyMs[t.metric];
-    if (s === undefined || s.count === 0) return { threshold: t.text, measured: null, ok: false };
-    const v = s[t.stat];
-    const ok = t.op === '<' ? v < t.value : t.op === '<=' ? v <= t.value : t.op === '>' ? v > t.value : v >= t.value;
+    const v = measure(t.subject, m);
+    if (v === undefined) return { threshold: t.text, measured: null, ok: false };
+    const ok = t.op === '<' ? v < t.value : t.op === '<=' ? v <= t.value : t.op === '>' ? v > t.value : t.op === '>=' ? v >= t.value : t.op === '==' ? v === t.value : v !== t.value;
     return { threshold: t.text, measured: v, ok };
   });
 }

@@ -2,17 +2,42 @@
 import Table from 'cli-table3';
 import { clockOf, type RunResult } from './run-result.js';
 
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 }));
+export const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 }));
+
+/** Rows of the outcomes table: the load's account, entity states and the scenario's own counts. */
+export function outcomeRows(r: RunResult): [string, number][] {
+  const rows: [string, number][] = [];
+  if (r.load !== null) {
+    rows.push(['requests offered', r.load.offered]);
+    for (const [outcome, n] of Object.entries(r.load.answers)) rows.push([`answered ${outcome}`, n]);
+    if (r.load.gaveUp > 0) rows.push(['callers gave up', r.load.gaveUp]);
+    if (r.load.outstanding > 0) rows.push(['unanswered at the end', r.load.outstanding]);
+  }
+  for (const [k, v] of Object.entries(r.outcomes)) rows.push([k, v]);
+  return rows;
+}
+
+/** Rows of the measures table: throughput, derived figures, size histograms. */
+export function measureRows(r: RunResult): [string, string][] {
+  const m = r.metrics;
+  const clock = clockOf(r);
+  const rows: [string, string][] = [[`throughput (${r.unit.plural} completed / ${clock} s)`, fmt(m.throughputPerSec)]];
+  if (m.shed > 0) rows.push([`${r.unit.plural} shed (dead-lettered, refused)`, fmt(m.shed)]);
+  for (const [k, v] of Object.entries(m.derived)) rows.push([k, fmt(Number(v.toPrecision(6)))]);
+  for (const [k, s] of Object.entries(m.latencyMs)) if (m.histogramUnits[k] === 'count') rows.push([`${k} p50 / p99 / max`, `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)}`]);
+  return rows;
+}
 
 /** `color`: ANSI colours for a terminal; plain text for files and pipes. */
 export function renderRunSummary(r: RunResult, color = false): string {
   const out: string[] = [];
   const style = color ? {} : { head: [] as string[], border: [] as string[] };
-  const m = r.metrics as RunResult['metrics'] & { refunds?: Record<string, number>; lockAcquisitionsPerRefund?: number; duplicatesSuppressed?: number; dlq?: number };
+  const m = r.metrics;
 
-  if (m.refunds !== undefined) {
-    const t = new Table({ head: ['outcome', 'refunds'], style });
-    for (const [k, v] of Object.entries(m.refunds)) t.push([k, fmt(v)]);
+  const outcomes = outcomeRows(r);
+  if (outcomes.length > 0) {
+    const t = new Table({ head: ['outcome', 'count'], style });
+    for (const [k, v] of outcomes) t.push([k, fmt(v)]);
     out.push(t.toString());
   }
 
@@ -35,17 +60,12 @@ export function renderRunSummary(r: RunResult, color = false): string {
   const lat = new Table({ head: [`latency (${clock} ms)`, 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
     if (m.histogramUnits[name] !== 'ms') continue;
-    lat.push([name, fmt(s.count), fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
+    lat.push([name === m.headline ? `${name} (headline)` : name, fmt(s.count), fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
   }
   out.push(lat.toString());
 
   const facts = new Table({ head: ['measure', 'value'], style });
-  if (m.refunds !== undefined) facts.push([`throughput (refunds completed / ${clock} s)`, fmt(m.throughputPerSec)]);
-  if (m.lockAcquisitionsPerRefund !== undefined) facts.push(['lock acquisitions per disbursed refund', fmt(Number(m.lockAcquisitionsPerRefund.toFixed(5)))]);
-  const batch = m.latencyMs.batchSize;
-  if (batch !== undefined) facts.push(['batch size p50 / max', `${fmt(batch.p50)} / ${fmt(batch.max)}`]);
-  if (m.duplicatesSuppressed !== undefined) facts.push(['duplicates suppressed', fmt(m.duplicatesSuppressed)]);
-  if (m.dlq !== undefined) facts.push(['dead-lettered records', fmt(m.dlq)]);
+  for (const row of measureRows(r)) facts.push(row);
   facts.push([live !== undefined ? 'run time / messages handled' : 'virtual time / events', `${fmt(r.sim.virtualMs)} ms / ${fmt(r.sim.events)}`]);
   if (live !== undefined) facts.push(['actor restarts / messages lost between processes', `${fmt(r.sim.crashes)} / ${fmt(r.sim.messagesLost)}`]);
   facts.push(['wall time / events per s', `${fmt(r.wall.ms)} ms / ${fmt(r.wall.eventsPerSec)}`]);

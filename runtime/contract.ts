@@ -42,7 +42,18 @@ export interface StartedMessage {
   readonly restart: boolean;
 }
 
-export type RuntimeMessage = RecordsMessage | ProducedMessage | ProduceFailedMessage | StartedMessage;
+/**
+ * Delivered to a consuming behaviour each time its group hands it partitions (a rebalance,
+ * Kafka's onPartitionsAssigned), before their records: what it held of other partitions is
+ * no longer its to commit, and commits it made for an earlier assignment may have been
+ * refused. `offset` is the committed offset it starts from, where the runtime knows it.
+ */
+export interface AssignedMessage {
+  readonly type: '$assigned';
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly offset?: number }[];
+}
+
+export type RuntimeMessage = RecordsMessage | ProducedMessage | ProduceFailedMessage | StartedMessage | AssignedMessage;
 
 /**
  * Durable storage of one actor (or one service's database, shared by its actors).
@@ -64,6 +75,17 @@ export interface DurableStore {
    * must not write under that lock.
    */
   fence(lock: string, token: number): boolean;
+  /**
+   * Rows of a table in the order they were first written (a queue's order: an outbox's
+   * unpublished rows), at most `limit` of them. Each is a value: never change it in place.
+   */
+  scan<R>(table: string, limit?: number): [Key, R][];
+  /**
+   * Optimistic locking: writes `row` only if the row now under `key` has `version` equal
+   * to `expected` (0: no row yet), and says whether it wrote. The new row's version is the
+   * caller's to set (usually expected + 1).
+   */
+  putIfVersion<R extends { readonly version: number }>(table: string, key: Key, expected: number, row: R): boolean;
 }
 
 export interface Context {
@@ -94,9 +116,43 @@ export interface Context {
   commit(topic: string, partition: number, nextOffset: number): void;
   /** A named place where a fault plan may crash this actor: effects requested before it are performed, the rest are not. */
   crashPoint(name: string): void;
+  /**
+   * Records a latency in milliseconds into the histogram `metric` (reported in ms, with
+   * microsecond resolution): how a behaviour measures a stage itself, in both runtimes.
+   */
+  observe(metric: string, ms: number): void;
   /** Records a whole-number value (a batch size, a count) into a named histogram / adds to a counter. Metrics only: checkers never read them. */
   record(metric: string, value: number): void;
   count(metric: string, by?: number): void;
+}
+
+/**
+ * What a load generator tells the runtime about its load (see actors/load-generator.ts):
+ * how far it is, and what its callers were told. The runtime ends the load phase, sets
+ * its deadline and waits in the drain by it; checkers read what was answered.
+ */
+export interface LoadView {
+  /** Requests it will offer in all. */
+  readonly planned: number;
+  readonly offered: number;
+  /** Offered and neither answered nor given up yet. */
+  readonly outstanding: number;
+  /** When its last request is due, from the start of the run (ms). */
+  readonly plannedMs: number;
+  /** The histogram its response times go to. */
+  readonly metric: string;
+  /** Intended start times (ms) of the requests still waiting: their wait counts in response time at the end. */
+  waiting(): Iterable<number>;
+  /** Request numbers run from 1 to planned; a request's idempotency key and back (-1: not one of ours). */
+  keyOf(n: number): string;
+  numberOf(key: string): number;
+  /** Whether request n got an answer that says the service created something for it. */
+  created(n: number): boolean;
+  /** The key of the logical request a key was used for (a retry under a fresh key maps back). */
+  logicalKeyOf(key: string): string;
+  /** Answers by outcome, requests given up after the last attempt. */
+  readonly answers: Readonly<Record<string, number>>;
+  readonly gaveUp: number;
 }
 
 export interface Behaviour<S = unknown, M = unknown> {
@@ -105,6 +161,17 @@ export interface Behaviour<S = unknown, M = unknown> {
   receive(state: S, msg: M | RuntimeMessage, ctx: Context): S;
   /** Crash points this behaviour declares, for documentation and fault generation. */
   readonly crashPoints?: readonly string[];
+  /**
+   * Work this actor holds that the pipeline has still to do (unpublished outbox rows,
+   * unanswered requests): the drain waits until it is 0. Read by the runtime only.
+   */
+  pending?(state: S, store: DurableStore): number;
+  /** A load generator's view of its load (the runtime's load phase follows it). */
+  load?(state: S): LoadView;
+  /** A load generator's service, the actor its requests go to (live: reached over HTTP). */
+  readonly loadTarget?: string;
+  /** Messages of this type that this behaviour sends grant a lease (a fault may stall their receiver past it). */
+  readonly leaseGrantType?: string;
 }
 
 /** Thrown to signal an actor crash at a crash point; runtimes catch it, behaviours must not. */

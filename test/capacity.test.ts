@@ -5,7 +5,7 @@ import { sweep } from '../runtime/sim/sweep.js';
 import { refundsScenario } from '../scenarios/refunds.js';
 import { checkThresholds, parseThresholds } from '../reports/slo.js';
 import { parseRates } from '../cli/capacity-command.js';
-import { nextArrivalMs, rateAt, type ArrivalProfile } from '../actors/refunds/arrivals.js';
+import { nextArrivalMs, rateAt, type ArrivalProfile } from '../actors/arrivals.js';
 import { Prng } from '../runtime/sim/prng.js';
 import { renderCapacityMarkdown } from '../reports/capacity-render.js';
 

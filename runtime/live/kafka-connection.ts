@@ -1,6 +1,7 @@
 // How the live runtime reaches a Kafka cluster: broker list, TLS and SASL from flags or
 // the environment. Secrets stay in this object: `describeConnection` is what results
 // and messages may show.
+import { InputError } from '../input-error.js';
 import { readFileSync } from 'node:fs';
 import { Kafka, Partitioners, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 
@@ -13,7 +14,7 @@ export interface KafkaConnection {
 }
 
 /** Why a connection setting is unusable: reported as bad usage. */
-export class ConnectionError extends Error {}
+export class ConnectionError extends InputError {}
 
 const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 

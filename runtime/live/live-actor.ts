@@ -270,6 +270,12 @@ export class LiveActor {
     this.releaseHeld();
   }
 
+  /** Work this actor holds that the pipeline has still to do (the behaviour's `pending`), 0 when down. */
+  pending(): number {
+    if (!this.ready || this.behaviour.pending === undefined || this.state === undefined) return 0;
+    return this.behaviour.pending(this.state, this.store?.mirror ?? NO_STORE);
+  }
+
   /** Resolves once every effect requested so far is performed. */
   settled(): Promise<void> {
     return this.effects;
@@ -312,6 +318,7 @@ export class LiveActor {
       crashPoint: (point) => {
         if (node.crashPointFires(self.name, point)) throw new CrashSignal(point);
       },
+      observe: (metric, ms) => node.metrics.record(metric, ms),
       record: (metric, value) => node.metrics.recordRaw(metric, value),
       count: (metric, by) => node.metrics.count(metric, by),
     };

@@ -59,6 +59,11 @@ export class LiveConsumer {
     c.on(c.events.GROUP_JOIN, (e) => {
       this.assigned.clear();
       for (const [t, ps] of Object.entries(e.payload.memberAssignment)) for (const p of ps as number[]) this.assigned.add(`${t}\u0000${p}`);
+      // The behaviour hears of it before the new assignment's records (its mailbox is in order).
+      this.actor.deliver({
+        type: '$assigned',
+        partitions: Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) => (ps as number[]).map((partition) => ({ topic: this.naming.logical(t), partition }))),
+      });
       this.log(`${group}: joined (${Object.entries(e.payload.memberAssignment).map(([t, ps]) => `${this.naming.logical(t)}[${(ps as number[]).join(',')}]`).join(' ')})`);
     });
     c.on(c.events.STOP, () => this.log(`${group}: consumer stopped`));

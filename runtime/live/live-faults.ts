@@ -2,9 +2,8 @@
 // SIGKILL a worker process (and start it again), lose the intake's HTTP answers (the
 // load generator times out and retries under the same key), and slow consumers. Times
 // are wall-clock ms from the start of the run. Presets draw their schedule from the seed.
-import { readFaultList } from '../../faults/load-plan.js';
-import { FaultPlanError } from '../../faults/inject.js';
 import { z } from 'zod';
+import { InputError } from '../input-error.js';
 import { Prng } from '../sim/prng.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { OwnBroker } from './own-broker.js';
@@ -52,67 +51,12 @@ export const brokerRestart = z.strictObject({
   downMs: ms.default(3_000),
 });
 
-const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart]);
+export const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart]);
 export type LiveFault = z.infer<typeof liveFault>;
 export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart'] as const;
 
-/** A FaultPlanError: the CLI reports both alike (exit 2). */
-export class LiveFaultError extends FaultPlanError {}
-
-/** Presets: a schedule drawn from the seed over the load's expected length. */
-export function liveFaultPreset(name: string, seed: number, workers: number, loadMs: number): LiveFault[] | undefined {
-  const rng = new Prng(seed, 'live-faults');
-  const at = (from: number, to: number) => Math.round(from + rng.random() * (to - from));
-  const kills = (): LiveFault[] => {
-    if (workers === 0) return [];
-    const n = Math.max(1, Math.min(3, Math.floor(loadMs / 4_000)));
-    return Array.from({ length: n }, (_, i) => ({
-      kind: 'kill-worker' as const, worker: 1 + Math.floor(rng.random() * workers),
-      atMs: at((loadMs * i) / n + 500, (loadMs * (i + 1)) / n), restartAfterMs: 1_000 + Math.round(rng.random() * 2_000),
-    }));
-  };
-  // Windows open once records flow through every stage (the batcher waits up to
-  // batchMaxWaitMs before the first batch) and stay open for half the load.
-  const window = () => ({ atMs: at(0.3 * loadMs, 0.5 * loadMs), durationMs: Math.max(2_000, loadMs / 2) });
-  const lost = (): LiveFault[] => [{ kind: 'lose-responses', probability: 0.05, ...window() }];
-  const slow = (): LiveFault[] => [{ kind: 'slow-consumer', actor: 'cs', delayMs: 200, ...window() }];
-  const acks = (): LiveFault[] => [{ kind: 'lose-produce-acks', actor: 'ds', probability: 0.2, ...window() }];
-  switch (name) {
-    case 'none': return [];
-    case 'kill-workers': return kills();
-    case 'lost-responses': return lost();
-    case 'slow-consumers': return slow();
-    case 'lost-acks': return acks();
-    case 'broker-restart': return [{ kind: 'broker-restart', atMs: at(0.3 * loadMs, 0.6 * loadMs), downMs: 3_000 }];
-    case 'chaos': return [...kills(), ...lost(), ...slow(), ...acks()];
-    default: return undefined;
-  }
-}
-
-export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'broker-restart', 'chaos'] as const;
-
-/** A preset name, a JSON file, or inline JSON; errors name the fault and the field. */
-export function loadLiveFaults(arg: string, seed: number, workers: number, loadMs: number): LiveFault[] {
-  const preset = liveFaultPreset(arg, seed, workers, loadMs);
-  if (preset !== undefined) return preset;
-  const { list } = readFaultList(arg, `a live preset (${LIVE_PRESETS.join(', ')})`);
-  if (!Array.isArray(list)) throw new LiveFaultError('a live fault plan must be a JSON array of faults (or {"faults": [...]}).');
-  return list.map((f: unknown, i) => {
-    const kind = (f as { kind?: unknown } | null)?.kind;
-    if (!LIVE_FAULT_KINDS.includes(kind as never)) {
-      throw new LiveFaultError(`fault #${i} has kind ${JSON.stringify(kind ?? null)}; live runs know ${LIVE_FAULT_KINDS.join(', ')} (the simulator's other kinds have no live counterpart yet).`);
-    }
-    const parsed = liveFault.safeParse(f);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new LiveFaultError(`fault #${i} (${String(kind)}), field "${issue.path.join('.') || '?'}": ${issue.message}.`);
-    }
-    if (parsed.data.kind === 'kill-worker' && parsed.data.worker > workers) {
-      throw new LiveFaultError(`fault #${i} (kill-worker) names worker ${parsed.data.worker}, but the run has ${workers} worker process${workers === 1 ? '' : 'es'} (--workers).`);
-    }
-    return parsed.data;
-  });
-}
+/** A live fault plan that does not fit: bad input (exit 2). */
+export class LiveFaultError extends InputError {}
 
 /**
  * The faults one process applies itself, whichever actors it hosts: lost intake answers,

@@ -16,7 +16,7 @@ import { LiveActor } from './live-actor.js';
 import { LiveConsumer, type ConsumerNaming } from './live-consumer.js';
 import { JAVA_COMPATIBLE_PARTITIONER } from './kafka-connection.js';
 import { HttpIntake, HttpSender } from './http-intake.js';
-import type { LiveActorSpec, LiveTopology } from './topology.js';
+import type { LiveActorSpec, LiveHostTopology } from './topology.js';
 import { ProcessFaults, type LiveFault } from './live-faults.js';
 
 export const REF_STRIDE = 1_000;
@@ -57,7 +57,7 @@ export class SharedStore {
 export interface NodeOptions {
   /** 0: the coordinator (load generator and API services); 1…N: worker processes. */
   readonly index: number;
-  readonly topology: LiveTopology;
+  readonly topology: LiveHostTopology;
   readonly hosts: (spec: LiveActorSpec) => boolean;
   readonly kafka: Kafka;
   readonly pool: pg.Pool;

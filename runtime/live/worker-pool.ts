@@ -2,15 +2,9 @@
 // IPC, relays sends between processes, SIGKILLs and restarts them (a live fault), and
 // collects what they counted when the run stops.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { REF_STRIDE } from './node.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
 
-// Built, the worker is a .js file next to this one; run from source (tests), it is the .ts, loaded through tsx.
-const BUILT_WORKER = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-const WORKER_MAIN = existsSync(BUILT_WORKER) ? BUILT_WORKER : fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-const EXEC_ARGV = WORKER_MAIN.endsWith('.ts') ? ['--import', 'tsx'] : [];
 const READY_TIMEOUT_MS = 60_000;
 
 interface Worker {
@@ -29,7 +23,9 @@ export class WorkerPool {
   readonly histograms: Extract<FromWorker, { t: 'stopped' }>['histograms'] = [];
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
 
+  /** `main`: the worker's entry module (a .ts one runs through tsx: tests run from source). */
   constructor(
+    private readonly main: string,
     private readonly config: (index: number) => WorkerConfig,
     private readonly toCoordinator: (ref: number, msg: unknown) => void,
     private readonly log: (line: string) => void,
@@ -40,7 +36,7 @@ export class WorkerPool {
   start(index: number): Promise<void> {
     const w: Worker = this.workers[index] ?? { child: undefined, ready: false };
     this.workers[index] = w;
-    const child = fork(WORKER_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: EXEC_ARGV });
+    const child = fork(this.main, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: this.main.endsWith('.ts') ? ['--import', 'tsx'] : [] });
     w.child = child;
     w.ready = false;
     return new Promise((resolve, reject) => {

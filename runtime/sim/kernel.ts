@@ -234,6 +234,13 @@ export class Simulation {
   private readonly slots = new SlotPool();
   private readonly ev = new EventSlots();
   private readonly netRng: Prng;
+  /**
+   * When the last message on each link (from * actors + to) arrives: links are FIFO, as a
+   * TCP connection is (a consumer's offset commits must not overtake each other). Sized
+   * at start, when the actors are known.
+   */
+  private linkLastUs = new Float64Array(0);
+  private linkStride = 0;
   /** Per-link network options by from * 2^20 + to; empty unless the scenario sets links. */
   private readonly links = new Map<number, NetworkOptions>();
   private readonly commitObservers: CommitObserver[] = [];
@@ -456,7 +463,7 @@ export class Simulation {
     }
     const departUs = this.nowUs + delayUs;
     if (this.networkFilter === null) {
-      const slot = this.push(departUs + latUs, DELIVER, target, msg, -1, null, 0);
+      const slot = this.push(this.inOrder(a.id, to, departUs + latUs), DELIVER, target, msg, -1, null, 0);
       this.ev.depart[slot] = departUs;
       this.ev.from[slot] = a.id;
       this.ev.lat[slot] = latUs;
@@ -486,7 +493,16 @@ export class Simulation {
         return;
       }
     }
-    this.push(this.nowUs + latUs + extraUs, DELIVER, target, msg, -1, null, 0);
+    this.push(from < 0 ? this.nowUs + latUs + extraUs : this.inOrder(from, to, this.nowUs + latUs + extraUs), DELIVER, target, msg, -1, null, 0);
+  }
+
+  /** The arrival time of a message on link from -> to: not before the one sent ahead of it on that link. */
+  private inOrder(from: number, to: number, atUs: number): number {
+    const i = from * this.linkStride + to;
+    const last = this.linkLastUs[i];
+    const t = atUs < last ? last : atUs;
+    this.linkLastUs[i] = t;
+    return t;
   }
 
   /** Puts `msg` straight into an actor's own mailbox (runtime notifications), now. */
@@ -507,6 +523,8 @@ export class Simulation {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.linkStride = this.actors.length;
+    this.linkLastUs = new Float64Array(this.linkStride * this.linkStride);
     for (const a of this.actors) this.boot(a, false);
   }
 
@@ -576,6 +594,7 @@ export class Simulation {
       else if (m.type === 'fetched') a.consumer?.onFetched(m as never);
       else if (m.type === 'assignment') a.consumer?.onAssignment(m as never);
       else if (m.type === 'rejoin') a.consumer?.join();
+      else if (m.type === 'committed') a.consumer?.onCommitted(m as never);
       return;
     }
     // Only what arrives over the network can be refused; an actor's own timers and
@@ -809,7 +828,7 @@ export class Simulation {
     held.sort((x, y) => ev.depart[x] - ev.depart[y]);
     for (const slot of held) {
       ev.inc[slot] = WITHDRAWN;
-      const again = this.push(untilUs + ev.lat[slot], DELIVER, ev.actor[slot], ev.msg[slot], -1, null, 0);
+      const again = this.push(this.inOrder(a.id, ev.actor[slot]!.id, untilUs + ev.lat[slot]), DELIVER, ev.actor[slot], ev.msg[slot], -1, null, 0);
       ev.depart[again] = untilUs;
       ev.from[again] = a.id;
       ev.lat[again] = ev.lat[slot];
@@ -914,6 +933,9 @@ export class Simulation {
           sim.hash.mixString(name);
           throw new CrashSignal(name);
         }
+      },
+      observe(metric, ms) {
+        sim.metrics.record(metric, ms);
       },
       record(metric, value) {
         sim.metrics.recordRaw(metric, value);

@@ -117,6 +117,24 @@ export class SimStore implements DurableStore {
     return true;
   }
 
+  scan<R>(table: string, limit = Infinity): [Key, R][] {
+    const out: [Key, R][] = [];
+    if (limit <= 0) return out;
+    for (const entry of this.tableOf(table)) {
+      out.push(entry as [Key, R]);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  putIfVersion<R extends { readonly version: number }>(table: string, key: Key, expected: number, row: R): boolean {
+    const cur = this.get<{ version?: unknown }>(table, key);
+    const version = cur === undefined ? 0 : typeof cur.version === 'number' ? cur.version : NaN;
+    if (version !== expected) return false;
+    this.put(table, key, row);
+    return true;
+  }
+
   /** Number of writes in the open transaction. */
   get pending(): number {
     return this.log.length;

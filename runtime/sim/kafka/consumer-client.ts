@@ -5,7 +5,7 @@
 // the generation it was assigned in. A new generation resets fetch positions to the
 // committed offsets (eager rebalancing): uncommitted records are delivered again.
 import type { KafkaRecord, RecordsMessage } from '../../contract.js';
-import type { Assignment, FetchResponse, TopicPartitionOffset } from './protocol.js';
+import type { Assignment, FetchResponse, OffsetCommitted, TopicPartitionOffset } from './protocol.js';
 import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
 import { RuntimeAck } from './producer-client.js';
 
@@ -27,6 +27,13 @@ interface Owned {
   /** Records of a batch that kept failing, handed over one at a time to find the poison. */
   singles: KafkaRecord[];
   sentUs: number;
+  /** The group's committed offset as this member last set it (from the assignment, then its commits). */
+  committed: number;
+  /** What the coordinator has confirmed: a commit not confirmed within the request timeout is sent again. */
+  acked: number;
+  commitSentUs: number;
+  /** Offsets dead-lettered at or past `committed` (null: none): the behaviour never saw them, so it never commits past them. */
+  dead: Set<number> | null;
 }
 
 export class SimConsumer {
@@ -36,6 +43,7 @@ export class SimConsumer {
   private owned = new Map<number, Owned>();
   private nextFetch = 1;
   private watchdogArmed = false;
+  private commitWatchdogArmed = false;
   private readonly maxPollRecords: number;
   private readonly coordinator: number;
 
@@ -73,10 +81,11 @@ export class SimConsumer {
       const ref = this.sim.topic(tp.topic).partitionRefs[tp.partition];
       owned.set(ref, {
         topic: tp.topic, partition: tp.partition, ref, position: tp.offset,
-        fetchId: 0, fetching: false, delivered: false, sentUs: 0, singles: [],
+        fetchId: 0, fetching: false, delivered: false, sentUs: 0, singles: [], committed: tp.offset, acked: tp.offset, commitSentUs: 0, dead: null,
       });
     }
     this.owned = owned;
+    this.sim.enqueueLocal(this.host, { type: '$assigned', partitions: a.partitions });
     for (const o of owned.values()) this.fetch(o);
   }
 
@@ -139,6 +148,7 @@ export class SimConsumer {
     const ack = new RuntimeAck(
       () => {
         this.sim.metrics.count('kafka.deadLettered');
+        this.skipDeadLetter(o, r.offset);
         this.onProcessed(m);
       },
       () => this.sim.afterFor(this.host, 100_000, () => this.deliver(o, m.records, max)),
@@ -161,13 +171,87 @@ export class SimConsumer {
     this.fetch(o);
   }
 
-  /** Offset commits a behaviour asked for: the first `n` entries of a flat [topic, partition, offset, …] list. */
+  /**
+   * Offset commits a behaviour asked for: the first `n` entries of a flat [topic, partition,
+   * offset, …] list. A commit that reaches a dead-lettered record goes past it (and past any
+   * dead letters right after it): the behaviour never saw them, so it never would.
+   */
   commit(flat: readonly unknown[], n: number): void {
     const offsets: TopicPartitionOffset[] = [];
     for (let i = 0; i < n; i += 3) {
-      offsets.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
+      const topic = flat[i] as string;
+      const partition = flat[i + 1] as number;
+      let offset = flat[i + 2] as number;
+      const o = this.owned.get(this.sim.topic(topic).partitionRefs[partition]);
+      if (o !== undefined) {
+        if (o.dead !== null) while (o.dead.delete(offset)) offset++;
+        o.committed = offset;
+      }
+      offsets.push({ topic, partition, offset });
     }
-    this.sim.sendRaw(this.coordinator, { type: 'commit', memberId: this.memberId, generation: this.generation, offsets }, this.host.id);
+    this.sendCommit(offsets);
+  }
+
+  private sendCommit(offsets: TopicPartitionOffset[]): void {
+    const now = this.sim.nowUsExact;
+    for (const x of offsets) {
+      const o = this.owned.get(this.sim.topic(x.topic).partitionRefs[x.partition]);
+      if (o !== undefined) o.commitSentUs = now;
+    }
+    this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation: this.generation, offsets }, this.host.id);
+    this.armCommitWatchdog();
+  }
+
+  /** The coordinator answered a commit: applied (confirmed), or refused (the partitions are someone else's now: nothing to retry). */
+  onCommitted(m: OffsetCommitted): void {
+    for (const x of m.offsets) {
+      const o = this.owned.get(this.sim.topic(x.topic).partitionRefs[x.partition]);
+      if (o === undefined) continue;
+      if (!m.ok) o.acked = o.committed;
+      else if (o.committed === x.offset) o.acked = x.offset;
+    }
+  }
+
+  /**
+   * A commit lost on the way (a cut link) is sent again after the request timeout, as Kafka
+   * clients retry theirs: the latest offset of each partition not yet confirmed.
+   */
+  private armCommitWatchdog(): void {
+    if (this.commitWatchdogArmed) return;
+    this.commitWatchdogArmed = true;
+    const timeoutUs = this.sim.kafka.requestTimeoutMs * 1000;
+    this.sim.afterFor(this.host, timeoutUs, () => {
+      this.commitWatchdogArmed = false;
+      const now = this.sim.nowUsExact;
+      const again: TopicPartitionOffset[] = [];
+      let waiting = false;
+      for (const o of this.owned.values()) {
+        if (o.acked === o.committed) continue;
+        waiting = true;
+        if (now - o.commitSentUs >= timeoutUs) again.push({ topic: o.topic, partition: o.partition, offset: o.committed });
+      }
+      if (again.length > 0) {
+        this.sim.metrics.count('kafka.commitRetries');
+        this.sendCommit(again);
+      } else if (waiting) this.armCommitWatchdog();
+    });
+  }
+
+  /**
+   * A record is on the dead-letter topic: if everything before it is committed, commit past it
+   * now (Kafka's dead-letter recoverers commit the recovered record's offset); otherwise the
+   * behaviour's commit that reaches it goes past it.
+   */
+  private skipDeadLetter(o: Owned, offset: number): void {
+    if (this.owned.get(o.ref) !== o) return; // the partition went elsewhere: its new owner reads it again
+    if (o.committed !== offset) {
+      if (offset > o.committed) (o.dead ??= new Set()).add(offset);
+      return;
+    }
+    let next = offset + 1;
+    if (o.dead !== null) while (o.dead.delete(next)) next++;
+    o.committed = next;
+    this.sendCommit([{ topic: o.topic, partition: o.partition, offset: next }]);
   }
 
   /** Auto-commit: positions fetched so far, whether or not the behaviour has handled them. */

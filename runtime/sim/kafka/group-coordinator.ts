@@ -88,11 +88,10 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           return state;
         case 'commit': {
           const generation = store.get<number>('meta', 'generation') ?? 0;
-          if (msg.generation !== generation || !state.members.some((m) => m.id === msg.memberId)) {
-            ctx.count('kafka.commitsRejected');
-            return state;
-          }
-          for (const o of msg.offsets) store.put('offsets', offsetKey(o.topic, o.partition), o.offset);
+          const ok = msg.generation === generation && state.members.some((m) => m.id === msg.memberId);
+          if (!ok) ctx.count('kafka.commitsRejected');
+          else for (const o of msg.offsets) store.put('offsets', offsetKey(o.topic, o.partition), o.offset);
+          if (msg.member !== undefined) ctx.send(msg.member, { kc: 1, type: 'committed', ok, offsets: msg.offsets });
           return state;
         }
         default:

@@ -71,8 +71,18 @@ export interface LeaveGroup {
 
 export interface OffsetCommit {
   readonly type: 'commit';
+  /** The member's actor, for the answer (absent: a commit nobody waits for). */
+  readonly member?: number;
   readonly memberId: string;
   readonly generation: number;
+  readonly offsets: readonly TopicPartitionOffset[];
+}
+
+/** The coordinator's answer to a commit: applied, or refused (a stale generation: the partitions went elsewhere). */
+export interface OffsetCommitted {
+  readonly kc: 1;
+  readonly type: 'committed';
+  readonly ok: boolean;
   readonly offsets: readonly TopicPartitionOffset[];
 }
 
@@ -106,4 +116,4 @@ export interface ForceRebalance {
 
 export type PartitionMessage = ProduceRequest | FetchRequest | FetchExpired;
 export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance | Heartbeat;
-export type ClientReply = ProduceResponse | FetchResponse | Assignment | Rejoin;
+export type ClientReply = ProduceResponse | FetchResponse | Assignment | Rejoin | OffsetCommitted;

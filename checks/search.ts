@@ -1,0 +1,139 @@
+// Property search over fault plans and workloads (fast-check), for any pipeline. A
+// candidate is a workload seed, drawn workload parameters and a swarm fault plan; the
+// property is "the run's verdict is ok". Candidates are sampled from one seed and
+// evaluated in index order (by worker threads when asked); the first failing index is
+// then handed to fast-check, which replays it (seed + path) and shrinks it. The
+// counterexample, its shrink path and so its replay command do not depend on the number
+// of workers. What a run is, is the caller's: this engine only searches.
+import fc from 'fast-check';
+import { performance } from 'node:perf_hooks';
+import { planArbitrary, type FaultSpace } from '../faults/generators.js';
+import { FAULT_KINDS, type FaultKind, type FaultPlan } from '../faults/plan.js';
+
+export interface Candidate {
+  readonly seed: number;
+  readonly workload: Record<string, unknown>;
+  readonly faults: FaultPlan;
+}
+
+export interface SearchSpace {
+  readonly workload: fc.Arbitrary<Record<string, unknown>>;
+  readonly faults: FaultSpace;
+}
+
+/** What one run says: its verdict and what each planned fault did. */
+export interface RunOutcome {
+  readonly ok: boolean;
+  readonly faults: readonly (Record<string, unknown> & { readonly fired: number })[];
+}
+
+export type RunCandidate = (c: Candidate) => RunOutcome;
+
+export interface FaultKindStats {
+  /** Runs whose plan had this kind. */
+  planned: number;
+  /** Runs in which it fired at least once. */
+  fired: number;
+}
+
+export function candidateArbitrary(space: SearchSpace): fc.Arbitrary<Candidate> {
+  return fc.record({ seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }), workload: space.workload, faults: planArbitrary(space.faults) });
+}
+
+/** The candidates a search with this seed evaluates, in order (the same list fast-check's own run would draw). */
+export function sampleCandidates(space: SearchSpace, seed: number, runs: number): Candidate[] {
+  return fc.sample(candidateArbitrary(space), { seed, numRuns: runs });
+}
+
+export function emptyKindStats(): Record<FaultKind, FaultKindStats> {
+  return Object.fromEntries(FAULT_KINDS.map((k) => [k, { planned: 0, fired: 0 }])) as Record<FaultKind, FaultKindStats>;
+}
+
+/** What one evaluated run contributes to the per-kind statistics. */
+export function kindsOf(r: RunOutcome): { planned: FaultKind[]; fired: FaultKind[] } {
+  const planned = new Set<FaultKind>();
+  const fired = new Set<FaultKind>();
+  for (const f of r.faults) {
+    planned.add(f.kind as FaultKind);
+    if (f.fired > 0) fired.add(f.kind as FaultKind);
+  }
+  return { planned: [...planned], fired: [...fired] };
+}
+
+export interface Evaluation {
+  readonly index: number;
+  readonly ok: boolean;
+  readonly planned: FaultKind[];
+  readonly fired: FaultKind[];
+}
+
+/** Evaluates candidates in index order until one fails, the runs are done or the budget ends. */
+export type Evaluator = (candidates: readonly Candidate[], deadline: number, onProgress?: (done: number) => void) => Promise<{ evaluations: Evaluation[]; interrupted: boolean }>;
+
+export function sequentialEvaluator(run: RunCandidate): Evaluator {
+  return async (candidates, deadline, onProgress) => {
+    const evaluations: Evaluation[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      if (performance.now() > deadline) return { evaluations, interrupted: true };
+      const r = run(candidates[i]);
+      evaluations.push({ index: i, ok: r.ok, ...kindsOf(r) });
+      onProgress?.(i + 1);
+      if (!r.ok) break;
+    }
+    return { evaluations, interrupted: false };
+  };
+}
+
+export interface SearchOptions {
+  readonly seed: number;
+  readonly runs: number;
+  /** Stop searching after this long (the result says it was interrupted). */
+  readonly maxSeconds?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SearchOutcome {
+  /** Runs evaluated (up to and including the first failing one). */
+  readonly runs: number;
+  readonly interrupted: boolean;
+  readonly faultKinds: Record<FaultKind, FaultKindStats>;
+  /** The shrunk failing candidate and fast-check's path to it. */
+  readonly failure?: { readonly candidate: Candidate; readonly path: string; readonly shrinkRuns: number };
+  readonly ms: number;
+}
+
+export async function search(space: SearchSpace, run: RunCandidate, o: SearchOptions, evaluator?: Evaluator): Promise<SearchOutcome> {
+  const started = performance.now();
+  const candidates = sampleCandidates(space, o.seed, o.runs);
+  const deadline = o.maxSeconds !== undefined ? started + o.maxSeconds * 1000 : Infinity;
+  const evaluate = evaluator ?? sequentialEvaluator(run);
+  const { evaluations, interrupted } = await evaluate(candidates, deadline, o.onProgress ? (d) => o.onProgress!(d, o.runs) : undefined);
+  const faultKinds = emptyKindStats();
+  for (const e of evaluations) {
+    for (const k of e.planned) faultKinds[k].planned++;
+    for (const k of e.fired) faultKinds[k].fired++;
+  }
+  const failing = evaluations.find((e) => !e.ok);
+  let failure: SearchOutcome['failure'];
+  if (failing !== undefined) {
+    let shrinkRuns = 0;
+    // fast-check replays the failing index (path = its index) and shrinks from there.
+    const property = fc.property(candidateArbitrary(space), (c) => {
+      shrinkRuns++;
+      return run(c).ok;
+    });
+    const details = fc.check(property, { seed: o.seed, path: String(failing.index), numRuns: o.runs });
+    if (!details.failed || details.counterexample === null) {
+      throw new Error(`run #${failing.index} of seed ${o.seed} failed but did not fail again when fast-check replayed it: the simulation is not deterministic`);
+    }
+    failure = { candidate: details.counterexample[0], path: details.counterexamplePath ?? String(failing.index), shrinkRuns };
+  }
+  return { runs: evaluations.length, interrupted, faultKinds, failure, ms: performance.now() - started };
+}
+
+/** The candidate a seed and path lead to, if it fails there (undefined: the property holds there). */
+export function replayPath(space: SearchSpace, run: RunCandidate, seed: number, path: string): Candidate | undefined {
+  const details = fc.check(fc.property(candidateArbitrary(space), (c) => run(c).ok), { seed, path, numRuns: Number.MAX_SAFE_INTEGER });
+  if (!details.failed || details.counterexample === null) return undefined;
+  return details.counterexample[0];
+}

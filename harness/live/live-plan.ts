@@ -1,0 +1,43 @@
+// A scenario's topology as the live host runs it: each actor placed (the load generator
+// at the edge, consumers in every worker process, the rest in the coordinator, unless the
+// scenario says otherwise) and the load generator's service reached over real HTTP.
+import type { LiveHostTopology, Placement } from '../../runtime/live/topology.js';
+import { expectedDurationMs } from '../../actors/arrivals.js';
+import type { ActorDecl, BaseParams, Scenario, Topology } from '../scenario.js';
+
+export interface LivePlan<P extends BaseParams> {
+  readonly params: P;
+  readonly topology: Topology;
+  readonly host: LiveHostTopology;
+  /** The load generator's actor (undefined: the scenario has none). */
+  readonly loadActor: string | undefined;
+  readonly plannedLoadMs: number;
+  /** Every store the actors use, and the topics kept whole (what the checks read). */
+  readonly stores: readonly string[];
+  readonly keptTopics: readonly string[];
+}
+
+/** Default placement: the load generator at the edge, its service (the intake) and the other one-of-a-kind services in the coordinator, consumers in every worker. */
+export function placementOf(a: ActorDecl, loadActor: string | undefined, loadTarget: string | undefined): Placement {
+  return a.place ?? (a.name === loadActor ? 'edge' : a.name === loadTarget || a.consumes === undefined ? 'api' : 'worker');
+}
+
+export function livePlan<P extends BaseParams>(scenario: Scenario<P>, params: P): LivePlan<P> {
+  const topology = scenario.topology(params);
+  const generator = topology.actors.find((a) => a.behaviour.load !== undefined);
+  const target = generator?.behaviour.loadTarget;
+  const host: LiveHostTopology = {
+    topics: topology.topics,
+    actors: topology.actors.map((a) => {
+      const place = placementOf(a, generator?.name, target);
+      return { name: a.name, behaviour: a.behaviour, store: a.store, consumes: a.consumes, place, http: a.name === target && place !== 'worker' };
+    }),
+    requestTimeoutMs: params.clientTimeoutMs,
+  };
+  return {
+    params, topology, host, loadActor: generator?.name,
+    plannedLoadMs: generator === undefined ? 0 : expectedDurationMs(params.arrival, params.ratePerSec, params.count),
+    stores: [...new Set(topology.actors.map((a) => a.store ?? a.name))],
+    keptTopics: topology.topics.filter((t) => t.retainAll === true).map((t) => t.name),
+  };
+}

@@ -1,0 +1,417 @@
+// Runs a scenario live: its behaviours on a real Kafka broker and PostgreSQL, in this
+// process (the coordinator: load generator and one-of-a-kind services) and N worker
+// processes. Phases as in the simulator: load (until every request is answered or
+// given up, with a deadline), drain (until nothing is pending, every entity has ended
+// and every consumer group has read everything, twice in a row, or the liveness
+// deadline), then the same checkers over what the database and the topics hold, and
+// the same result schema.
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { Admin, Kafka } from 'kafkajs';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { InputError } from '../../runtime/input-error.js';
+import { PartitionLog } from '../../runtime/sim/kafka/partition-log.js';
+import { Metrics } from '../../runtime/sim/metrics.js';
+import type { SimStore } from '../../runtime/sim/store.js';
+import type { LoadView } from '../../runtime/contract.js';
+import { PgStore, connectPg, readJournals } from '../../runtime/live/pg-store.js';
+import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } from '../../runtime/live/kafka-connection.js';
+import { LiveNode } from '../../runtime/live/node.js';
+import { runNaming } from '../../runtime/live/naming.js';
+import { WorkerPool } from '../../runtime/live/worker-pool.js';
+import type { LiveHostTopology } from '../../runtime/live/topology.js';
+import { LiveFaultRunner, type LiveFault } from '../../runtime/live/live-faults.js';
+import { OwnBroker } from '../../runtime/live/own-broker.js';
+import { EntityWatch } from '../../checks/entity.js';
+import { mergeByName, type Observation } from '../../checks/types.js';
+import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type TimelinePoint } from '../../reports/run-result.js';
+import type { BaseParams, Scenario } from '../scenario.js';
+import { completionOf, runResultOf } from '../result.js';
+import { livePlan } from './live-plan.js';
+
+/** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
+export class LiveSetupError extends InputError {}
+
+const SETUP_LIMIT_MS = 30_000;
+const POLL_MS = 500;
+// Built, the worker is a .js file next to this one; run from source (tests), the .ts, through tsx.
+const WORKER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url));
+
+export interface LiveRunOptions {
+  /** The scenario argument as given (a built-in name or a module path): worker processes load it again. */
+  readonly scenarioRef: string;
+  readonly seed: number;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  readonly kafka: KafkaConnection;
+  readonly dbUrl: string;
+  /** Worker processes; 0 runs every actor in this process. */
+  readonly workers: number;
+  readonly faults?: readonly LiveFault[];
+  /** After the load, how long the pipeline may take to settle before what is left counts as lost. */
+  readonly drainDeadlineMs?: number;
+  readonly log?: (line: string) => void;
+  readonly onProgress?: (fraction: number, phase: 'load' | 'drain') => void;
+}
+
+export interface LiveRunResult extends RunResult {
+  readonly live: {
+    readonly runId: string;
+    readonly connection: Record<string, unknown>;
+    readonly workers: number;
+    readonly workerKills: number;
+    readonly actorRestarts: number;
+    readonly messagesHandled: number;
+    /** Messages each worker process handled: a worker that got no partitions shows 0. */
+    readonly messagesByWorker: number[];
+  };
+}
+
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms)))]);
+  } catch (err) {
+    throw new LiveSetupError(`${what}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connects to both, creates the run's topics; every failure is a LiveSetupError within the limit. */
+async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topology: LiveHostTopology, prefix: string): Promise<{ pool: pg.Pool; admin: Admin }> {
+  const started = Date.now();
+  const left = () => Math.max(1_000, SETUP_LIMIT_MS - (Date.now() - started));
+  const where = describeDbUrl(dbUrl);
+  const pool = await within(`cannot use the database at ${where}`, left() / 2, connectPg(dbUrl, 8));
+  const admin = kafka.admin();
+  const brokers = conn.brokers.join(',');
+  try {
+    await within(`cannot reach a Kafka broker at ${brokers}`, left(), admin.connect());
+    // A broker that has just started answers before it can lead partitions: retry what it calls retriable.
+    await within(`the Kafka broker at ${brokers} did not create the run's topics`, left(), (async () => {
+      for (;;) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: topology.topics.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+          });
+          // …and until every partition has a leader in the metadata clients will read.
+          const meta = await admin.fetchTopicMetadata({ topics: topology.topics.map((t) => prefix + t.name) });
+          if (meta.topics.some((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0))) throw Object.assign(new Error('partitions without a leader yet'), { retriable: true });
+          return;
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable !== true || Date.now() - started > SETUP_LIMIT_MS - 2_000) throw err;
+          await sleep(500);
+        }
+      }
+    })());
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  return { pool, admin };
+}
+
+type Naming = ReturnType<typeof runNaming>;
+
+/** Records each consumer group has not committed yet, by group: where a stuck run's work waits. */
+async function lagByGroup(admin: Admin, topology: LiveHostTopology, naming: Naming): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const ends = new Map<string, Map<number, number>>();
+  for (const t of topology.topics) {
+    const offs = await admin.fetchTopicOffsets(naming.topic(t.name));
+    ends.set(t.name, new Map(offs.map((o) => [o.partition, Number(o.high)])));
+  }
+  const groups = new Map<string, string[]>();
+  for (const a of topology.actors) if (a.consumes !== undefined) groups.set(a.consumes.group, [...a.consumes.topics]);
+  for (const [group, topics] of groups) {
+    const committed = await admin.fetchOffsets({ groupId: naming.group(group), topics: topics.map((t) => naming.topic(t)) });
+    let lag = 0;
+    for (const t of committed) {
+      const end = ends.get(naming.logical(t.topic));
+      for (const p of t.partitions) lag += Math.max(0, (end?.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+    }
+    out[group] = lag;
+  }
+  return out;
+}
+
+async function consumerLag(admin: Admin, topology: LiveHostTopology, naming: Naming): Promise<number> {
+  return Object.values(await lagByGroup(admin, topology, naming)).reduce((a, b) => a + b, 0);
+}
+
+/** Every record of a topic, read back from the beginning by a throwaway group. */
+async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: number): Promise<PartitionLog[]> {
+  const logs = Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p));
+  const ends = await admin.fetchTopicOffsets(topic);
+  let wanted = ends.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  if (wanted === 0) return logs;
+  const consumer = kafka.consumer({ groupId: `${topic}.read-back.${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reading ${topic} back: ${wanted} records did not come within 60 s`)), 60_000);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        logs[partition].append(message.key?.toString() ?? '', message.value === null ? null : JSON.parse(message.value.toString()));
+        if (--wanted === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return logs;
+}
+
+/** Rows of an entity's table whose status is (or is not) among `statuses`, counted by the database. */
+async function countByStatus(pool: pg.Pool, store: string, table: string, field: string, statuses: readonly string[], among: boolean): Promise<number> {
+  const r = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM faultline_rows WHERE store = $1 AND tbl = $2 AND row IS NOT NULL AND ${among ? '' : 'NOT '}(coalesce(row->>$3, '') = ANY($4::text[]))`,
+    [store, table, field, statuses]);
+  return Number(r.rows[0].n);
+}
+
+export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: LiveRunOptions): Promise<LiveRunResult> {
+  const log = o.log ?? (() => {});
+  const params = scenario.parse(o.overrides ?? {});
+  const plan = livePlan(scenario, params);
+  const topology = plan.host;
+  for (const f of o.faults ?? []) {
+    const actor = (f as { actor?: string }).actor;
+    if (actor !== undefined && !topology.actors.some((a) => a.name === actor)) {
+      throw new LiveSetupError(`the ${f.kind} fault names actor "${actor}", which this scenario does not have (its actors: ${topology.actors.map((a) => a.name).join(', ')})`);
+    }
+  }
+  if ((o.faults ?? []).some((f) => f.kind === 'broker-restart') && OwnBroker.find(o.kafka.brokers) === undefined) {
+    throw new LiveSetupError(`a broker-restart fault stops and starts the project's own broker (npm run kafka:up), and ${o.kafka.brokers.join(',')} is not one it started`);
+  }
+  const metrics = new Metrics();
+  const runId = `${Date.now().toString(36)}-${o.seed}`;
+  const naming = runNaming(runId);
+  const kafka = kafkaClient(o.kafka, 'faultline-coordinator');
+  const { pool, admin } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming.prefix);
+  log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ')}`);
+
+  const t0 = Date.now();
+  let faults: LiveFaultRunner;
+  const started = performance.now();
+  let node: LiveNode | undefined;
+  const workers = new WorkerPool(
+    WORKER_MAIN,
+    (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [] }),
+    (ref, msg) => node?.deliverRemote(ref, msg),
+    log,
+    (fault) => faults.fire(fault),
+  );
+  const broker = OwnBroker.find(o.kafka.brokers);
+  faults = new LiveFaultRunner(o.faults ?? [], { workers, t0, log, broker });
+  node = new LiveNode({
+    index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
+    hosts: (s) => s.place !== 'worker' || o.workers === 0,
+    remote: (ref, msg) => workers.route(ref, msg),
+  });
+  const generator = () => (plan.loadActor === undefined ? undefined : node!.actors.get(plan.loadActor));
+  const loadView = (): LoadView | undefined => {
+    const g = generator();
+    return g === undefined || g.state === undefined ? undefined : scenarioLoad(plan, g.state);
+  };
+  const entity = scenario.entities?.[0];
+  /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
+  const completedNow = async (): Promise<{ completed: number; shed: number }> => {
+    if (entity === undefined) return completionOf(scenario, [], metrics, loadView());
+    const terminal = Object.keys(entity.terminal);
+    const shedStates = terminal.filter((s) => entity.terminal[s] === 'shed');
+    const store = naming.store(entity.store);
+    return {
+      completed: await countByStatus(pool, store, entity.table, entity.status, terminal, true),
+      shed: shedStates.length === 0 ? 0 : await countByStatus(pool, store, entity.table, entity.status, shedStates, true),
+    };
+  };
+  /** What is still pending, in words (the database's and the broker's view; empty when settled). */
+  const pendingNow = async (): Promise<string[]> => {
+    const out: string[] = [];
+    const l = loadView();
+    if (l !== undefined && l.outstanding > 0) out.push(`${l.outstanding} requests unanswered`);
+    for (const a of node!.actors.values()) {
+      const n = a.pending();
+      if (n > 0 && a.name !== plan.loadActor) out.push(`${a.name} holds ${n} unfinished`);
+    }
+    for (const e of scenario.entities ?? []) {
+      const open = await countByStatus(pool, naming.store(e.store), e.table, e.status, Object.keys(e.terminal), false);
+      if (open > 0) out.push(`${open} ${e.plural ?? `${e.name}s`} not ended`);
+    }
+    for (const [g, n] of Object.entries(await lagByGroup(admin, topology, naming))) if (n > 0) out.push(`group ${g}: ${n} records not committed`);
+    return out;
+  };
+
+  let loadEndedAtMs = 0;
+  let loadStartedAtMs = 0;
+  /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
+  let settledAtMs = 0;
+  let drained = false;
+  let loadUnfinished = false;
+  let pending: string[] = [];
+  const timeline: TimelinePoint[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  /** Once a second: offered, completed and shed, and the consumer lag (skipped while a sample is still out). */
+  const startSampler = () => {
+    let busy = false;
+    const take = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const tMs = Math.round(node!.nowMs());
+        const { completed, shed } = await completedNow();
+        const backlog = await consumerLag(admin, topology, naming);
+        if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog });
+      } catch {
+        // the database or broker is away (a fault): no point this second
+      } finally {
+        busy = false;
+      }
+    };
+    void take();
+    return setInterval(() => void take(), 1_000);
+  };
+  try {
+    for (let i = 1; i <= o.workers; i++) {
+      await workers.start(i).catch((err: Error) => {
+        throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
+      });
+    }
+    await node.start().catch((err: Error) => {
+      throw new LiveSetupError(`the coordinator's actors could not start: ${err.message}`);
+    });
+    loadStartedAtMs = node.nowMs();
+    faults.start();
+    sampler = startSampler();
+    // The load has a deadline too: a load generator that stopped (it crashed, say) must not hang the run.
+    const loadDeadline = Date.now() + 3 * (plan.plannedLoadMs || 60_000) + 60_000;
+    const loadDone = () => {
+      if (plan.loadActor === undefined) return true;
+      const l = loadView();
+      return l !== undefined && l.offered >= l.planned && l.outstanding === 0;
+    };
+    while (!loadDone()) {
+      if (Date.now() > loadDeadline) {
+        loadUnfinished = true;
+        log(`the load did not finish within ${Math.round((loadDeadline - t0) / 1000)} s; draining what there is`);
+        break;
+      }
+      await sleep(POLL_MS);
+      const l = loadView();
+      o.onProgress?.(l === undefined || l.planned === 0 ? 1 : Math.min(1, l.offered / l.planned), 'load');
+    }
+    loadEndedAtMs = node.nowMs();
+    await faults.healed();
+    const deadline = Date.now() + (o.drainDeadlineMs ?? 120_000);
+    let quietPolls = 0;
+    while (Date.now() < deadline) {
+      o.onProgress?.(1, 'drain');
+      // While the broker or the database is down (a fault) nothing can be read: not settled yet.
+      pending = await pendingNow().catch((err: Error) => [`unreadable (${err.message})`]);
+      quietPolls = pending.length === 0 ? quietPolls + 1 : 0;
+      if (quietPolls === 1) settledAtMs = node.nowMs();
+      if (quietPolls >= 2) {
+        drained = true;
+        break;
+      }
+      await sleep(POLL_MS * 2);
+    }
+  } finally {
+    if (sampler !== undefined) clearInterval(sampler);
+    faults.stop();
+    await workers.stop();
+    await node.stop();
+  }
+  const wallMs = performance.now() - started;
+  const nowMs = node.nowMs();
+  try {
+    for (const [k, v] of workers.counters) metrics.count(k, v);
+    for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
+    const load = loadView();
+    // Requests still unanswered count in response time with how long they waited.
+    if (load !== undefined) for (const t of load.waiting()) metrics.record(load.metric, nowMs - t);
+    const obs = await liveObservation(kafka, admin, pool, naming, plan, metrics, load);
+    // Every committed transaction again, in commit order, from the journal: what the simulator's checkers saw as it happened.
+    const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
+    const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
+    const back = new Map(plan.stores.map((n) => [naming.store(n), n]));
+    for (const j of await readJournals(pool, plan.stores.map((n) => naming.store(n)))) {
+      const store = back.get(j.store) ?? j.store;
+      for (const e of entities) e.onCommit(store, j.writes);
+      for (const c of checkers) c.onCommit?.(store, j.writes, j.atMs);
+    }
+    const invariants = mergeByName(checkers.map((c) => c.check(obs)));
+    if (loadUnfinished) {
+      invariants.push(runConditionFailed('load-finished', LOAD_UNFINISHED, `the load generator offered ${load?.offered ?? 0} of ${load?.planned ?? '?'} requests (${load?.outstanding ?? 0} unanswered) by the load deadline (3x its planned length + 60 s)`));
+    }
+    if (!drained) {
+      invariants.push(runConditionFailed('drained', NOT_DRAINED, `still pending ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended: ${pending.join('; ') || 'nothing named'}`));
+    }
+    const errors = [...node.errors, ...workers.errors];
+    const own = node.stats();
+    const theirs = workers.stats();
+    const handled = own.handled + theirs.handled;
+    const { completed, shed } = completionOf(scenario, entities, metrics, load);
+    const result = runResultOf(scenario, params, {
+      seed: o.seed, obs, entities, invariants, ok: invariants.every((i) => i.ok) && errors.length === 0, metrics, load,
+      faults: faults.report(), timeline,
+      // A live run's interleaving is the machine's, not the seed's: there is no history to hash.
+      historyHash: 'live',
+      completed, shed,
+      // Throughput from the first request to the pipeline settling: start-up and the confirming polls excluded.
+      spanMs: (drained ? settledAtMs : nowMs) - loadStartedAtMs,
+      sim: {
+        events: handled, virtualMs: Math.round(nowMs), loadEndedAtMs: Math.round(loadEndedAtMs), drained,
+        messagesLost: workers.lostSends, crashes: own.crashes + theirs.crashes + workers.kills, actorErrors: errors,
+      },
+      wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(handled / (wallMs / 1000)) },
+    });
+    return {
+      ...result,
+      live: {
+        runId, connection: describeConnection(o.kafka), workers: o.workers, workerKills: workers.kills,
+        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker(),
+      },
+    };
+  } finally {
+    await admin.disconnect().catch(() => {});
+    await pool.end().catch(() => {});
+  }
+}
+
+/** The load generator's view of its state (a behaviour with `load`). */
+function scenarioLoad(plan: { topology: { actors: readonly { name: string; behaviour: { load?(s: unknown): LoadView } }[] }; loadActor: string | undefined }, state: unknown): LoadView | undefined {
+  const b = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
+  return b?.load?.(state);
+}
+
+/** What the checks read, loaded from the database and the broker once the run has stopped. */
+async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: Naming, plan: ReturnType<typeof livePlan<P>>,
+  metrics: Metrics, load: LoadView | undefined): Promise<Observation> {
+  const stores = new Map<string, SimStore>();
+  for (const s of plan.stores) stores.set(s, await new PgStore(pool, naming.store(s)).load());
+  const topics = new Map<string, PartitionLog[]>();
+  for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions));
+  return {
+    table(store, table) {
+      const s = stores.get(store);
+      if (s === undefined) throw new InputError(`a check reads store "${store}", which no actor of the topology uses (its stores: ${plan.stores.join(', ')})`);
+      return s.table(table) as ReadonlyMap<never, never> & Map<never, never>;
+    },
+    records(topic) {
+      const logs = topics.get(topic);
+      if (logs === undefined) throw new InputError(`a check reads topic "${topic}" whole: declare it with retainAll: true`);
+      return logs.flatMap((l) => [...l.all()]);
+    },
+    load,
+    counter: (name) => metrics.counter(name),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,54 @@
+// A worker process of a live run (forked by the coordinator): hosts the scenario's
+// 'worker' actors, joins their consumer groups, and reaches the coordinator's actors
+// through the IPC channel. Its configuration, secrets included, comes over IPC,
+// never on the command line or in the environment.
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { loadScenario } from '../load-scenario.js';
+import { livePlan } from './live-plan.js';
+import { connectPg } from '../../runtime/live/pg-store.js';
+import { kafkaClient } from '../../runtime/live/kafka-connection.js';
+import { LiveNode } from '../../runtime/live/node.js';
+import { runNaming } from '../../runtime/live/naming.js';
+import type { ToWorker, WorkerConfig } from '../../runtime/live/worker-protocol.js';
+
+let node: LiveNode | undefined;
+const send = (m: unknown) => process.send?.(m);
+
+async function start(c: WorkerConfig): Promise<void> {
+  const scenario = await loadScenario(c.scenario);
+  const { host } = livePlan(scenario, scenario.parse(c.overrides));
+  const pool = await connectPg(c.dbUrl, 8);
+  node = new LiveNode({
+    index: c.index, topology: host, hosts: (s) => s.place === 'worker', kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
+    pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
+    onError: (error) => send({ t: 'error', error }),
+    remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
+    log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
+  });
+  await node.start();
+  send({ t: 'ready' });
+  stopPool = () => pool.end();
+}
+
+let stopPool: () => Promise<void> = async () => {};
+
+process.on('message', (m: ToWorker) => {
+  if (m.t === 'config') {
+    start(m.config).catch((err) => {
+      send({ t: 'failed', message: (err as Error).message });
+      process.exit(1);
+    });
+  } else if (m.t === 'send') node?.deliverRemote(m.to, m.msg);
+  else if (m.t === 'stop') {
+    void (async () => {
+      await node?.stop();
+      const m = node?.metrics;
+      const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
+      send({ t: 'stopped', counters: Object.fromEntries(m?.counters ?? []), histograms, errors: [], stats: node?.stats() });
+      await stopPool().catch(() => {});
+      process.exit(0);
+    })();
+  }
+});
+// The coordinator went away: nothing left to work for.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,83 @@
+// A run result from what a runtime observed: the same assembly for a simulated run and a
+// live one, so every renderer, threshold and capacity analysis reads one schema.
+import type { LoadView } from '../runtime/contract.js';
+import type { Metrics } from '../runtime/sim/metrics.js';
+import type { EntityWatch } from '../checks/entity.js';
+import { pluralOf } from '../checks/entity.js';
+import type { InvariantResult, Observation } from '../checks/types.js';
+import { summarizeAll } from '../reports/latency.js';
+import { RUN_RESULT_SCHEMA_VERSION, perSecond, type RunResult, type TimelinePoint } from '../reports/run-result.js';
+import type { BaseParams, Scenario } from './scenario.js';
+
+export interface ObservedRun {
+  readonly seed: number;
+  readonly obs: Observation;
+  readonly entities: readonly EntityWatch[];
+  readonly invariants: InvariantResult[];
+  readonly ok: boolean;
+  readonly metrics: Metrics;
+  readonly load: LoadView | undefined;
+  readonly faults: (Record<string, unknown> & { fired: number })[];
+  readonly timeline: TimelinePoint[];
+  readonly historyHash: string;
+  /** Units completed, and shed; the span (ms) throughput is counted over. */
+  readonly completed: number;
+  readonly shed: number;
+  readonly spanMs: number;
+  readonly sim: RunResult['sim'];
+  readonly wall: RunResult['wall'];
+  /** Percentile summaries (property runs skip them). */
+  readonly summaries?: boolean;
+}
+
+/** Units completed: the first entity's that ended, else a declared counter, else requests answered. */
+export function completionOf(scenario: Scenario<any>, entities: readonly EntityWatch[], metrics: Metrics, load: LoadView | undefined): { completed: number; shed: number } {
+  const primary = entities[0];
+  if (primary !== undefined) return { completed: primary.completed, shed: primary.shed };
+  const counter = scenario.metrics?.completed;
+  if (counter !== undefined) return { completed: metrics.counter(counter), shed: 0 };
+  let answered = 0;
+  for (const v of Object.values(load?.answers ?? {})) answered += v;
+  return { completed: answered, shed: 0 };
+}
+
+export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params: P, r: ObservedRun): RunResult {
+  const outcomes: Record<string, number> = {};
+  for (const e of r.entities) for (const [s, n] of Object.entries(e.countByStatus(r.obs))) outcomes[`${pluralOf(e.decl)}.${s}`] = n;
+  Object.assign(outcomes, scenario.outcomes?.(r.obs, params) ?? {});
+  const counters = Object.fromEntries([...r.metrics.counters].sort());
+  const derived = scenario.metrics?.derived?.({ counter: (n) => r.metrics.counter(n), outcome: (n) => outcomes[n] ?? 0 }) ?? {};
+  const { latencyMs, histograms } = r.summaries !== false ? summarizeAll(r.metrics) : { latencyMs: {}, histograms: {} };
+  const load = r.load;
+  const primary = scenario.entities?.[0];
+  const unitName = primary?.name ?? scenario.metrics?.unit ?? 'request';
+  return {
+    schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+    kind: 'run',
+    scenario: scenario.name,
+    seed: r.seed,
+    params: params as unknown as Record<string, unknown>,
+    ok: r.ok,
+    historyHash: r.historyHash,
+    unit: { singular: unitName, plural: primary !== undefined ? pluralOf(primary) : `${unitName}s` },
+    invariants: r.invariants,
+    faults: r.faults,
+    load: load === undefined ? null : { planned: load.planned, offered: load.offered, outstanding: load.outstanding, answers: { ...load.answers }, gaveUp: load.gaveUp },
+    outcomes,
+    metrics: {
+      latencyMs,
+      histogramUnits: Object.fromEntries(r.metrics.units),
+      headline: scenario.metrics?.headline ?? load?.metric ?? null,
+      latencies: [...(scenario.metrics?.latencies ?? [])],
+      completed: r.completed,
+      shed: r.shed,
+      throughputPerSec: perSecond(r.completed, r.spanMs),
+      counters,
+      derived,
+    },
+    histograms,
+    timeline: r.timeline,
+    sim: r.sim,
+    wall: r.wall,
+  };
+}

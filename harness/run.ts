@@ -1,0 +1,249 @@
+// Runs a scenario in the simulator: the load phase (until the load generator has offered
+// its load and the last fault has healed, with a deadline), the drain (until nothing is
+// pending and nothing has happened for a settle time, or the liveness deadline), then
+// the checks. Same seed and parameters, same history. A violation's key trace is
+// collected by running the same seed again with a trace filter on those keys, so no
+// run keeps an event log in memory.
+import { performance } from 'node:perf_hooks';
+import { Simulation, type SimOptions } from '../runtime/sim/kernel.js';
+import { NdjsonTraceWriter } from '../runtime/sim/trace-file.js';
+import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type TimelinePoint } from '../reports/run-result.js';
+import { mergeByName, type Checker, type InvariantResult, type Observation } from '../checks/types.js';
+import { EntityWatch } from '../checks/entity.js';
+import { completionOf, runResultOf } from './result.js';
+import { FaultPlanError, injectFaults } from '../faults/inject.js';
+import { healTimeMs, type FaultPlan, type FaultReport } from '../faults/plan.js';
+import { ScenarioError, type BaseParams, type Scenario } from './scenario.js';
+import { buildSim, type BuiltTopology } from './sim-topology.js';
+import { backlog, pendingWork } from './drain.js';
+import { defaultKeysOf, simObservation } from './observe.js';
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** Streams every handled message as NDJSON to this file. */
+  readonly traceFile?: string;
+  /** Called about once per virtual second with a fraction in [0, 1] of the load offered. */
+  readonly onProgress?: (fraction: number, phase: 'load' | 'drain') => void;
+  /** Collect traces for violation examples (one more run of the same seed). Default true. */
+  readonly traceViolations?: boolean;
+  readonly sim?: Omit<SimOptions, 'seed' | 'onDeliver'>;
+  readonly faults?: FaultPlan;
+  /** Percentile summaries of the histograms (default true); property runs need only the verdict. */
+  readonly summaries?: boolean;
+}
+
+const CHUNK_MS = 1_000;
+/** A timeline keeps at most this many points: past it, every other point goes and the interval doubles. */
+const TIMELINE_POINTS_MAX = 1_024;
+const TRACE_LINES_MAX = 200;
+const SETTLE_MS = 1_000;
+const DRAIN_DEADLINE_MS = 600_000;
+
+/** Samples once per chunk, thinning itself to stay bounded (memory does not grow with run length). */
+class Timeline {
+  readonly points: TimelinePoint[] = [];
+  private every = 1;
+  private n = 0;
+
+  constructor(private readonly sample: () => Omit<TimelinePoint, 'tMs'>) {}
+
+  tick(tMs: number): void {
+    if (this.n++ % this.every !== 0) return;
+    this.points.push({ tMs: Math.round(tMs), ...this.sample() });
+    if (this.points.length > TIMELINE_POINTS_MAX) {
+      for (let i = 0; i * 2 < this.points.length; i++) this.points[i] = this.points[i * 2];
+      this.points.length = Math.ceil(this.points.length / 2);
+      this.every *= 2;
+    }
+  }
+}
+
+/** A run's moving parts, for its checks and for callers that look inside (claims, tests). */
+export interface Executed<P extends BaseParams = BaseParams> {
+  readonly sim: Simulation;
+  readonly params: P;
+  readonly built: BuiltTopology;
+  readonly entities: readonly EntityWatch[];
+  readonly checkers: readonly Checker[];
+  readonly loadEndedAtMs: number;
+  readonly loadUnfinished: boolean;
+  readonly drained: boolean;
+  /** What was still pending when the drain ended (empty when it settled). */
+  readonly pending: readonly string[];
+  readonly faults: FaultReport[];
+  readonly timeline: TimelinePoint[];
+  /** Units completed so far (the first entity's ended, a declared counter, or requests answered), and of those shed. */
+  completed(): number;
+  shed(): number;
+  observation(): Observation;
+}
+
+/** Runs load and drain (no checks yet) and hands back the simulation with everything observed. */
+export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, params: P, opts: RunOptions,
+  onDeliver?: SimOptions['onDeliver'], setup?: (sim: Simulation) => void): Executed<P> {
+  const sim = new Simulation({ ...opts.sim, kafka: { ...scenario.kafka, ...opts.sim?.kafka }, seed: opts.seed, onDeliver });
+  const built = buildSim(sim, scenario.topology(params));
+  const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
+  for (const e of entities) sim.onCommit((store, writes) => e.onCommit(store, writes));
+  const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
+  for (const c of checkers) if (c.onCommit !== undefined) sim.onCommit((store, writes, t) => c.onCommit!(store, writes, t));
+  let faults: FaultReport[];
+  try {
+    faults = injectFaults(sim, opts.faults ?? []);
+  } catch (err) {
+    if (err instanceof FaultPlanError) throw new ScenarioError(err.message);
+    throw err;
+  }
+  setup?.(sim);
+  const completed = () => completionOf(scenario, entities, sim.metrics, built.load()).completed;
+  const shed = () => completionOf(scenario, entities, sim.metrics, built.load()).shed;
+  sim.start();
+  const timeline = new Timeline(() => ({ offered: built.load()?.offered ?? 0, completed: completed(), shed: shed(), backlog: backlog(sim) }));
+  timeline.tick(0);
+  const progress = opts.onProgress;
+  const loadFraction = () => {
+    const l = built.load();
+    return l === undefined || l.planned === 0 ? 1 : Math.min(1, l.offered / l.planned);
+  };
+
+  // Safety phase: the load, and the faults until the last one heals. A generator that
+  // stops (it crashed, say) must not hang the run: the load has a deadline.
+  const healAtMs = healTimeMs(opts.faults ?? []);
+  const loadDeadlineMs = 2 * (built.load()?.plannedMs ?? 0) + 60_000;
+  const loadDone = () => {
+    if (built.loadActor === undefined) return true;
+    const l = built.load();
+    return l !== undefined && l.offered >= l.planned;
+  };
+  let loadUnfinished = false;
+  while (!loadDone() || sim.nowMs < healAtMs) {
+    if (!loadDone() && sim.nowMs >= loadDeadlineMs) {
+      loadUnfinished = true;
+      break;
+    }
+    if (!sim.runUntil(sim.nowMs + CHUNK_MS)) break;
+    timeline.tick(sim.nowMs);
+    progress?.(loadFraction(), 'load');
+  }
+  const loadEndedAtMs = sim.nowMs;
+
+  // Liveness: until nothing is pending and nothing happened for the settle time, or the deadline.
+  const deadline = loadEndedAtMs + (scenario.drain?.deadlineMs ?? DRAIN_DEADLINE_MS);
+  const settleMs = scenario.drain?.settleMs ?? SETTLE_MS;
+  let drained = false;
+  let pending: string[] = [];
+  for (;;) {
+    const more = sim.runUntil(Math.min(deadline, sim.nowMs + CHUNK_MS));
+    timeline.tick(sim.nowMs);
+    progress?.(1, 'drain');
+    pending = pendingWork(sim, built, entities);
+    if (pending.length === 0 && sim.nowMs - sim.lastProgressUs / 1000 >= settleMs) {
+      drained = true;
+      break;
+    }
+    if (!more) {
+      drained = pending.length === 0;
+      break;
+    }
+    if (sim.nowMs >= deadline) break;
+  }
+  return {
+    sim, params, built, entities, checkers, loadEndedAtMs, loadUnfinished, drained, pending, faults, timeline: timeline.points,
+    completed, shed, observation: () => simObservation(sim, built),
+  };
+}
+
+/** The verdicts of a run: every checker's, merged by name, and the load and drain conditions. */
+export function verdicts(ex: Executed): InvariantResult[] {
+  const obs = ex.observation();
+  const invariants = mergeByName(ex.checkers.map((c) => c.check(obs)));
+  if (ex.loadUnfinished) {
+    const l = ex.built.load();
+    invariants.push(runConditionFailed('load-finished', LOAD_UNFINISHED,
+      l === undefined ? `the load generator ${ex.built.loadActor?.name} was down when the load deadline passed` : `the load generator offered ${l.offered} of ${l.planned} requests by the load deadline`));
+  }
+  if (!ex.drained) {
+    invariants.push(runConditionFailed('drained', NOT_DRAINED, `still pending when the drain ended at ${Math.round(ex.sim.nowMs)} ms: ${ex.pending.join('; ') || 'nothing named, but the pipeline kept working'}`));
+  }
+  return invariants;
+}
+
+export function runScenario<P extends BaseParams>(scenario: Scenario<P>, opts: RunOptions): RunResult {
+  const params = scenario.parse(opts.overrides ?? {});
+  const started = performance.now();
+  const trace = opts.traceFile !== undefined ? new NdjsonTraceWriter(opts.traceFile) : undefined;
+  let ex: Executed<P>;
+  try {
+    ex = executeScenario(scenario, params, opts, trace?.onDeliver);
+  } finally {
+    trace?.close();
+  }
+  const wallMs = performance.now() - started;
+  const { sim, built } = ex;
+  // Requests still waiting count in response time with how long they waited.
+  const load = built.load();
+  if (load !== undefined) for (const t of load.waiting()) sim.metrics.record(load.metric, sim.nowMs - t);
+  const invariants = verdicts(ex);
+  const ok = invariants.every((i) => i.ok) && sim.errors.length === 0;
+  if (!ok && opts.traceViolations !== false) collectTraces(scenario, params, opts, invariants);
+  return runResult(scenario, ex, invariants, ok, wallMs, opts);
+}
+
+function runResult<P extends BaseParams>(scenario: Scenario<P>, ex: Executed<P>, invariants: InvariantResult[], ok: boolean, wallMs: number, opts: RunOptions): RunResult {
+  const { sim } = ex;
+  return runResultOf(scenario, ex.params, {
+    seed: opts.seed, obs: ex.observation(), entities: ex.entities, invariants, ok, metrics: sim.metrics, load: ex.built.load(),
+    faults: ex.faults.map((f) => ({ ...f.fault, fired: f.fired })), timeline: ex.timeline, historyHash: sim.hash.digest(),
+    completed: ex.completed(), shed: ex.shed(),
+    // Throughput over the span the pipeline was busy (to its last progress).
+    spanMs: sim.lastProgressUs / 1000,
+    summaries: opts.summaries,
+    sim: {
+      events: sim.events,
+      virtualMs: Math.round(sim.nowMs),
+      loadEndedAtMs: Math.round(ex.loadEndedAtMs),
+      drained: ex.drained,
+      messagesLost: sim.messagesLost,
+      crashes: sim.metrics.counter('crashes'),
+      actorErrors: sim.errors,
+    },
+    wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(sim.events / (wallMs / 1000)) },
+  });
+}
+
+/** Runs the same seed again, recording what happens to the violating keys. */
+function collectTraces<P extends BaseParams>(scenario: Scenario<P>, params: P, opts: RunOptions, invariants: InvariantResult[]): void {
+  const wanted = new Map<string, string[]>();
+  for (const inv of invariants) for (const v of inv.examples) if (v.key !== '-' && !wanted.has(v.key)) wanted.set(v.key, []);
+  if (wanted.size === 0) return;
+  const keysOf = scenario.keysOf ?? defaultKeysOf;
+  const line = (key: string, text: string) => {
+    const lines = wanted.get(key);
+    if (lines !== undefined && lines.length < TRACE_LINES_MAX) lines.push(text);
+  };
+  const onDeliver = (tMs: number, actor: string, msg: unknown) => {
+    const type = (msg as { type?: string }).type ?? '?';
+    for (const k of keysOf(msg)) if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${actor} <- ${type}${describe(msg, k)}`);
+  };
+  executeScenario(scenario, params, { ...opts, onProgress: undefined }, onDeliver, (sim) => {
+    sim.onCommit((store, writes, tMs) => {
+      for (const w of writes) {
+        const k = String(w.key);
+        if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${store}.${w.table}[${k}] ${w.next === undefined ? 'deleted' : '= ' + JSON.stringify(w.next)}`);
+      }
+    });
+  });
+  for (const inv of invariants) for (const v of inv.examples) v.trace = wanted.get(v.key);
+}
+
+function describe(msg: unknown, key: string): string {
+  const m = msg as { topic?: string; partition?: number; records?: { key: string; offset: number }[]; batchId?: string; status?: string };
+  if (m.records !== undefined) {
+    const r = m.records.find((x) => x.key === key);
+    return ` ${m.topic}/${m.partition}@${r?.offset}`;
+  }
+  if (m.batchId !== undefined) return ` batch ${m.batchId}`;
+  if (m.status !== undefined) return ` ${m.status}`;
+  return '';
+}

@@ -1,0 +1,38 @@
+// The result of a property search (`faultline check`): a discriminated verdict, what the
+// search covered, and on a failure the shrunk counterexample with its replay command.
+import type { Candidate, FaultKindStats } from '../checks/search.js';
+import type { FaultKind, FaultPlan } from '../faults/plan.js';
+
+export interface Counterexample {
+  readonly invariant: string;
+  readonly key: string;
+  readonly message: string;
+  readonly trace: string[];
+  readonly candidate: Candidate;
+  /** The minimal fault plan (the candidate's faults), as a plan file or --faults takes it. */
+  readonly plan: FaultPlan;
+  /** fast-check's replay path of the shrunk counterexample. */
+  readonly path: string;
+  readonly replay: string;
+  readonly historyHash: string;
+}
+
+export interface CheckResult {
+  readonly schemaVersion: 2;
+  readonly kind: 'check';
+  readonly scenario: string;
+  readonly ok: boolean;
+  readonly seed: number;
+  /** Runs evaluated by the search (up to and including the first failing one). */
+  readonly runs: number;
+  readonly runsPlanned: number;
+  /** The time budget ended the search before every planned run. */
+  readonly interrupted: boolean;
+  readonly workers: number;
+  /** The parameters every run had before its drawn workload (the scenario's check parameters and the user's). */
+  readonly params: Record<string, unknown>;
+  readonly counterexample?: Counterexample;
+  readonly faultKinds: Record<FaultKind, FaultKindStats>;
+  readonly shrinkRuns: number;
+  readonly wall: { readonly ms: number; readonly runsPerSec: number };
+}

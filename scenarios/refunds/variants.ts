@@ -1,0 +1,39 @@
+import type { Behaviour, Context, RecordsMessage } from '../../runtime/contract.js';
+
+// Deliberately wrong versions of the refund pipeline: each breaks one thing a real
+// team has broken, and each is a negative control some checker must catch.
+
+export const VARIANTS = {
+  'ds-no-idempotency': 'DS does not consult its ledger: a redelivered refund is disbursed again',
+  'cs-no-idempotency': 'CS numbers documents instead of keying them by refundId: a redelivered event makes a second document',
+  'cs-documents-failures': 'CS also writes a confirmation document for a refund whose disbursement failed',
+  'rms-no-idempotency': 'RMS ignores the idempotency key: a retried request creates a second refund',
+  'rms-retry-resets-status': 'RMS answers a retried request by writing the refund back to PENDING',
+  'commit-before-effect': 'the batcher commits offsets as soon as it reads records, before DS has disbursed them',
+  'lock-no-fencing': 'DS writes under a lease lock without checking its fencing token',
+  'ds-leaks-reservation': 'DS reserves a batch\'s whole amount and does not return what failed refunds did not use',
+  'dual-write': 'RMS stores the refund and publishes its event directly, without an outbox: a crash in between loses it',
+  'client-retry-new-key': 'the client retries a request that timed out with a fresh idempotency key',
+} as const;
+
+/**
+ * The batcher of the commit-before-effect variant: it commits what it reads at once, and
+ * the commits the kit batcher makes when a batch is done are dropped (they would move the
+ * offsets back behind the early commit).
+ */
+export function commitOnRead<S, M>(b: Behaviour<S, M>): Behaviour<S, M> {
+  return {
+    ...b,
+    receive(s, m, ctx) {
+      const msg = m as { type?: string };
+      if (msg.type === '$records') {
+        const r = m as RecordsMessage;
+        ctx.commit(r.topic, r.partition, r.records[r.records.length - 1].offset + 1);
+        return b.receive(s, m, ctx);
+      }
+      const noCommits: Context = Object.create(ctx);
+      noCommits.commit = () => {};
+      return b.receive(s, m, noCommits);
+    },
+  };
+}
