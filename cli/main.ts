@@ -157,7 +157,8 @@ async function main(argv: string[]): Promise<number> {
     .version(false)
     .fail((msg, err) => {
       if (err !== undefined && err !== null) throw err;
-      throw Object.assign(new Error(msg), { usage: true });
+      const text = /^Not enough non-option arguments/.test(msg) ? 'give a scenario: a built-in name ("faultline describe" lists them) or the path of a .ts/.js module exporting one' : msg;
+      throw Object.assign(new Error(text), { usage: true });
     })
     .parseAsync();
   return exitCode;

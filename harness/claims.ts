@@ -4,6 +4,7 @@ import type { Claim } from '../reports/claims.js';
 import type { RunResult } from '../reports/run-result.js';
 import type { FaultPlan } from '../faults/plan.js';
 import { runScenario } from './run.js';
+import { presetsOf } from './presets.js';
 import type { BaseParams, ClaimHarness, Scenario } from './scenario.js';
 
 export function measureClaims<P extends BaseParams>(scenario: Scenario<P>, seed: number, scale = 1): Claim[] {
@@ -16,6 +17,11 @@ export function measureClaims<P extends BaseParams>(scenario: Scenario<P>, seed:
       let r = cache.get(key);
       if (r === undefined) cache.set(key, (r = runScenario(design, { seed, overrides, faults, traceViolations: false })));
       return r;
+    },
+    preset(name) {
+      const plan = presetsOf(scenario, scenario.defaults).get(name);
+      if (plan === undefined) throw new Error(`a claim of ${scenario.name} asks for the fault preset "${name}", which it does not have`);
+      return plan;
     },
   };
   return (scenario.claims ?? []).map((c) => ({ claim: c.claim, ...c.measure(h) }));

@@ -133,12 +133,14 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   const settleMs = scenario.drain?.settleMs ?? SETTLE_MS;
   let drained = false;
   let pending: string[] = [];
+  let pendingSince = '';
   for (;;) {
     const more = sim.runUntil(Math.min(deadline, sim.nowMs + CHUNK_MS));
     timeline.tick(sim.nowMs);
     progress?.(1, 'drain');
     pending = pendingWork(sim, built, entities);
-    if (pending.length === 0 && sim.nowMs - sim.lastProgressUs / 1000 >= settleMs) {
+    const quietMs = sim.nowMs - sim.lastProgressUs / 1000;
+    if (pending.length === 0 && quietMs >= settleMs) {
       drained = true;
       break;
     }
@@ -147,11 +149,22 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
       break;
     }
     if (sim.nowMs >= deadline) break;
+    // Stuck: the same work pending and nothing done for longer than any step of the pipeline
+    // waits (twice its longest timer, plus the Kafka clients' own timeouts): nothing will change.
+    const same = pending.join('; ') === pendingSince;
+    pendingSince = pending.join('; ');
+    if (same && quietMs > stuckAfterMs(sim) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) break;
   }
   return {
     sim, params, built, entities, checkers, loadEndedAtMs, loadUnfinished, drained, pending, faults, timeline: timeline.points,
     completed, shed, observation: () => simObservation(sim, built),
   };
+}
+
+/** How long a pipeline with work pending may do nothing before it counts as stuck. */
+function stuckAfterMs(sim: Simulation): number {
+  const k = sim.kafka;
+  return 2 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000;
 }
 
 /** The verdicts of a run: every checker's, merged by name, and the load and drain conditions. */
@@ -164,7 +177,8 @@ export function verdicts(ex: Executed): InvariantResult[] {
       l === undefined ? `the load generator ${ex.built.loadActor?.name} was down when the load deadline passed` : `the load generator offered ${l.offered} of ${l.planned} requests by the load deadline`));
   }
   if (!ex.drained) {
-    invariants.push(runConditionFailed('drained', NOT_DRAINED, `still pending when the drain ended at ${Math.round(ex.sim.nowMs)} ms: ${ex.pending.join('; ') || 'nothing named, but the pipeline kept working'}`));
+    const stuck = ex.sim.nowMs < ex.loadEndedAtMs + (DRAIN_DEADLINE_MS - 1);
+    invariants.push(runConditionFailed('drained', NOT_DRAINED, `${stuck ? `stuck (nothing done for ${Math.round(ex.sim.nowMs - ex.sim.lastProgressUs / 1000)} ms)` : 'still busy at the liveness deadline'} at ${Math.round(ex.sim.nowMs)} ms, with pending: ${ex.pending.join('; ') || 'nothing named, but the pipeline kept working'}`));
   }
   return invariants;
 }

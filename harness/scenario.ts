@@ -87,6 +87,8 @@ export interface ClaimHarness {
   readonly scale: number;
   /** One run of this scenario (or another design), with these parameters and faults. */
   run(overrides: Readonly<Record<string, unknown>>, faults?: FaultPlan, design?: Scenario<any>): RunResult;
+  /** A fault preset of the scenario measured (its own, or the derived chaos plan), for its default parameters. */
+  preset(name: string): FaultPlan;
 }
 
 export interface CheckDecl<P> {

@@ -1,34 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { runScenario } from '../runtime/sim/runner.js';
-import { sweep } from '../runtime/sim/sweep.js';
-import { refundsScenario } from '../scenarios/refunds.js';
-import { checkThresholds, parseThresholds } from '../reports/slo.js';
-import { parseRates } from '../cli/capacity-command.js';
+import { runScenario } from '../harness/run.js';
+import { sweep } from '../harness/sweep.js';
+import { measureClaims } from '../harness/claims.js';
+import scenario from '../scenarios/refunds/index.js';
+import refunds2pc from '../scenarios/refunds-2pc/index.js';
+import { checkThresholds, parseThresholds, type Measurable } from '../reports/slo.js';
+import { parseRates, parseSweep } from '../cli/capacity-command.js';
 import { nextArrivalMs, rateAt, type ArrivalProfile } from '../actors/arrivals.js';
 import { Prng } from '../runtime/sim/prng.js';
 import { renderCapacityMarkdown } from '../reports/capacity-render.js';
 
-const scenario = refundsScenario as Parameters<typeof sweep>[0][number];
+const measured = (figures: Record<string, number>): Measurable => ({
+  latencyMs: {
+    rmsResponse: { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 5, mean: 1 },
+    endToEnd: { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 6, mean: 1 },
+    empty: { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
+  },
+  figures,
+});
 
 describe('thresholds are data', () => {
   it('parse and check against a run\'s latency summaries', () => {
-    const t = parseThresholds('rmsResponse.p99<10000, endToEnd.max<=5');
-    const checks = checkThresholds(t, {
-      rmsResponse: { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 5, mean: 1 },
-      endToEnd: { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 6, mean: 1 },
-    });
+    const checks = checkThresholds(parseThresholds('rmsResponse.p99<10000, endToEnd.max<=5'), measured({}));
     expect(checks.map((c) => c.ok)).toEqual([true, false]);
     expect(checks[1].measured).toBe(6);
   });
 
-  it('a histogram with no values fails its threshold rather than passing silently', () => {
-    expect(checkThresholds(parseThresholds('rmsResponse.p99<10'), {})[0].ok).toBe(false);
+  it('check named figures of a run too: outcomes, derived figures, counters', () => {
+    const checks = checkThresholds(parseThresholds('stuck==0, refunds.PENDING!=0, lockAcquisitionsPerRefund<0.01, load.gaveUp>=1'), measured({ stuck: 0, 'refunds.PENDING': 0, lockAcquisitionsPerRefund: 0.002, 'load.gaveUp': 3 }));
+    expect(checks.map((c) => c.ok)).toEqual([true, false, true, true]);
+  });
+
+  it('a histogram with no values, or a name the run does not have, fails rather than passing silently', () => {
+    expect(checkThresholds(parseThresholds('empty.p99<10'), measured({}))[0].ok).toBe(false);
+    expect(checkThresholds(parseThresholds('missing.p99<10, nothing==0'), measured({})).map((c) => c.measured)).toEqual([null, null]);
   });
 
   it('reject what they cannot read', () => {
-    expect(() => parseThresholds('rmsResponse.p42<1')).toThrow(/statistic "p42"/);
     expect(() => parseThresholds('p99 under ten seconds')).toThrow(/must look like/);
+    expect(() => parseThresholds('rmsResponse.p99 = 3')).toThrow(/must look like/);
+  });
+
+  it('--sweep names a parameter and its values', () => {
+    expect(parseSweep('batchSizeMax=1, 100,500')).toEqual({ param: 'batchSizeMax', values: [1, 100, 500] });
+    expect(parseSweep('arrival={"kind":"constant"}')!.values).toEqual([{ kind: 'constant' }]);
+    expect(() => parseSweep('ratePerSec=1,2')).toThrow(/--rates/);
+    expect(() => parseSweep('batch sizes')).toThrow(/must look like/);
   });
 
   it('rates FROM..TO spread evenly', () => {
@@ -64,27 +82,30 @@ describe('arrival profiles (open loop)', () => {
 
 describe('capacity sweep', () => {
   it('finds the knee: a rate the pipeline serves holds, one far beyond RMS\'s capacity does not', () => {
-    const r = sweep([scenario], { seed: 1, rates: [4_000, 30_000], batchSizes: [null], durationSec: 8, thresholds: parseThresholds('rmsResponse.p99<10000') });
+    const r = sweep([scenario], { seed: 1, rates: [4_000, 30_000], durationSec: 8, thresholds: parseThresholds('rmsResponse.p99<10000') });
     expect(r.points.map((p) => p.holds)).toEqual([true, false]);
-    expect(r.knees).toEqual([{ design: 'refunds', batchSizeMax: null, ratePerSec: 4_000 }]);
+    expect(r.knees).toEqual([{ design: 'refunds', param: null, ratePerSec: 4_000 }]);
     expect(r.points[1].keepUp).toBeLessThan(0.95);
-    expect(renderCapacityMarkdown(r)).toMatch(/knee refunds: 4,000 refunds\/s/);
+    expect(r.unit.plural).toBe('refunds');
+    expect(renderCapacityMarkdown(r)).toMatch(/knee refunds: 4,000 refunds\/s offered/);
+    expect(renderCapacityMarkdown(r)).toMatch(/rmsResponse p99 ms .* endToEnd p99 ms .* lockAcquisitionsPerRefund/);
   });
 
   it('shows what batching buys: lock acquisitions per refund fall as 1 / batch size', () => {
-    const r = sweep([scenario], { seed: 1, rates: [3_000], batchSizes: [50, 500], durationSec: 8, thresholds: [] });
+    const r = sweep([scenario], { seed: 1, rates: [3_000], sweep: { param: 'batchSizeMax', values: [50, 500] }, durationSec: 8, thresholds: [] });
     const [small, large] = r.points;
-    expect(small.lockAcquisitionsPerRefund! * 50).toBeGreaterThan(0.9);
-    expect(small.lockAcquisitionsPerRefund! * 50).toBeLessThan(1.3);
-    expect(large.lockAcquisitionsPerRefund! * 500).toBeGreaterThan(0.9);
-    expect(large.lockAcquisitionsPerRefund! * 500).toBeLessThan(1.3);
+    expect(small.param).toEqual({ name: 'batchSizeMax', value: 50 });
+    expect(small.derived.lockAcquisitionsPerRefund * 50).toBeGreaterThan(0.9);
+    expect(small.derived.lockAcquisitionsPerRefund * 50).toBeLessThan(1.3);
+    expect(large.derived.lockAcquisitionsPerRefund * 500).toBeGreaterThan(0.9);
+    expect(large.derived.lockAcquisitionsPerRefund * 500).toBeLessThan(1.3);
     expect(large.latencyMs.endToEnd.p50).toBeGreaterThan(small.latencyMs.endToEnd.p50); // batching costs latency
   });
 });
 
 describe('determinism of measurements', () => {
   it('the same seed gives byte-identical encoded histograms; another seed does not', () => {
-    const run = (seed: number) => runScenario(scenario, { seed, overrides: { refunds: 3_000 }, traceViolations: false }).histograms;
+    const run = (seed: number) => runScenario(scenario, { seed, overrides: { count: 3_000 }, traceViolations: false }).histograms;
     const a = run(9);
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['rmsResponse', 'endToEnd', 'batchSize']));
     expect(run(9)).toEqual(a);
@@ -95,18 +116,14 @@ describe('determinism of measurements', () => {
 
 describe('claims of the reference design', () => {
   it('are measured, with values, and each says PASS or FAIL', async () => {
-    const { measureClaims } = await import('../reports/claims.js');
-    const { refunds2pcScenario } = await import('../scenarios/refunds-2pc.js');
-    const claims = measureClaims(scenario, refunds2pcScenario as never, 1, 0.05);
+    const claims = measureClaims(scenario, 1, 0.05);
     expect(claims.map((c) => c.claim)).toHaveLength(6);
     for (const c of claims) expect(c.measured.length).toBeGreaterThan(10);
     expect(claims.filter((c) => c.verdict === 'PASS').length).toBeGreaterThanOrEqual(5);
   });
 
   it('say FAIL when the design does not bear them out (2PC measured as if it were the design)', async () => {
-    const { measureClaims } = await import('../reports/claims.js');
-    const { refunds2pcScenario } = await import('../scenarios/refunds-2pc.js');
-    const claims = measureClaims(refunds2pcScenario as never, refunds2pcScenario as never, 1, 0.05);
+    const claims = measureClaims({ ...refunds2pc, claims: scenario.claims }, 1, 0.05);
     expect(claims.find((c) => c.claim.startsWith('lock acquisitions'))!.verdict).toBe('FAIL');
     expect(claims.find((c) => c.claim.startsWith('the event-driven design'))!.verdict).toBe('FAIL');
   });

@@ -32,8 +32,8 @@ describe('faultline check', () => {
   });
 
   it('gives the same counterexample with one worker or two', () => {
-    const one = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'client-retry-new-key', '--json').out);
-    const two = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'client-retry-new-key', '--json', '--workers', '2').out);
+    const one = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '400', '--variant', 'client-retry-new-key', '--json').out);
+    const two = JSON.parse(cli('check', 'refunds', '--seed', '7', '--runs', '400', '--variant', 'client-retry-new-key', '--json', '--workers', '2').out);
     expect(two.workers).toBe(2);
     expect(two.counterexample.path).toBe(one.counterexample.path);
     expect(two.counterexample.historyHash).toBe(one.counterexample.historyHash);
@@ -64,7 +64,7 @@ describe('faultline check', () => {
     ['a malformed path', ['replay', 'refunds', '--seed', '1', '--path', 'abc'], /--path must look like 12:0:3/],
     ['a path without its seed', ['replay', 'refunds', '--path', '3:1'], /--path needs the --seed/],
     ['a missing plan file', ['replay', 'refunds', '--plan', '/nonexistent/ce.json'], /no such file/],
-    ['check without a scenario', ['check'], /check needs a scenario/],
+    ['check without a scenario', ['check'], /give a scenario/],
   ];
   it.each(bad)('rejects %s with exit 2 and no stack trace', (_what, args, message) => {
     const r = cli(...args);
@@ -79,7 +79,7 @@ describe('faultline capacity', () => {
     const md = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'cap.md');
     const ok = cli('capacity', 'refunds', '--rates', '2000..4000', '--steps', '2', '--duration', '6', '--seed', '1', '--md', md);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/knee refunds: 4,000 refunds\/s/);
+    expect(ok.out).toMatch(/knee refunds: 4,000 refunds\/s offered/);
     const j = JSON.parse(cli('capacity', 'refunds', '--rates', '2000..30000', '--steps', '2', '--duration', '6', '--seed', '1', '--json', '--min-rate', '30000').out);
     expect(j.kind).toBe('capacity');
     expect(j.knees[0].ratePerSec).toBe(2000);
@@ -89,8 +89,10 @@ describe('faultline capacity', () => {
   it.each([
     [['capacity', 'refunds'], /Missing required argument: rates/],
     [['capacity', 'refunds', '--rates', '5..1'], /from <= to/],
-    [['capacity', 'refunds', '--rates', '1..2', '--slo', 'latency is fine'], /--slo: threshold/],
-    [['capacity', 'refunds', '--rates', '1..2', '--batch-sizes', '100,big'], /--batch-sizes must be whole numbers/],
+    [['capacity', 'refunds', '--rates', '1..2', '--slo', 'latency is fine'], /threshold "latency is fine" must look like/],
+    [['capacity', 'refunds', '--rates', '1..2', '--sweep', 'batchSizeMax=100,big'], /bad parameter "batchSizeMax"/],
+    [['capacity', 'refunds', '--rates', '1..2', '--sweep', 'sizes'], /--sweep must look like/],
+    [['capacity', 'refunds', '--rates', '1..2', '--count', '5'], /drop --count and --rate/],
   ] as [string[], RegExp][])('rejects bad input %# with exit 2', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
@@ -102,7 +104,7 @@ describe('faultline report and run thresholds', () => {
   it('renders a saved run result to Markdown and self-contained HTML', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-'));
     const saved = join(dir, 'run.json');
-    writeFileSync(saved, cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--json').out);
+    writeFileSync(saved, cli('run', 'refunds', '--seed', '2', '--count', '1500', '--json').out);
     const r = cli('report', saved, '--html', join(dir, 'r.html'), '--md', join(dir, 'r.md'));
     expect(r.code).toBe(0);
     const html = readFileSync(join(dir, 'r.html'), 'utf8');
@@ -112,13 +114,18 @@ describe('faultline report and run thresholds', () => {
   });
 
   it('exits 3 when a run misses a threshold, 0 when it meets it', () => {
-    expect(cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--slo', 'rmsResponse.p99<1').code).toBe(3);
-    expect(cli('run', 'refunds', '--seed', '2', '--refunds', '1500', '--slo', 'rmsResponse.p99<10000').code).toBe(0);
+    expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'rmsResponse.p99<1').code).toBe(3);
+    expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'rmsResponse.p99<10000').code).toBe(0);
+    // On outcomes and derived figures too; a name the run does not have fails and lists those it has.
+    expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'refunds.PENDING==0,lockAcquisitionsPerRefund<0.01').code).toBe(0);
+    const missing = cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'stuck==0');
+    expect(missing.code).toBe(3);
+    expect(missing.out).toMatch(/what a threshold can name in this run: .*refunds.PENDING/);
   });
 
   it.each([
     [['report', '/nonexistent.json'], /no result file/],
-    [['run', 'refunds', '--slo', 'fast please'], /--slo: threshold/],
+    [['run', 'refunds', '--slo', 'fast please'], /threshold "fast please" must look like/],
   ] as [string[], RegExp][])('rejects bad input %# with exit 2', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
@@ -136,7 +143,7 @@ describe('faultline report and run thresholds', () => {
 
 describe('--arrival', () => {
   it('runs a spike profile from the command line, and names the forms when it cannot read one', () => {
-    const j = JSON.parse(cli('run', 'refunds', '--seed', '1', '--refunds', '6000', '--rate', '1000', '--arrival', 'spike:3:2000:1000', '--json').out);
+    const j = JSON.parse(cli('run', 'refunds', '--seed', '1', '--count', '6000', '--rate', '1000', '--arrival', 'spike:3:2000:1000', '--json').out);
     expect(j.params.arrival).toEqual({ kind: 'spike', factor: 3, atMs: 2000, durationMs: 1000 });
     const perSecond = j.timeline.slice(1, 5).map((p: { offered: number }, i: number) => p.offered - j.timeline[i].offered);
     expect(perSecond[2]).toBeGreaterThan(2.5 * perSecond[0]); // the third second is the spike

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { connectionFrom, describeConnection, parseBrokers } from '../runtime/live/kafka-connection.js';
-import { loadLiveFaults, liveFaultPreset } from '../runtime/live/live-faults.js';
+import { loadLiveFaults, liveFaultPreset, type LiveTargets } from '../harness/live/fault-plan.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const t = Date.now();
@@ -31,7 +31,7 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(cli(['refunds', ...broker, ...db, '--sasl-mechanism', 'kerberos', '--sasl-username', 'u', '--sasl-password', 'p']), /not one of plain, scram-sha-256, scram-sha-512/);
     usage(cli(['refunds', ...broker, ...db, '--sasl-username', 'u']), /without --sasl-mechanism/);
     usage(cli(['refunds', ...broker, ...db, '--tls-ca', '/nonexistent/ca.pem']), /cannot read the CA file/);
-    usage(cli(['refunds-2pc', ...broker, ...db]), /has no live topology/);
+    usage(cli(['refunds', ...broker, ...db, '--param', 'partitions=none']), /bad parameter "partitions"/);
     usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"ds","atMs":1}]']), /live runs know kill-worker/);
     usage(cli(['refunds', ...broker, ...db, '--workers', '1', '--faults', '[{"kind":"kill-worker","worker":3,"atMs":1}]']), /names worker 3, but the run has 1 worker process/);
     usage(cli(['refunds', ...broker, ...db, '--faults', 'nope']), /neither a live preset/);
@@ -74,12 +74,20 @@ describe('live connection settings', () => {
   });
 
   it('fault presets are drawn from the seed: the same seed, the same schedule', () => {
-    expect(liveFaultPreset('chaos', 7, 2, 10_000)).toEqual(liveFaultPreset('chaos', 7, 2, 10_000));
-    expect(liveFaultPreset('chaos', 7, 2, 10_000)).not.toEqual(liveFaultPreset('chaos', 8, 2, 10_000));
-    const kills = loadLiveFaults('kill-workers', 7, 2, 10_000);
+    const t = (workers: number): LiveTargets => ({ workers, loadMs: 10_000, consumers: ['batcher', 'cs'], producers: ['outbox-relay', 'ds'] });
+    expect(liveFaultPreset('chaos', 7, t(2))).toEqual(liveFaultPreset('chaos', 7, t(2)));
+    expect(liveFaultPreset('chaos', 7, t(2))).not.toEqual(liveFaultPreset('chaos', 8, t(2)));
+    const kills = loadLiveFaults('kill-workers', 7, t(2));
     expect(kills.length).toBeGreaterThan(0);
     for (const k of kills) expect(k).toMatchObject({ kind: 'kill-worker' });
-    expect(loadLiveFaults('kill-workers', 7, 0, 10_000)).toEqual([]);
-    expect(() => loadLiveFaults('[{"kind":"slow-consumer","actor":"cs","delayMs":-1,"atMs":0,"durationMs":5}]', 1, 1, 1)).toThrow(/fault #0 \(slow-consumer\), field "delayMs"/);
+    expect(loadLiveFaults('kill-workers', 7, t(0))).toEqual([]);
+    expect(() => loadLiveFaults('[{"kind":"slow-consumer","actor":"cs","delayMs":-1,"atMs":0,"durationMs":5}]', 1, t(1))).toThrow(/fault #0 \(slow-consumer\), field "delayMs"/);
+  });
+
+  it('presets aim at what the pipeline has: its last consuming stage, its last producer', () => {
+    const chaos = liveFaultPreset('chaos', 7, { workers: 1, loadMs: 10_000, consumers: ['batcher', 'cs'], producers: ['outbox-relay', 'ds'] })!;
+    expect(chaos.find((f) => f.kind === 'slow-consumer')).toMatchObject({ actor: 'cs' });
+    expect(chaos.find((f) => f.kind === 'lose-produce-acks')).toMatchObject({ actor: 'ds' });
+    expect(liveFaultPreset('slow-consumers', 7, { workers: 1, loadMs: 10_000, consumers: [], producers: [] })).toEqual([]);
   });
 });

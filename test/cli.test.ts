@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const cli = (...args: string[]) => {
 
 describe('faultline run', () => {
   it('prints the seed first, a summary, and exits 0 when every invariant holds', () => {
-    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000');
+    const r = cli('run', 'refunds', '--seed', '5', '--count', '2000');
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('faultline run refunds --seed 5');
     expect(r.out).toContain('no-double-effect');
@@ -21,7 +21,7 @@ describe('faultline run', () => {
   });
 
   it('--json prints one run result with the documented fields', () => {
-    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000', '--rate', '1000', '--partitions', '6', '--batch-size', '100', '--json');
+    const r = cli('run', 'refunds', '--seed', '5', '--count', '2000', '--rate', '1000', '--param', 'partitions=6', '--param', 'batchSizeMax=100', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.ok).toBe(true);
@@ -29,29 +29,33 @@ describe('faultline run', () => {
     expect(j.historyHash).toMatch(/^[0-9a-f]{16}$/);
     expect(j.invariants).toHaveLength(6);
     for (const i of j.invariants) expect(i).toMatchObject({ ok: true, violations: 0 });
-    expect(Object.keys(j.metrics.refunds)).toEqual(expect.arrayContaining(['accepted', 'disbursed', 'rejected', 'deadLettered']));
+    expect(Object.keys(j.outcomes)).toEqual(expect.arrayContaining(['refunds.PENDING', 'refunds.DISBURSED', 'refunds.REJECTED', 'refunds.DEAD_LETTERED']));
+    expect(j.unit).toEqual({ singular: 'refund', plural: 'refunds' });
+    expect(j.load).toMatchObject({ planned: 2000, offered: 2000, outstanding: 0 });
     for (const k of ['rmsResponse', 'endToEnd']) expect(Object.keys(j.metrics.latencyMs[k])).toEqual(expect.arrayContaining(['p50', 'p99', 'p999', 'max']));
-    expect(j.metrics.lockAcquisitionsPerRefund).toBeGreaterThan(0);
+    expect(j.metrics.headline).toBe('rmsResponse');
+    expect(j.metrics.derived.lockAcquisitionsPerRefund).toBeGreaterThan(0);
+    expect(j.metrics.completed).toBe(2000);
     expect(j.metrics.throughputPerSec).toBeGreaterThan(0);
     expect(j.params).toMatchObject({ ratePerSec: 1000, partitions: 6, batchSizeMax: 100 });
     expect(j.metrics.latencyMs.batchSize.max).toBeLessThanOrEqual(100);
   });
 
   it('the same seed prints the same history hash', () => {
-    const a = JSON.parse(cli('run', 'refunds', '--seed', '9', '--refunds', '1500', '--json').out);
-    const b = JSON.parse(cli('run', 'refunds', '--seed', '9', '--refunds', '1500', '--json').out);
+    const a = JSON.parse(cli('run', 'refunds', '--seed', '9', '--count', '1500', '--json').out);
+    const b = JSON.parse(cli('run', 'refunds', '--seed', '9', '--count', '1500', '--json').out);
     expect(a.historyHash).toBe(b.historyHash);
   });
 
   it('exits 1 and names the violation when an invariant fails', () => {
-    const r = cli('run', 'refunds', '--seed', '5', '--refunds', '2000', '--variant', 'rms-no-idempotency');
+    const r = cli('run', 'refunds', '--seed', '5', '--count', '2000', '--variant', 'rms-no-idempotency');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/VIOLATION idempotent-intake key=rf-\d+/);
   });
 
   it('--trace streams handled messages as NDJSON', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'trace.ndjson');
-    expect(cli('run', 'refunds', '--seed', '1', '--refunds', '50', '--json', '--trace', file).code).toBe(0);
+    expect(cli('run', 'refunds', '--seed', '1', '--count', '50', '--json', '--trace', file).code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.some((l) => l.actor === 'rms' && l.msg.type === 'refund-request')).toBe(true);
   });
@@ -59,7 +63,8 @@ describe('faultline run', () => {
   it('runs a user-written scenario module given by path', () => {
     const r = cli('run', 'examples/two-services.ts', '--seed', '1');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('shipped-once');
+    expect(r.out).toContain('no-lost-shipment');
+    expect(r.out).toContain('shipments.SHIPPED');
   });
 
   it('--faults takes a preset or a JSON file, and reports each fault and whether it fired', () => {
@@ -69,7 +74,7 @@ describe('faultline run', () => {
     expect(preset.faults.every((f: { fired: number }) => f.fired > 0)).toBe(true);
     const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'plan.json');
     writeFileSync(file, JSON.stringify([{ kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 10_000, restartAfterMs: 10 }]));
-    const r = cli('run', 'refunds', '--seed', '2', '--refunds', '500', '--faults', file);
+    const r = cli('run', 'refunds', '--seed', '2', '--count', '500', '--faults', file);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/crash.*cs.*NEVER FIRED/);
   });
@@ -77,10 +82,14 @@ describe('faultline run', () => {
   const badInputs: [string, string[], RegExp][] = [
     ['an unknown scenario', ['run', 'nope'], /unknown scenario "nope"/],
     ['a missing scenario file', ['run', './missing.ts'], /no file at/],
-    ['a malformed number', ['run', 'refunds', '--refunds', '12abc'], /--refunds must be a whole number/],
+    ['a malformed number', ['run', 'refunds', '--count', '12abc'], /--count must be a whole number/],
     ['a negative rate', ['run', 'refunds', '--rate', '-5'], /--rate must be greater than 0/],
-    ['a zero partition count', ['run', 'refunds', '--partitions', '0'], /--partitions must be at least 1/],
-    ['an unknown variant', ['run', 'refunds', '--variant', 'nope'], /unknown variant/],
+    ['a zero partition count', ['run', 'refunds', '--param', 'partitions=0'], /bad parameter "partitions"/],
+    ['an unknown parameter', ['run', 'refunds', '--param', 'batchSize=5'], /unknown parameter "batchSize" for scenario "refunds"; its parameters: count, ratePerSec/],
+    ['a parameter without a value', ['run', 'refunds', '--param', 'partitions'], /must look like key=value/],
+    ['--count and --duration both', ['run', 'refunds', '--count', '5', '--duration', '2'], /--duration and --count/],
+    ['an unknown variant', ['run', 'refunds', '--variant', 'nope'], /unknown variant "nope" of scenario "refunds"; its variants: correct, ds-no-idempotency/],
+    ['a variant of a scenario that has none', ['run', 'refunds-2pc', '--variant', 'dual-write'], /its variants: correct$/m],
     ['an unknown flag', ['run', 'refunds', '--frobnicate'], /Unknown argument/i],
     ['no command', [], /give a command/],
     ['an unknown fault preset', ['run', 'refunds', '--faults', 'apocalypse'], /neither a preset of this scenario \(none, chaos\), nor a file/],
@@ -94,7 +103,7 @@ describe('faultline run', () => {
   });
 
   it('takes an inline JSON plan', () => {
-    const r = JSON.parse(cli('run', 'refunds', '--seed', '2', '--refunds', '500', '--json', '--faults', '[{"kind":"crash","actor":"cs","atMs":100,"restartAfterMs":50}]').out);
+    const r = JSON.parse(cli('run', 'refunds', '--seed', '2', '--count', '500', '--json', '--faults', '[{"kind":"crash","actor":"cs","atMs":100,"restartAfterMs":50}]').out);
     expect(r.faults).toEqual([{ kind: 'crash', actor: 'cs', atMs: 100, restartAfterMs: 50, fired: 1 }]);
   });
 
@@ -108,7 +117,7 @@ describe('faultline run', () => {
     cases.forEach(([text, message], i) => {
       const file = join(dir, `plan${i}.json`);
       writeFileSync(file, text);
-      const r = cli('run', 'refunds', '--refunds', '100', '--faults', file);
+      const r = cli('run', 'refunds', '--count', '100', '--faults', file);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(message);
       expect(r.err).not.toMatch(/\n\s+at /);
@@ -127,5 +136,52 @@ describe('faultline run', () => {
       expect(r.err).toMatch(/scenario module/);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('scenarios of any shape', () => {
+  it('--duration offers that many seconds of load at the rate', () => {
+    const j = JSON.parse(cli('run', 'refunds', '--seed', '1', '--rate', '500', '--duration', '3', '--json').out);
+    expect(j.load.planned).toBe(1500);
+  });
+
+  it('a ScenarioError thrown by a TypeScript scenario module is bad input (exit 2), not an internal error', () => {
+    // Inside the project, so the module's `import … from 'faultline'` resolves (to the build).
+    const dir = mkdtempSync(join('test', '.tmp-'));
+    try {
+      const file = join(dir, 'refuses.ts');
+      writeFileSync(file, [
+        "import { defineScenario, ScenarioError, loadGenerator } from 'faultline';",
+        'export default defineScenario({',
+        "  name: 'refuses', description: 'refuses its own parameters',",
+        "  topology: (p) => { if (p.count > 10) throw new ScenarioError('count must be at most 10 here'); return { topics: [], actors: [{ name: 'g', behaviour: loadGenerator({ target: 'g', load: p, request: (n, key, replyTo) => ({ type: 'r', key, replyTo }) }) }] }; },",
+        '});',
+      ].join('\n'));
+      const r = cli('run', file, '--count', '50');
+      expect(r.err).toMatch(/count must be at most 10 here/);
+      expect(r.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--json reaches a slow reader whole (output is flushed before the process exits)', () => {
+    const args = ['run', 'refunds', '--seed', '1', '--rate', '10', '--count', '10000', '--json'];
+    const whole = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { maxBuffer: 64 * 2 ** 20 }).stdout.length; // bytes
+    expect(whole).toBeGreaterThan(65_536);
+    const slow = spawnSync('sh', ['-c', `node dist/cli/main.js ${args.join(' ')} | (sleep 2; wc -c)`], { encoding: 'utf8' });
+    expect(Number(slow.stdout.trim())).toBe(whole);
+  });
+});
+
+describe('faultline describe', () => {
+  it('lists the built-in scenarios, and what one is: parameters, actors, crash points, topics, invariants, variants, presets', () => {
+    expect(cli('describe').out).toMatch(/refunds: event-driven refund pipeline[\s\S]*refunds-2pc:/);
+    const r = cli('describe', 'refunds');
+    expect(r.code).toBe(0);
+    for (const text of ['batchSizeMax', 'crash points: ds.holding-lock', 'refund-requested: 12 partitions', 'no-double-effect:', 'dual-write:', 'fault presets (--faults): none, chaos']) expect(r.out).toContain(text);
+    const j = JSON.parse(cli('describe', 'examples/two-services.ts', '--json').out);
+    expect(j.actors.map((a: { name: string }) => a.name)).toEqual(['customers', 'api', 'shipper']);
+    expect(j.invariants.map((i: { name: string }) => i.name)).toEqual(['shipment-lifecycle', 'no-lost-shipment', 'one-shipment-per-request']);
   });
 });

@@ -2,7 +2,7 @@
 // same size, whatever is written (including rows and keys they cannot encode).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DocumentTable, LedgerTable, RefundTable, refundNumber } from '../actors/refunds/tables.js';
+import { DocumentTable, LedgerTable, RefundTable, refundNumber } from '../scenarios/refunds/tables.js';
 import { SimStore } from '../runtime/sim/store.js';
 import type { Key } from '../runtime/contract.js';
 

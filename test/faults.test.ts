@@ -3,16 +3,16 @@ import { Simulation } from '../runtime/sim/kernel.js';
 import { injectFaults } from '../faults/inject.js';
 import { parseFaultPlan } from '../faults/load-plan.js';
 import type { FaultPlan } from '../faults/plan.js';
-import { runScenario } from '../runtime/sim/runner.js';
-import { refundsScenario } from '../scenarios/refunds.js';
-import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
+import { runScenario } from '../harness/run.js';
+import refundsScenario from '../scenarios/refunds/index.js';
+import { REFUND_FAULT_PRESETS } from '../scenarios/refunds/presets.js';
 import { toyPipeline } from './helpers/toy.js';
 import { stopwatch } from './helpers/stopwatch.js';
-import { runCandidate, type Candidate } from '../checks/property-search.js';
-import { refundCheckSpace } from '../scenarios/refund-check.js';
+import { checkPlan, runCandidate } from '../harness/check.js';
+import type { Candidate } from '../checks/search.js';
 
 const refunds = (faults: FaultPlan, overrides: Record<string, unknown> = {}, seed = 3) =>
-  runScenario(refundsScenario, { seed, overrides: { refunds: 3_000, ...overrides }, faults, traceViolations: false });
+  runScenario(refundsScenario, { seed, overrides: { count: 3_000, ...overrides }, faults, traceViolations: false });
 const failed = (r: ReturnType<typeof refunds>) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
 
 describe('each fault kind does what it says, and says that it fired', () => {
@@ -27,7 +27,7 @@ describe('each fault kind does what it says, and says that it fired', () => {
     const r = refunds([{ kind: 'redeliver', group: 'batcher', atMs: 1_200 }]);
     expect(r.faults[0].fired).toBe(1);
     expect(r.metrics.counters['kafka.rebalances']).toBeGreaterThan(3);
-    expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0);
+    expect(r.outcomes.duplicatesSuppressed).toBeGreaterThan(0);
     expect(failed(r)).toEqual([]);
   });
 
@@ -47,7 +47,7 @@ describe('each fault kind does what it says, and says that it fired', () => {
 
   it('a produce not acknowledged within the delivery timeout fails, and the outbox publishes it again', () => {
     const r = runScenario(refundsScenario, {
-      seed: 3, overrides: { refunds: 3_000 }, traceViolations: false,
+      seed: 3, overrides: { count: 3_000 }, traceViolations: false,
       faults: [{ kind: 'partition', actor: 'outbox-relay', atMs: 300, durationMs: 3_000 }],
       sim: { kafka: { deliveryTimeoutMs: 1_000 } },
     });
@@ -103,8 +103,8 @@ describe('each fault kind does what it says, and says that it fired', () => {
     expect(r.faults[0].fired).toBeGreaterThan(100);
     // Answers after a 429 came only after a backed-off retry (>= 50 ms), well above RMS's own ~2 ms.
     expect(r.metrics.latencyMs.rmsResponse.p99).toBeGreaterThan(50);
-    const n = r.metrics.refunds as Record<string, number>;
-    expect(n.accepted + n.rejected + n.clientGaveUp).toBe(3_000);
+    const answered = Object.values(r.load!.answers).reduce((a, b) => a + b, 0);
+    expect(answered + r.load!.gaveUp).toBe(3_000);
     expect(failed(r)).toEqual([]);
   });
 
@@ -129,8 +129,11 @@ describe('each fault kind does what it says, and says that it fired', () => {
     expect(r.faults[0].fired).toBe(6); // three attempts with its batch, three alone
     expect(r.metrics.counters['kafka.deadLettered']).toBe(1);
     expect(failed(r)).toEqual([]);
-    const dlq = runScenario(refundsScenario, { seed: 3, overrides: { refunds: 3_000 }, faults: [{ kind: 'poison', topic: 'refund-requested', key: 'rf-42' }], traceViolations: false });
-    expect((dlq.metrics.refunds as Record<string, number>).deadLettered).toBe((dlq.metrics.refunds as Record<string, number>).ledgerFailed + 1);
+    // The poisoned refund is dead-lettered besides those whose transfer failed, and the group commits past it.
+    const clean = refunds([]);
+    expect(r.outcomes['refunds.DEAD_LETTERED']).toBe(clean.outcomes['refunds.DEAD_LETTERED'] + 1);
+    expect(r.outcomes.dlqRecords).toBe(clean.outcomes.dlqRecords + 1);
+    expect(r.sim.drained).toBe(true);
   });
 
   it('poison without a dead-letter topic crashes the consumer again and again (the naive service)', () => {
@@ -158,7 +161,7 @@ describe('regressions found by fault injection', () => {
     const r = refunds([
       { kind: 'clock-skew', actor: 'lock-service', skewMs: 5_000, atMs: 0, durationMs: 3_000 },
       { kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 1, restartAfterMs: 100 },
-    ], { refunds: 400, refundTypes: 1, batchSizeMax: 500, batchTimeoutMs: 11_000 });
+    ], { count: 400, refundTypes: 1, batchSizeMax: 500, batchTimeoutMs: 11_000 });
     expect(r.faults.map((f) => f.fired)).toEqual([1, 1]);
     expect(r.sim.drained).toBe(true);
     expect(failed(r)).toEqual([]);
@@ -166,7 +169,8 @@ describe('regressions found by fault injection', () => {
 });
 
 describe('regressions found by property search', () => {
-  const candidate = (c: Candidate) => runCandidate(refundsScenario as never, refundCheckSpace({}), {}, c);
+  const plan = checkPlan(refundsScenario, {});
+  const candidate = (c: Candidate) => runCandidate(refundsScenario, plan, c);
 
   it('a lock grant from before a DS restart is not taken for a request made after it', () => {
     // Found by check (seed 777, run 2145): DS numbered lock requests from 1 again after a

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../runtime/sim/runner.js';
-import { sweep } from '../runtime/sim/sweep.js';
-import { refundsScenario } from '../scenarios/refunds.js';
-import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
-import { REFUND_FAULT_PRESETS } from '../scenarios/refund-faults.js';
+import { runScenario } from '../harness/run.js';
+import { sweep } from '../harness/sweep.js';
+import refundsScenario from '../scenarios/refunds/index.js';
+import refunds2pcScenario from '../scenarios/refunds-2pc/index.js';
+import { REFUND_FAULT_PRESETS } from '../scenarios/refunds/presets.js';
 import { parseThresholds } from '../reports/slo.js';
 import { renderCapacityHtml, renderRunHtml } from '../reports/html.js';
 
@@ -48,7 +48,7 @@ async function openInChromium(html: string, name: string) {
 
 describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
   it('a run report (chaos) shows its charts with data, fault windows shaded, no errors, no network', async () => {
-    const r = runScenario(refundsScenario, { seed: 1, overrides: { refunds: 5_000 }, faults: REFUND_FAULT_PRESETS.chaos, traceViolations: false });
+    const r = runScenario(refundsScenario, { seed: 1, overrides: { count: 5_000 }, faults: REFUND_FAULT_PRESETS.chaos, traceViolations: false });
     const seen = await openInChromium(await renderRunHtml(r), 'run-chaos');
     expect(seen.errors).toEqual([]);
     expect(seen.charts).toBe(2);
@@ -56,10 +56,10 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     expect(seen.requests).toBe(0);
   });
 
-  it('a capacity report compares designs and batch sizes, knee marked', async () => {
-    const c = sweep([refundsScenario, refunds2pcScenario] as never, { seed: 1, rates: [400, 3_000], batchSizes: [100, 500], durationSec: 6, thresholds: parseThresholds('rmsResponse.p99<10000') });
+  it('a capacity report compares designs and a swept parameter, knee marked', async () => {
+    const c = sweep([refundsScenario, refunds2pcScenario], { seed: 1, rates: [400, 3_000], sweep: { param: 'batchSizeMax', values: [100, 500] }, durationSec: 6, thresholds: parseThresholds('rmsResponse.p99<10000') });
     const html = await renderCapacityHtml(c);
-    expect(html).toContain('knee <b>refunds (batch 500)</b>: 3,000 refunds/s');
+    expect(html).toContain('knee <b>refunds (batchSizeMax 500)</b>: 3,000 refunds/s offered');
     const seen = await openInChromium(html, 'capacity');
     expect(seen.errors).toEqual([]);
     expect(seen.charts).toBe(3);

@@ -4,7 +4,8 @@ import { Simulation } from '../runtime/sim/kernel.js';
 import { injectFaults } from '../faults/inject.js';
 import { knees, type SweepPoint } from '../reports/capacity.js';
 import { parseRates } from '../cli/capacity-command.js';
-import { refunds2pcScenario } from '../scenarios/refunds-2pc.js';
+import refunds2pcScenario from '../scenarios/refunds-2pc/index.js';
+import { executeScenario, verdicts } from '../harness/run.js';
 
 // Found by an independent review of the fault, capacity and 2PC code.
 
@@ -33,7 +34,7 @@ describe('fault reports say what really happened', () => {
 });
 
 describe('capacity', () => {
-  const point = (ratePerSec: number, holds: boolean) => ({ ratePerSec, holds, design: 'd', batchSizeMax: null }) as SweepPoint;
+  const point = (ratePerSec: number, holds: boolean) => ({ ratePerSec, holds, design: 'd', param: null }) as SweepPoint;
 
   it('the knee is the highest rate up to which every swept rate held', () => {
     expect(knees([point(2_000, true), point(4_000, false), point(6_000, true)])[0].ratePerSec).toBe(2_000);
@@ -48,17 +49,13 @@ describe('capacity', () => {
 
 describe('refunds-2pc', () => {
   it('an overloaded run returns every reservation: a timed-out prepare withdraws its lock request', () => {
-    const sim = new Simulation({ seed: 1 });
-    const built = refunds2pcScenario.build(sim, refunds2pcScenario.params({ refunds: 15_000, ratePerSec: 3_000 }));
     // The lock service stalls past the prepare timeout: prepares time out while queued for locks.
-    const [pause] = injectFaults(sim, [{ kind: 'pause', actor: 'lock-service', atMs: 1_000, durationMs: 6_000 }]);
-    sim.start();
-    while (!built.loadDone()) sim.runUntil(sim.nowMs + 1_000);
-    sim.runUntil(sim.nowMs + 120_000);
-    const reserved = [...(sim.store('ds').table('reserved') as Map<number, number>).values()];
-    expect(pause.fired).toBe(1);
+    const faults = [{ kind: 'pause' as const, actor: 'lock-service', atMs: 1_000, durationMs: 6_000 }];
+    const ex = executeScenario(refunds2pcScenario, refunds2pcScenario.parse({ count: 15_000, ratePerSec: 3_000 }), { seed: 1, faults });
+    const reserved = [...(ex.sim.store('ds').table('reserved') as Map<number, number>).values()];
+    expect(ex.faults[0].fired).toBe(1);
     expect(reserved.length).toBeGreaterThan(0);
     expect(reserved.every((r) => r === 0)).toBe(true);
-    expect(built.check().filter((i) => !i.ok)).toEqual([]);
+    expect(verdicts(ex).filter((i) => !i.ok)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimStore } from '../runtime/sim/store.js';
-import { RefundTable } from '../actors/refunds/tables.js';
+import { RefundTable } from '../scenarios/refunds/tables.js';
 
 const row = (status: string) => ({ key: 'rf-1', refundType: 1, amount: 10, status, requestedAt: 0, reason: undefined });
 

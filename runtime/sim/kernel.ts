@@ -249,6 +249,12 @@ export class Simulation {
   private nowUs = 0;
   /** Virtual time of the last delivery that did work (a write, a send, a produce): quiescence detection. */
   lastProgressUs = 0;
+  /**
+   * The longest delay any actor has set a timer for or sent a message ahead by: no correct
+   * pipeline waits longer than that between two steps of progress (a retry timer fires and
+   * sends), so a pipeline quiet for much longer with work pending is stuck.
+   */
+  longestTimerUs = 0;
   events = 0;
   messagesLost = 0;
   /** Behaviour errors (not crash signals): each one crashes the actor, like an uncaught exception in a service. */
@@ -390,6 +396,12 @@ export class Simulation {
     return t;
   }
 
+  /** An actor is paused (a stall fault): it will act again when the pause ends. */
+  hasPausedActor(): boolean {
+    for (const a of this.actors) if (a.up && a.pausedUntilUs > this.nowUs) return true;
+    return false;
+  }
+
   /** Some live producer still holds records the broker has not acknowledged: the pipeline is not drained. */
   hasUnacknowledgedProduces(): boolean {
     for (const a of this.actors) if (a.up && a.producer !== null && a.producer.hasUnacknowledged) return true;
@@ -458,12 +470,12 @@ export class Simulation {
     if (target === undefined) throw new Error(`send to unknown actor ref ${to}`);
     const latUs = this.latencyUs(a.id, to);
     if (delayUs <= 0) {
-      this.transmit(target, msg, a.id, latUs);
+      this.transmit(target, msg, a.id, latUs, false);
       return;
     }
     const departUs = this.nowUs + delayUs;
     if (this.networkFilter === null) {
-      const slot = this.push(this.inOrder(a.id, to, departUs + latUs), DELIVER, target, msg, -1, null, 0);
+      const slot = this.push(departUs + latUs, DELIVER, target, msg, -1, null, 0);
       this.ev.depart[slot] = departUs;
       this.ev.from[slot] = a.id;
       this.ev.lat[slot] = latUs;
@@ -477,12 +489,17 @@ export class Simulation {
   private departLater(a: SimActor, departUs: number, target: SimActor, msg: unknown, latUs: number): void {
     this.push(departUs, CALL, a, null, a.incarnation, () => {
       if (a.pausedUntilUs > this.nowUs) this.departLater(a, a.pausedUntilUs, target, msg, latUs);
-      else this.transmit(target, msg, a.id, latUs);
+      else this.transmit(target, msg, a.id, latUs, false);
     }, 0);
   }
 
-  /** The message leaves now: network faults judge it, then it arrives after `latUs` (and any delay a fault adds). */
-  private transmit(target: SimActor, msg: unknown, from: number, latUs: number): void {
+  /**
+   * The message leaves now: network faults judge it, then it arrives after `latUs` (and any
+   * delay a fault adds), and not before what was sent on the same link before it (`fifo`).
+   * Messages sent ahead (sendAfter) are scheduled departures, not a connection's stream:
+   * they keep their own times, and do not hold back what is sent meanwhile.
+   */
+  private transmit(target: SimActor, msg: unknown, from: number, latUs: number, fifo = true): void {
     const to = target.id;
     let extraUs = 0;
     if (this.networkFilter !== null) {
@@ -493,7 +510,7 @@ export class Simulation {
         return;
       }
     }
-    this.push(from < 0 ? this.nowUs + latUs + extraUs : this.inOrder(from, to, this.nowUs + latUs + extraUs), DELIVER, target, msg, -1, null, 0);
+    this.push(from < 0 || !fifo ? this.nowUs + latUs + extraUs : this.inOrder(from, to, this.nowUs + latUs + extraUs), DELIVER, target, msg, -1, null, 0);
   }
 
   /** The arrival time of a message on link from -> to: not before the one sent ahead of it on that link. */
@@ -828,7 +845,7 @@ export class Simulation {
     held.sort((x, y) => ev.depart[x] - ev.depart[y]);
     for (const slot of held) {
       ev.inc[slot] = WITHDRAWN;
-      const again = this.push(this.inOrder(a.id, ev.actor[slot]!.id, untilUs + ev.lat[slot]), DELIVER, ev.actor[slot], ev.msg[slot], -1, null, 0);
+      const again = this.push(untilUs + ev.lat[slot], DELIVER, ev.actor[slot], ev.msg[slot], -1, null, 0);
       ev.depart[again] = untilUs;
       ev.from[again] = a.id;
       ev.lat[again] = ev.lat[slot];
@@ -898,12 +915,14 @@ export class Simulation {
       },
       sendAfter(delayMs, to, msg) {
         const l = sim.later;
+        if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
         l[sim.nLater++] = typeof to === 'number' ? to : sim.resolve(to);
         l[sim.nLater++] = msg;
         l[sim.nLater++] = Math.max(0, Math.round(delayMs * US));
       },
       setTimer(delayMs, msg) {
         const a = cur();
+        if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
         const id = sim.nextTimer++;
         sim.push(sim.nowUs + Math.max(0, Math.round(delayMs * US)), DELIVER, a, msg, a.incarnation, null, id);
         return id;

@@ -4,7 +4,6 @@
 import type { ClaimDecl } from '../../harness/scenario.js';
 import type { RunResult } from '../../reports/run-result.js';
 import refunds2pc from '../refunds-2pc/index.js';
-import { REFUND_FAULT_PRESETS } from './presets.js';
 
 const n = (r: RunResult, status: string) => r.outcomes[`refunds.${status}`] ?? 0;
 /** Disbursed or rightly rejected: dead letters are not service (a timed-out 2PC is one). */
@@ -76,13 +75,13 @@ export const REFUND_CLAIMS: readonly ClaimDecl[] = [
   {
     claim: '~0 refund/document mismatches (from 5%)',
     measure(h) {
-      // Every kind of fault at once: the scenario's chaos preset.
-      const chaos = h.run({}, REFUND_FAULT_PRESETS.chaos);
+      // Every kind of fault at once: the design's chaos preset.
+      const chaos = h.run({}, h.preset('chaos'));
       const mismatch = chaos.invariants.find((i) => i.name === 'no-mismatch');
       return {
         measured: `${mismatch?.violations ?? 'no no-mismatch check:'} mismatches in ${(chaos.load?.planned ?? 0).toLocaleString('en-US')} refunds under the chaos preset (${chaos.faults.filter((f) => f.fired > 0).length} faults fired); all invariants ${chaos.ok ? 'held' : 'did NOT hold'}`,
         verdict: chaos.ok && mismatch !== undefined ? 'PASS' : 'FAIL',
-        how: 'faultline run refunds --faults chaos',
+        how: 'faultline run <design> --faults chaos',
       };
     },
   },

@@ -3,11 +3,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { brokerUp, brokers, dbUrl } from './servers.js';
-import { runLive, LiveSetupError, type LiveRunResult } from '../../runtime/live/live-run.js';
+import { runLive, LiveSetupError, type LiveRunResult } from '../../harness/live/live-run.js';
 import { PgStore, connectPg } from '../../runtime/live/pg-store.js';
-import { executeScenario } from '../../runtime/sim/runner.js';
-import { refundsScenario } from '../../scenarios/refunds.js';
-import type { RefundRow } from '../../actors/refunds/model.js';
+import { executeScenario } from '../../harness/run.js';
+import refundsScenario from '../../scenarios/refunds/index.js';
+import type { RefundRow } from '../../scenarios/refunds/model.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
 let pool: pg.Pool | undefined;
@@ -25,7 +25,7 @@ const kafka = { brokers };
 const live = (seed: number, overrides: Record<string, unknown>, workers: number, faults: LiveFault[] = []) =>
   runLive(refundsScenario, {
     scenarioRef: 'refunds', seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: 90_000,
-    log: process.env.FAULTLINE_LIVE_LOG === '1' ? (line) => console.error(`[live ${seed}] ${line}`) : undefined,
+    log: process.env.FAULTLINE_LIVE_LOG === '1' ? (line: string) => console.error(`[live ${seed}] ${line}`) : undefined,
   });
 
 async function statuses(result: LiveRunResult): Promise<Map<string, string>> {
@@ -47,26 +47,26 @@ const held = (r: LiveRunResult) => Object.fromEntries(r.invariants.map((i) => [i
 
 describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
   it('takes refunds end to end through the HTTP intake, the broker and the database, and every invariant holds', async () => {
-    const r = await live(11, { refunds: 300, ratePerSec: 150 }, 0);
-    expect(held(r)).toEqual({ 'no-double-effect': true, 'no-lost-refund': true, 'no-mismatch': true, 'status-consistent': true, 'idempotent-intake': true, fencing: true });
+    const r = await live(11, { count: 300, ratePerSec: 150 }, 0);
+    expect(held(r)).toEqual({ 'status-consistent': true, 'no-lost-refund': true, 'idempotent-intake': true, 'no-double-effect': true, 'no-mismatch': true, fencing: true });
     expectOk(r);
-    const refunds = r.metrics.refunds as Record<string, number>;
-    expect(refunds.accepted + refunds.rejected).toBe(300);
-    expect(refunds.disbursed).toBeGreaterThan(250);
-    expect(refunds.pending).toBe(0);
-    expect(r.metrics.documents).toBe(refunds.disbursed);
+    const n = (status: string) => r.outcomes[`refunds.${status}`];
+    expect(n('DISBURSED') + n('REJECTED') + n('DEAD_LETTERED')).toBe(300);
+    expect(n('DISBURSED')).toBeGreaterThan(250);
+    expect(n('PENDING')).toBe(0);
+    expect(r.outcomes.documents).toBe(n('DISBURSED'));
     expect(r.metrics.latencyMs.rmsResponse.count).toBe(300);
-    expect(r.metrics.latencyMs.endToEnd.count).toBe(refunds.disbursed);
+    expect(r.metrics.latencyMs.endToEnd.count).toBe(n('DISBURSED'));
     expect(r.metrics.counters['live.http.requests']).toBeGreaterThanOrEqual(300);
     // The timeline (sampled each second) ends with every refund completed and nothing left to read.
     expect(r.timeline.length).toBeGreaterThan(2);
-    expect(r.timeline.at(-1)).toMatchObject({ offered: 300, completed: r.metrics.completedRefunds, lag: 0 });
+    expect(r.timeline.at(-1)).toMatchObject({ offered: 300, completed: r.metrics.completed, backlog: 0 });
   }, 120_000);
 
   it('conformance: the same workload seed without faults ends every refund the same way in the simulator and live', async () => {
     // Transfer failures are DS's own random draws, and DS meets batches in another order live: off here.
-    const overrides = { refunds: 400, ratePerSec: 200, transferFailureRate: 0, closedAccountRate: 0.02 };
-    const params = refundsScenario.params(overrides);
+    const overrides = { count: 400, ratePerSec: 200, transferFailureRate: 0, closedAccountRate: 0.02 };
+    const params = refundsScenario.parse(overrides);
     const sim = executeScenario(refundsScenario, params, { seed: 5 }).sim;
     const simStatus = new Map([...(sim.store('rms').table('refunds') as Map<string, RefundRow>)].map(([k, row]) => [k, row.status]));
     const r = await live(5, overrides, 1);
@@ -80,35 +80,34 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
   }, 120_000);
 
   it('two workers share the partitions and no refund is processed twice in effect', async () => {
-    const r = await live(12, { refunds: 1_000, ratePerSec: 250 }, 2);
+    const r = await live(12, { count: 1_000, ratePerSec: 250 }, 2);
     expectOk(r);
     expect(r.live.workers).toBe(2);
     // Both members got partitions and did work (a lone consumer would pass the checks too).
     expect(r.live.messagesByWorker).toHaveLength(2);
     for (const n of r.live.messagesByWorker) expect(n).toBeGreaterThan(0);
-    const refunds = r.metrics.refunds as Record<string, number>;
-    expect(r.metrics.documents).toBe(refunds.disbursed);
-    expect(refunds.pending).toBe(0);
+    expect(r.outcomes.documents).toBe(r.outcomes['refunds.DISBURSED']);
+    expect(r.outcomes['refunds.PENDING']).toBe(0);
   }, 120_000);
 
   it('exactly-once effects while a worker is SIGKILLed mid-run and restarted', async () => {
-    const r = await live(13, { refunds: 1_500, ratePerSec: 300 }, 2, [{ kind: 'kill-worker', worker: 1, atMs: 2_000, restartAfterMs: 1_000 }]);
+    const r = await live(13, { count: 1_500, ratePerSec: 300 }, 2, [{ kind: 'kill-worker', worker: 1, atMs: 2_000, restartAfterMs: 1_000 }]);
     expect(r.faults[0].fired).toBe(1);
     expect(r.live.workerKills).toBe(1);
-    expect(held(r)).toEqual({ 'no-double-effect': true, 'no-lost-refund': true, 'no-mismatch': true, 'status-consistent': true, 'idempotent-intake': true, fencing: true });
+    expect(held(r)).toEqual({ 'status-consistent': true, 'no-lost-refund': true, 'idempotent-intake': true, 'no-double-effect': true, 'no-mismatch': true, fencing: true });
     expectOk(r);
-    expect((r.metrics.refunds as Record<string, number>).pending).toBe(0);
+    expect(r.outcomes['refunds.PENDING']).toBe(0);
   }, 180_000);
 
   it('a produce retried after a lost ack (duplicates on the topic) does not double-disburse, and lost answers are retried under the same key', async () => {
-    const r = await live(14, { refunds: 600, ratePerSec: 200 }, 1, [
+    const r = await live(14, { count: 600, ratePerSec: 200 }, 1, [
       { kind: 'lose-produce-acks', actor: 'ds', probability: 0.5, atMs: 0, durationMs: 4_000 },
       { kind: 'lose-produce-acks', actor: 'outbox-relay', probability: 0.3, atMs: 0, durationMs: 4_000 },
       { kind: 'lose-responses', probability: 0.1, atMs: 0, durationMs: 3_000 },
       { kind: 'slow-consumer', actor: 'cs', delayMs: 100, atMs: 0, durationMs: 6_000 },
     ]);
     for (const f of r.faults) expect(f.fired, String(f.kind)).toBeGreaterThan(0);
-    expect(r.metrics.duplicatesSuppressed).toBeGreaterThan(0);
+    expect(r.outcomes.duplicatesSuppressed).toBeGreaterThan(0);
     expectOk(r);
   }, 180_000);
 
@@ -119,10 +118,10 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     expect(Date.now() - t).toBeLessThan(30_000);
   }, 60_000);
   it('survives the broker stopping and starting again mid-run (the project\'s own broker)', async () => {
-    const r = await live(15, { refunds: 1_200, ratePerSec: 200 }, 1, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
+    const r = await live(15, { count: 1_200, ratePerSec: 200 }, 1, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
     expect(r.faults[0].fired).toBe(1);
     expectOk(r);
-    expect((r.metrics.refunds as Record<string, number>).pending).toBe(0);
+    expect(r.outcomes['refunds.PENDING']).toBe(0);
     expect(await brokerUp()).toBe(true);
   }, 240_000);
 
@@ -132,7 +131,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     const failed = (r: LiveRunResult) => r.invariants.filter((i) => !i.ok).map((i) => i.name);
 
     it('DS without its ledger check disburses a duplicated request twice', async () => {
-      const r = await live(21, { refunds: 400, ratePerSec: 200, variant: 'ds-no-idempotency' }, 1, [
+      const r = await live(21, { count: 400, ratePerSec: 200, variant: 'ds-no-idempotency' }, 1, [
         { kind: 'lose-produce-acks', actor: 'outbox-relay', probability: 0.5, atMs: 0, durationMs: 3_000 },
       ]);
       expect(r.ok).toBe(false);
@@ -140,15 +139,15 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     }, 120_000);
 
     it('CS numbering its documents writes a second one for a duplicated outcome', async () => {
-      const r = await live(22, { refunds: 400, ratePerSec: 200, variant: 'cs-no-idempotency' }, 1, [
+      const r = await live(22, { count: 400, ratePerSec: 200, variant: 'cs-no-idempotency' }, 1, [
         { kind: 'lose-produce-acks', actor: 'ds', probability: 1, atMs: 0, durationMs: 10_000 },
       ]);
       expect(r.ok).toBe(false);
-      expect(failed(r)).toContain('no-lost-refund'); // "DISBURSED with exactly one document", as in the simulator's control
+      expect(failed(r)).toContain('no-mismatch'); // "disbursed refund with 2 documents", as in the simulator's control
     }, 120_000);
 
     it('RMS ignoring the idempotency key makes two refunds of a request whose answer was lost', async () => {
-      const r = await live(23, { refunds: 300, ratePerSec: 150, clientTimeoutMs: 1_000, variant: 'rms-no-idempotency' }, 0, [
+      const r = await live(23, { count: 300, ratePerSec: 150, clientTimeoutMs: 1_000, variant: 'rms-no-idempotency' }, 0, [
         { kind: 'lose-responses', probability: 0.3, atMs: 0, durationMs: 2_000 },
       ]);
       expect(r.ok).toBe(false);

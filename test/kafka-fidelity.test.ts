@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../runtime/sim/kernel.js';
+import { injectFaults } from '../faults/inject.js';
+import type { Behaviour, RuntimeMessage } from '../runtime/contract.js';
+import { OffsetTracker } from '../actors/offset-tracker.js';
+
+// The simulated Kafka client against what real clients do; each of these was found by the
+// drain that waits for every consumer group to commit what it read (harness/drain.ts).
+
+/** A source of `n` records, and a sink that commits after each batch (or holds records until `release`). */
+function pipeline(n: number, opts: { deadLetter?: boolean; seed?: number } = {}) {
+  const sim = new Simulation({ seed: opts.seed ?? 1, network: { latencyMs: 1, jitterMs: 0.9 } });
+  sim.addTopic({ name: 't', partitions: 2 });
+  if (opts.deadLetter) sim.addTopic({ name: 'dlq', partitions: 1, retainAll: true });
+  const seen: RuntimeMessage[] = [];
+  const source: Behaviour<{ i: number }, { type: 'tick' } | RuntimeMessage> = {
+    init: () => ({ i: 0 }),
+    receive(s, m, ctx) {
+      if ((m.type === '$started' && !m.restart) || (m.type === 'tick' && s.i < n)) {
+        if (m.type === 'tick') ctx.produce('t', `k${++s.i}`, s.i);
+        if (s.i < n) ctx.setTimer(5, { type: 'tick' });
+      }
+      return s;
+    },
+  };
+  const sink: Behaviour<{ offsets: OffsetTracker }, RuntimeMessage> = {
+    init: () => ({ offsets: new OffsetTracker() }),
+    receive(s, m, ctx) {
+      seen.push(m);
+      if (m.type === '$assigned') s.offsets.assigned(m.partitions);
+      if (m.type !== '$records') return s;
+      s.offsets.takeAll(m);
+      for (const r of m.records) ctx.store.put('got', r.key, r.value);
+      s.offsets.release(ctx, m.records.map((r) => ({ topic: m.topic, partition: m.partition, offset: r.offset })));
+      return s;
+    },
+  };
+  sim.addActor({ name: 'source', behaviour: source });
+  sim.addActor({ name: 'sink', behaviour: sink, serviceTime: 0.1, consumes: { group: 'g', topics: ['t'], maxPollRecords: 3, ...(opts.deadLetter ? { deadLetterTopic: 'dlq', maxAttempts: 2 } : {}) } });
+  const lag = () => sim.topic('t').logs.reduce((a, l) => a + l.end - sim.committedOffset('g', 't', l.partition), 0);
+  return { sim, seen, lag };
+}
+
+describe('the simulated Kafka client, as real clients behave', () => {
+  it('messages between two actors arrive in the order they were sent, whatever the jitter (links are FIFO, as TCP is)', () => {
+    const sim = new Simulation({ seed: 3, network: { latencyMs: 1, jitterMs: 5 } });
+    const got: number[] = [];
+    sim.addActor({ name: 'rx', behaviour: { init: () => null, receive: (s, m: { n?: number }) => (m.n !== undefined && got.push(m.n), s) } });
+    sim.addActor({
+      name: 'tx',
+      behaviour: { init: () => null, receive: (s, m: { type: string }, ctx) => { if (m.type === '$started') for (let n = 0; n < 50; n++) ctx.send('rx', { n }); return s; } },
+    });
+    sim.runUntil(1_000);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, n) => n));
+  });
+
+  it('an offset commit lost on the way is sent again until the coordinator confirms it', () => {
+    const p = pipeline(30);
+    // The last commits (the source stops at ~150 ms) are lost, and so is the first retry of them.
+    let dropped = 0;
+    p.sim.networkFilter = (_from, _to, m) => ((m as { type?: string }).type === 'commit' && p.sim.nowMs > 120 && p.sim.nowMs < 4_000 && ++dropped > 0 ? -1 : 0);
+    p.sim.runUntil(20_000);
+    expect(dropped).toBeGreaterThan(2);
+    expect(p.sim.metrics.counter('kafka.commitRetries')).toBeGreaterThanOrEqual(1);
+    expect(p.lag()).toBe(0);
+  });
+
+  it('a dead-lettered record (one no attempt could process) is committed past, even when it is the last one', () => {
+    const p = pipeline(10, { deadLetter: true });
+    const [poison] = injectFaults(p.sim, [{ kind: 'poison', topic: 't', key: 'k10' }]);
+    p.sim.runUntil(30_000);
+    expect(poison.fired).toBeGreaterThan(0);
+    expect(p.sim.topic('dlq').logs[0].end).toBe(1);
+    expect(p.lag()).toBe(0);
+  });
+
+  it('a consumer hears of every assignment ($assigned), so commits refused for an old generation are made again', () => {
+    const p = pipeline(40);
+    // Commits of the first generation are held back on the network until a rebalance makes them stale.
+    let stale = true;
+    p.sim.networkFilter = (_from, _to, m) => ((m as { type?: string }).type === 'commit' && stale ? 400_000 : 0);
+    p.sim.at(150, () => p.sim.sendRaw(p.sim.groupCoordinators.get('g')!, { type: 'rebalance' }));
+    p.sim.at(200, () => (stale = false));
+    p.sim.runUntil(20_000);
+    expect(p.seen.filter((m) => m.type === '$assigned').length).toBeGreaterThanOrEqual(2);
+    expect(p.sim.metrics.counter('kafka.commitsRejected')).toBeGreaterThan(0);
+    expect(p.lag()).toBe(0);
+  });
+});
