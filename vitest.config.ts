@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Against a real broker: npm run test:kafka (vitest.kafka.config.ts).
     exclude: ['test/integration/**', 'node_modules/**'],
     testTimeout: 120_000,

@@ -81,7 +81,7 @@ export function atMostOnce(o: { name: string; description?: string; effects: Row
   };
 }
 
-/** Exactly one effect per entity in a state (one document per disbursed refund), and none for any other. */
+/** Exactly one effect per entity in a state (one invoice per paid order), and none for any other. */
 export function exactlyOnePer(o: { name: string; description?: string; effects: RowSet; per: RowSet }): Checker {
   const description = o.description ?? `exactly one ${noun(o.effects)} per ${noun(o.per)}, and none for anything else`;
   return {

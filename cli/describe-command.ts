@@ -27,6 +27,7 @@ function render(d: ScenarioDescription): string {
   out.push('', `variants (--variant): ${d.variants.length === 0 ? 'none' : ''}`);
   for (const v of d.variants) out.push(`  ${v.name}: ${v.description}`);
   out.push('', `fault presets (--faults): ${d.presets.join(', ')}`);
+  if (!d.survivesFaults) out.push('survives faults: no (a design kept for comparison: searches of it are expected to fail)');
   out.push('', `metrics: headline ${d.metrics.headline ?? 'none'}${d.metrics.latencies.length > 0 ? `; also ${d.metrics.latencies.join(', ')}` : ''}; unit ${d.metrics.unit}; capacity SLO ${d.metrics.slo ?? 'none'}`);
   if (d.claims.length > 0) out.push('', 'claims (capacity --claims):', ...d.claims.map((c) => `  ${c}`));
   return out.join('\n');

@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await run(async () => (await import('./report-command.js')).reportCommand, a);
       },
     )
-    .demandCommand(1, 'give a command, e.g. "faultline run refunds"')
+    .demandCommand(1, 'give a command, e.g. "faultline describe" (the built-in scenarios) or "faultline run <scenario>"')
     .strict()
     .help()
     .version(false)

@@ -22,6 +22,7 @@ export interface ScenarioDescription {
   readonly presets: string[];
   readonly metrics: { headline: string | null; latencies: string[]; slo: string | null; unit: string };
   readonly claims: string[];
+  readonly survivesFaults: boolean;
 }
 
 const LOAD_PARAMS = ['count', 'ratePerSec', 'arrival', 'clientTimeoutMs', 'clientAttemptsMax', 'duplicateRate', 'duplicateDelayMsMax'];
@@ -75,5 +76,6 @@ export function describeScenario<P extends BaseParams>(scenario: Scenario<P>): S
       unit: scenario.entities?.[0] !== undefined ? pluralOf(scenario.entities[0]) : `${scenario.metrics?.unit ?? 'request'}s`,
     },
     claims: (scenario.claims ?? []).map((c) => c.claim),
+    survivesFaults: scenario.survivesFaults !== false,
   };
 }

@@ -136,6 +136,11 @@ export interface ScenarioDefinition<P extends BaseParams> {
   readonly drain?: DrainDecl;
   /** Kafka client options of this pipeline in the simulator. */
   readonly kafka?: Partial<KafkaOptions>;
+  /**
+   * False for a design that makes no claim to survive faults (a baseline kept for capacity
+   * comparisons): its presets still fire, but nothing expects it to hold under them.
+   */
+  readonly survivesFaults?: boolean;
   /** Keys a message concerns, for a key's trace (default: its `key`, its records' keys, its items' `key`/`id`). */
   keysOf?(msg: unknown): readonly string[];
 }

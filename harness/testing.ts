@@ -20,6 +20,8 @@ export interface CheckScenarioOptions {
   readonly variant?: string;
   /** Stop after this long; the outcome is then "interrupted" unless something failed. */
   readonly maxSeconds?: number;
+  /** How the command line names the scenario (its module's path), for the replay command; default its name. */
+  readonly module?: string;
 }
 
 interface Searched {
@@ -48,7 +50,7 @@ export type CheckOutcome =
 
 export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>, o: CheckScenarioOptions = {}): Promise<CheckOutcome> {
   const overrides = { ...o.params, ...(o.variant !== undefined ? { variant: o.variant } : {}) };
-  const r = await search(scenario, { runs: o.runs ?? 100, seed: o.seed ?? 1, overrides, maxSeconds: o.maxSeconds });
+  const r = await search(scenario, { runs: o.runs ?? 100, seed: o.seed ?? 1, overrides, maxSeconds: o.maxSeconds, scenarioArg: o.module });
   const base: Searched = { scenario: r.scenario, seed: r.seed, runs: r.runs, coverage: r.faultKinds };
   const c = r.counterexample;
   if (c !== undefined) {

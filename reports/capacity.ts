@@ -128,5 +128,5 @@ export function knees(points: readonly SweepPoint[]): CapacityResult['knees'] {
   });
 }
 
-/** "refunds (batchSizeMax 100)": a design and its swept value, for tables and legends. */
+/** "orders (batchSizeMax 100)": a design and its swept value, for tables and legends. */
 export const seriesName = (p: { design: string; param: SweptParam }) => (p.param === null ? p.design : `${p.design} (${p.param.name} ${typeof p.param.value === 'string' ? p.param.value : JSON.stringify(p.param.value)})`);

@@ -196,7 +196,7 @@ export class PgStore {
     // may commit until it is reloaded (the actors that share it restart first).
     if (this.poisoned) return Promise.reject(new CommitRefused('conflict', `${this.name}: a commit failed and the store has not been reloaded since`));
     // A message that wrote nothing still read the mirror, which may hold writes of other
-    // messages not committed yet (the outbox relay reads RMS's rows): it waits for them
+    // messages not committed yet (an outbox relay reads its service's rows): it waits for them
     // (a barrier in the queue) and fails if they fail.
     if (writes.length === 0 && this.queue.length === 0 && this.flushing === undefined) return Promise.resolve();
     // What each write expects to find is fixed now, when the behaviour read it: the version

@@ -1,7 +1,7 @@
 // A durable table for millions of rows of one shape, keyed by a dense number: rows are
 // kept as columns in typed arrays and built as objects only when read. It behaves as a
 // Map (SimStore, the checks and the live mirror use it as one), so a behaviour cannot
-// tell. At millions of refunds a Map of row objects cost ~430 bytes and ~0.6 µs per
+// tell. At millions of rows a Map of row objects cost ~430 bytes and ~0.6 µs per
 // write; a dense table costs tens of bytes and a few array stores (docs/decisions.md).
 //
 // A key the table cannot number, or a row it cannot encode (a buggy variant's odd key,

@@ -291,6 +291,18 @@ export class Simulation {
   }
 
   private producerIds = 0;
+  private clientRequests = 0;
+
+  /**
+   * A Kafka client request id, unique in the whole simulation: a late answer to a request
+   * of an actor's earlier incarnation must never match a request of its new one (a real
+   * client's new connection never sees its old connection's answers). Found by property
+   * search: a restarted outbox relay took an old produce acknowledgement for its own and
+   * deleted an outbox row whose event was never published.
+   */
+  clientRequestId(): number {
+    return ++this.clientRequests;
+  }
 
   /** Fresh per simulation, so ids never depend on what ran before in the process. */
   allocateProducerId(): number {
@@ -875,7 +887,7 @@ export class Simulation {
    * as soon as the last group commits past them. Done at each offset commit rather than
    * on a periodic check, so a record lives as long as the pipeline needs it and no
    * longer: with a 5 s check, every record outlived two young-generation collections and
-   * was copied into the old generation (GC was a fifth of a 1M-refund run).
+   * was copied into the old generation (GC was a fifth of a run of a million requests).
    */
   private retainAfterCommit(writes: readonly WriteRecord[]): void {
     for (let i = 0; i < writes.length; i++) {

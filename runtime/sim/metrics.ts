@@ -15,7 +15,7 @@ export type HistogramUnit = 'ms' | 'count';
  * Values below this (µs, or plain counts) are first counted in a flat array and added to
  * the histogram in bulk when it is read. Recording one value into an HDR histogram costs
  * ~90 ns (a log2 and two pows to find its bucket), which was a few per cent of a
- * simulated refund; a flat count costs a couple. The histogram read is the same.
+ * simulated request; a flat count costs a couple. The histogram read is the same.
  */
 const FLAT = 16_384;
 

@@ -2,7 +2,7 @@
 // the front: an outbox keyed by sequence, requests in flight keyed by request number,
 // records held keyed by offset. A JS Map used as such a queue rehashes every few
 // hundred operations, and because the Map lives long each new backing store survives
-// into the old generation: at a million refunds, three such Maps were over a third of
+// into the old generation: at a million requests, three such Maps were over a third of
 // everything the GC promoted. Here the rows sit in a ring buffer over the window of keys
 // [lo, hi), which moves forward as the front empties (docs/decisions.md, "seq maps").
 //

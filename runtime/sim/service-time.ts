@@ -13,7 +13,7 @@ export function exponentialMs(meanMs: number): ServiceTime {
 
 /**
  * A fixed cost per message plus a cost per item it carries (records of a fetch
- * batch, refunds of a disbursement batch), with exponential jitter on the fixed part.
+ * batch, items of a batch message), with exponential jitter on the fixed part.
  */
 export function perItemMs(baseMeanMs: number, perItem: number, itemsOf: (msg: unknown) => number): ServiceTime {
   return (msg, rng) => rng.exp(baseMeanMs) + perItem * itemsOf(msg);

@@ -6,6 +6,7 @@ import type { Behaviour, Context, RuntimeMessage } from '../../runtime/contract.
 import type { RefundParams } from '../refunds/params.js';
 import { TOPIC_DLQ, refundWithStatus, type RefundEvent, type RefundRequest, type RefundRow, type RefundStatus } from '../refunds/model.js';
 import type { Done, Vote } from './messages.js';
+import type { Outbox } from '../../actors/outbox.js';
 
 export const REQUEST_THREADS = 200;
 
@@ -28,7 +29,8 @@ interface Rms2pcState {
 
 type Msg = RefundRequest | Vote | Done | { type: 'prepare-timeout'; txId: string } | RuntimeMessage;
 
-export function rms2pcBehaviour(cfg: RefundParams, prepareTimeoutMs = 5_000): Behaviour<Rms2pcState, Msg> {
+/** The dead letters of aborted refunds go out through `outbox`, in the transaction that ends the refund (found by property search: produced directly, a crash right after the commit lost them). */
+export function rms2pcBehaviour(cfg: RefundParams, outbox: Outbox, prepareTimeoutMs = 5_000): Behaviour<Rms2pcState, Msg> {
   const reply = (ctx: Context, r: RefundRequest, status: RefundStatus) => ctx.send(r.replyTo, { type: 'refund-response', key: r.key, status });
 
   const begin = (s: Rms2pcState, ctx: Context, r: RefundRequest) => {
@@ -56,7 +58,7 @@ export function rms2pcBehaviour(cfg: RefundParams, prepareTimeoutMs = 5_000): Be
     } else {
       const reason = tx.reason ?? 'aborted';
       ctx.store.put<RefundRow>('refunds', tx.refund.refundId, refundWithStatus(row, 'DEAD_LETTERED', reason));
-      ctx.produce(TOPIC_DLQ, tx.refund.refundId, { ...tx.refund, outcome: 'FAILED', reason });
+      outbox.write(ctx, TOPIC_DLQ, tx.refund.refundId, { ...tx.refund, outcome: 'FAILED', reason });
       reply(ctx, tx.request, 'DEAD_LETTERED');
     }
     // The thread is free: the longest-waiting request takes it.

@@ -41,7 +41,6 @@ export class SimConsumer {
   readonly memberId: string;
   private generation = -1;
   private owned = new Map<number, Owned>();
-  private nextFetch = 1;
   private watchdogArmed = false;
   private commitWatchdogArmed = false;
   private readonly maxPollRecords: number;
@@ -90,7 +89,7 @@ export class SimConsumer {
   }
 
   private fetch(o: Owned): void {
-    o.fetchId = this.nextFetch++;
+    o.fetchId = this.sim.clientRequestId();
     o.fetching = true;
     o.sentUs = this.sim.nowUsExact;
     this.sim.sendRaw(o.ref, {

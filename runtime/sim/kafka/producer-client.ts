@@ -49,7 +49,6 @@ export class SimProducer {
   private readonly producerId: number;
   private readonly byTopic = new Map<string, PartitionProducer[]>();
   private readonly dirty: PartitionProducer[] = [];
-  private nextRequest = 1;
   private watchdogArmed = false;
 
   constructor(private readonly sim: Simulation, private readonly host: SimActor, idempotent: boolean) {
@@ -90,7 +89,7 @@ export class SimProducer {
   private send(p: PartitionProducer): void {
     if (p.inFlight !== null || p.keys.length === 0) return;
     const request = {
-      type: 'produce' as const, replyTo: this.host.id, requestId: this.nextRequest++,
+      type: 'produce' as const, replyTo: this.host.id, requestId: this.sim.clientRequestId(),
       producerId: this.producerId, seqBase: p.seq, keys: p.keys, values: p.values,
     };
     p.seq += p.keys.length;
