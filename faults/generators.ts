@@ -22,9 +22,15 @@ export interface FaultSpace {
   readonly poisonable: readonly { readonly topic: string; readonly keys: readonly string[] }[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
+  /** Relative weights of kinds in a plan, whole numbers (default 1 each; 0 leaves a kind out). */
+  readonly weights?: Partial<Record<FaultKind, number>>;
 }
 
 export function kindsIn(space: FaultSpace): FaultKind[] {
+  return possibleKinds(space).filter((k) => (space.weights?.[k] ?? 1) > 0);
+}
+
+function possibleKinds(space: FaultSpace): FaultKind[] {
   const kinds: FaultKind[] = [];
   if (space.actors.length > 0) kinds.push('crash', 'pause', 'partition', 'delay', 'throttle', 'clock-skew');
   if (space.groups.length > 0) kinds.push('redeliver');
@@ -119,9 +125,9 @@ export function focusOn(space: FaultSpace, actors: readonly string[]): FaultSpac
 export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<FaultPlan> {
   const kinds = kindsIn(space);
   if (kinds.length === 0) return fc.constant([]);
-  const actors = space.actors.length > 0 ? fc.subarray([...space.actors], { minLength: 1, maxLength: 2 }) : fc.constant([] as string[]);
+  const actors = space.actors.length > 0 ? fc.subarray([...space.actors], { minLength: 1, maxLength: Math.min(2, space.actors.length) }) : fc.constant([] as string[]);
   return fc.tuple(fc.subarray(kinds, { minLength: 1 }), actors).chain(([enabled, focus]) => {
     const focused = focus.length > 0 ? focusOn(space, focus) : space;
-    return fc.array(fc.oneof(...enabled.map((k) => faultArbitrary(focused, k))), { minLength: 1, maxLength: maxFaults });
+    return fc.array(fc.oneof(...enabled.map((k) => ({ weight: Math.max(1, Math.round(space.weights?.[k] ?? 1)), arbitrary: faultArbitrary(focused, k) }))), { minLength: 1, maxLength: maxFaults });
   });
 }

@@ -126,6 +126,8 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     timeline.tick(sim.nowMs);
     progress?.(loadFraction(), 'load');
   }
+  // Nothing left to happen and the load not all offered: the generator stopped (it crashed, say).
+  if (!loadDone()) loadUnfinished = true;
   const loadEndedAtMs = sim.nowMs;
 
   // Liveness: until nothing is pending and nothing happened for the settle time, or the deadline.
@@ -174,7 +176,7 @@ export function verdicts(ex: Executed): InvariantResult[] {
   if (ex.loadUnfinished) {
     const l = ex.built.load();
     invariants.push(runConditionFailed('load-finished', LOAD_UNFINISHED,
-      l === undefined ? `the load generator ${ex.built.loadActor?.name} was down when the load deadline passed` : `the load generator offered ${l.offered} of ${l.planned} requests by the load deadline`));
+      l === undefined ? `the load generator ${ex.built.loadActor?.name} was down when the load ended` : `the load generator had offered ${l.offered} of ${l.planned} requests when the load ended (at its deadline, or with nothing left to happen): it stopped, or was restarted and started over`));
   }
   if (!ex.drained) {
     const stuck = ex.sim.nowMs < ex.loadEndedAtMs + (DRAIN_DEADLINE_MS - 1);

@@ -85,7 +85,7 @@ export function runConditionFailed(name: string, description: string, message: s
 }
 
 export const NOT_DRAINED = 'the pipeline settles (everything answered, committed and ended) before the liveness deadline after the load';
-export const LOAD_UNFINISHED = 'the load generator offers all its load before the load deadline (twice its planned length plus a minute)';
+export const LOAD_UNFINISHED = 'the load generator offers all its load by the load deadline (twice its planned length plus a minute)';
 
 /** Completions per second over `spanMs`, to one decimal. */
 export const perSecond = (n: number, spanMs: number) => (spanMs > 0 ? Math.round((n / spanMs) * 1000 * 10) / 10 : 0);

@@ -5,13 +5,11 @@
 // Handling one message follows DESIGN.md's order: compute (the behaviour runs), commit
 // its durable writes atomically, perform sends and produces in order, then commit
 // consumer offsets. Crashes can strike between those steps and at named crash points.
-import { CrashSignal, type ActorRef, type Behaviour, type Context, type RecordsMessage } from '../contract.js';
+import { CrashSignal, type ActorRef, type Context, type RecordsMessage } from '../contract.js';
 import { EventQueue, SlotPool } from './event-queue.js';
-import { grown } from './typed-array.js';
 import { HistoryHash } from './history-hash.js';
 import { Prng } from './prng.js';
 import { SimStore, type WriteRecord } from './store.js';
-import type { ServiceTime } from './service-time.js';
 import { PartitionLog } from './kafka/partition-log.js';
 import { partitionBehaviour } from './kafka/partition.js';
 import { groupCoordinatorBehaviour, offsetKey } from './kafka/group-coordinator.js';
@@ -19,89 +17,11 @@ import { SimProducer } from './kafka/producer-client.js';
 import { SimConsumer } from './kafka/consumer-client.js';
 import { Metrics } from './metrics.js';
 
-/** Kernel step boundaries where a crash can be planned, besides a behaviour's own crash points. */
-export const STEP_CRASH_POINTS = ['before-commit', 'after-commit', 'after-sends'] as const;
-
-export interface ConsumerSpec {
-  readonly group: string;
-  readonly topics: readonly string[];
-  /** Records per fetch batch (Kafka's max.poll.records). */
-  readonly maxPollRecords?: number;
-  /** A fetch waits for this many records (fetch.min.bytes, in records; default 1)… */
-  readonly fetchMinRecords?: number;
-  /** …or this long (fetch.max.wait.ms; default the kafka option). A micro-batch stage's trigger interval. */
-  readonly fetchMaxWaitMs?: number;
-  /** Commit fetched positions on a timer instead of when the behaviour asks (at-most-once risk). */
-  readonly autoCommit?: boolean;
-  readonly autoCommitIntervalMs?: number;
-  /**
-   * Where records go that fail every attempt: with it, a batch whose handling throws is
-   * retried (maxAttempts, with backoff), then split record by record, and a record that
-   * still fails is published here with the reason and skipped. Without it, a throwing
-   * behaviour crashes the actor, and the same records come back after the restart.
-   */
-  readonly deadLetterTopic?: string;
-  readonly maxAttempts?: number;
-}
-
-export interface ActorSpec {
-  readonly name: string;
-  readonly behaviour: Behaviour<any, any>;
-  /** Name of the durable store (database); actors of one service may share one. Default: the actor's name. */
-  readonly store?: string;
-  readonly workers?: number;
-  readonly serviceTime?: ServiceTime;
-  readonly consumes?: ConsumerSpec;
-  /** Idempotent producer (drops retried duplicates by producer id + sequence). Default true. */
-  readonly idempotentProducer?: boolean;
-  /** Kafka and coordinator actors: their sends are plumbing, not progress. */
-  readonly system?: boolean;
-}
-
-export interface TopicSpec {
-  readonly name: string;
-  readonly partitions: number;
-  /** Keep every record (no retention), e.g. a dead-letter queue the checks read. */
-  readonly retainAll?: boolean;
-}
-
-export interface KafkaOptions {
-  readonly fetchMaxWaitMs: number;
-  readonly sessionTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
-  readonly requestTimeoutMs: number;
-  /** A produce not acknowledged this long after it was first sent fails (delivery.timeout.ms). */
-  readonly deliveryTimeoutMs: number;
-  readonly partitionServiceMs: number;
-}
-
-export interface NetworkOptions {
-  readonly latencyMs: number;
-  readonly jitterMs: number;
-}
-
-export interface SimOptions {
-  readonly seed: number;
-  readonly network?: Partial<NetworkOptions>;
-  readonly kafka?: Partial<KafkaOptions>;
-  /** Receives every handled message (for --trace FILE); leave unset in normal runs. */
-  readonly onDeliver?: (tMs: number, actor: string, msg: unknown) => void;
-}
-
-export type CommitObserver = (store: string, writes: readonly WriteRecord[], tMs: number) => void;
-
-export const DEFAULT_KAFKA: KafkaOptions = {
-  fetchMaxWaitMs: 500,
-  sessionTimeoutMs: 10_000,
-  heartbeatIntervalMs: 3_000,
-  requestTimeoutMs: 3_000,
-  deliveryTimeoutMs: 120_000,
-  // Brokers are not a capacity limit unless a scenario says so: a partition appends
-  // and answers in zero virtual time (and without a completion event).
-  partitionServiceMs: 0,
-};
-
-export const DEFAULT_NETWORK: NetworkOptions = { latencyMs: 0.5, jitterMs: 0.2 };
+export * from './specs.js';
+export { SimActor, type SimTopic } from './sim-actor.js';
+import { DEFAULT_KAFKA, DEFAULT_NETWORK, type ActorSpec, type CommitObserver, type ConsumerSpec, type KafkaOptions, type NetworkOptions, type SimOptions, type TopicSpec } from './specs.js';
+import { SimActor, type SimTopic } from './sim-actor.js';
+import { EventSlots } from './event-slots.js';
 
 const US = 1000;
 const DELIVER = 0;
@@ -109,43 +29,6 @@ const COMPLETE = 1;
 const CALL = 2;
 /** The incarnation mark of a message sent ahead whose sender crashed before it left. */
 const WITHDRAWN = -3;
-
-/**
- * What queued events carry, by slot (SoA: no object per event). `inc` is the incarnation
- * of the actor the event belongs to (-1: any), so a crash orphans older events; `timer`
- * is the timer id (0 for messages), for cancellation.
- */
-class EventSlots {
-  kind = new Uint8Array(256);
-  inc = new Int32Array(256);
-  timer = new Float64Array(256);
-  /** A message sent ahead (sendAfter): when it leaves its sender (0: it has left), who that is, and its latency. */
-  depart = new Float64Array(256);
-  from = new Int32Array(256);
-  lat = new Float64Array(256);
-  readonly actor: (SimActor | null)[] = [];
-  readonly msg: unknown[] = [];
-  readonly fn: ((() => void) | null)[] = [];
-
-  /** Makes room for slots below `n`. */
-  ensure(n: number): void {
-    if (n > this.kind.length) {
-      let cap = this.kind.length * 2;
-      while (cap < n) cap *= 2;
-      this.kind = grown(this.kind, cap);
-      this.inc = grown(this.inc, cap);
-      this.timer = grown(this.timer, cap);
-      this.depart = grown(this.depart, cap);
-      this.from = grown(this.from, cap);
-      this.lat = grown(this.lat, cap);
-    }
-    while (this.actor.length < n) {
-      this.actor.push(null);
-      this.msg.push(undefined);
-      this.fn.push(null);
-    }
-  }
-}
 
 /**
  * Fault hook on every network send: returns extra latency in µs (0: none) or -1 to
@@ -162,61 +45,6 @@ export type DeliveryFilter = (a: SimActor, msg: unknown) => boolean;
 export interface CrashPlanHook {
   /** Called when an armed crash point is reached; says whether to crash there. */
   (actor: string, point: string): boolean;
-}
-
-export class SimActor {
-  up = true;
-  incarnation = 0;
-  busy = 0;
-  state: unknown;
-  readonly mailbox: unknown[] = [];
-  mailboxHead = 0;
-  /**
-   * Ids of timers cancelled before they fired (null until the first cancel). Timers are
-   * not indexed: a Map set and delete on every timer cost more than the rare cancel.
-   */
-  cancelledTimers: Set<number> | null = null;
-  /** Size of that set after it was last pruned. */
-  cancelledKept = 0;
-  producer: SimProducer;
-  consumer: SimConsumer | null = null;
-  /** Crash points with a planned crash, and the restart delay of each; empty for almost every actor. */
-  readonly armedPoints = new Map<string, number>();
-  /** A paused actor (a GC pause, a stalled process) takes no message until this time. */
-  pausedUntilUs = 0;
-  /** Clock skew: added to what ctx.now() tells this actor. */
-  skewUs = 0;
-  /** A group coordinator: its offset commits drive retention of the topics it serves. */
-  retainsTopics = false;
-  /** Has sent messages ahead of the clock (a crash must withdraw those not yet gone). */
-  sentAhead = false;
-  readonly serviceTime: ServiceTime;
-  readonly workers: number;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly spec: ActorSpec,
-    readonly store: SimStore,
-    readonly rng: Prng,
-    readonly serviceRng: Prng,
-  ) {
-    this.serviceTime = spec.serviceTime ?? 0;
-    this.workers = spec.workers ?? 1;
-    this.producer = null as unknown as SimProducer;
-  }
-
-  get mailboxLength(): number {
-    return this.mailbox.length - this.mailboxHead;
-  }
-}
-
-export interface SimTopic {
-  readonly name: string;
-  readonly logs: PartitionLog[];
-  readonly partitionRefs: number[];
-  readonly groups: Set<string>;
-  readonly retainAll: boolean;
 }
 
 export class Simulation {
