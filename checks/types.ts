@@ -70,9 +70,6 @@ export interface Checker {
   check(o: Observation): InvariantResult;
 }
 
-/** The stores a checker's commit listener needs to hear about (all, when absent). */
-export type StoreFilter = readonly string[];
-
 /** Folds results that share a name into one (ok only if all are; examples kept up to the cap). */
 export function mergeByName(results: readonly InvariantResult[]): InvariantResult[] {
   const byName = new Map<string, InvariantResult>();

@@ -214,10 +214,11 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     hosts: (s) => s.place !== 'worker' || o.workers === 0,
     remote: (ref, msg) => workers.route(ref, msg),
   });
-  const generator = () => (plan.loadActor === undefined ? undefined : node!.actors.get(plan.loadActor));
+  const generatorBehaviour = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
+  /** The load generator's view of its load, from its live actor's state. */
   const loadView = (): LoadView | undefined => {
-    const g = generator();
-    return g === undefined || g.state === undefined ? undefined : scenarioLoad(plan, g.state);
+    const g = plan.loadActor === undefined ? undefined : node!.actors.get(plan.loadActor);
+    return g === undefined || g.state === undefined ? undefined : generatorBehaviour?.load?.(g.state);
   };
   const entity = scenario.entities?.[0];
   /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
@@ -383,12 +384,6 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     await admin.disconnect().catch(() => {});
     await pool.end().catch(() => {});
   }
-}
-
-/** The load generator's view of its state (a behaviour with `load`). */
-function scenarioLoad(plan: { topology: { actors: readonly { name: string; behaviour: { load?(s: unknown): LoadView } }[] }; loadActor: string | undefined }, state: unknown): LoadView | undefined {
-  const b = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
-  return b?.load?.(state);
 }
 
 /** What the checks read, loaded from the database and the broker once the run has stopped. */
