@@ -150,7 +150,9 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
       break;
     }
     if (!more) {
+      // Nothing left to happen at all: settled, or stuck for good.
       drained = pending.length === 0;
+      stuck = !drained;
       break;
     }
     if (sim.nowMs >= deadline) break;
