@@ -2,6 +2,8 @@
 import { performance } from 'node:perf_hooks';
 //   kernel deliveries/s on a 5-actor ring vs a bare event-queue loop (target >= 30%)
 //   refund pipeline refunds/s (wall) at 1,000,000 refunds, no faults (target >= 200,000/s): five runs,
+//   alternating with five of a baseline build (--baseline REV, default the last commit before the scenario kit;
+//   --no-baseline skips it),
 //   each in a fresh process (as `faultline run` is). Judged on the fastest, as Python's timeit
 //   advises: on a shared machine other tenants only ever slow a run down (this one's speed
 //   swings by a third from minute to minute), so the fastest run is the best estimate of
@@ -11,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 //   median runs to catch each bug-zoo variant over 20 seeds (target <= 50)
 //   a 10-point capacity sweep at 100,000 refunds per point (target <= 60 s wall), heap after each point
 //   live (needs npm run kafka:up and pg:up): refunds/s with 1 and 2 workers, raw kafkajs, their ratio
-// Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --quick.
+//   faultline --help, median start time (target <= 300 ms)
+// Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --baseline REV, --no-baseline, --quick.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js'
 import { sweep } from '../harness/sweep.js';
 import { parseThresholds } from '../reports/slo.js';
 import { liveBench } from './live-bench.js';
+import { PRE_KIT, baselineBench } from './baseline.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,15 +40,16 @@ function pipeline(refunds: number) {
 }
 
 if (process.argv.includes('--pipeline-child')) {
+  // --refunds: the name the baseline's bench (before the scenario kit) takes too.
   const refunds = arg('refunds', 2_000_000);
   const r = pipeline(refunds);
   process.stdout.write(JSON.stringify({ ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
   process.exit(0);
 }
 
-/** One pipeline run in a process of its own: no heap or compiled code left over from other measurements. */
-function pipelineInChild(refunds: number): { ok: boolean; wallMs: number; refundsPerSec: number; events: number; hash: string; peakRssBytes: number } | string {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--pipeline-child', '--refunds', String(refunds)], { encoding: 'utf8' });
+/** One pipeline run in a process of its own (this build's bench, or a baseline's): no heap or compiled code left over from other measurements. */
+function pipelineInChild(refunds: number, main = fileURLToPath(import.meta.url)): { ok: boolean; wallMs: number; refundsPerSec: number; events: number; hash: string; peakRssBytes: number } | string {
+  const child = spawnSync(process.execPath, [main, '--pipeline-child', '--refunds', String(refunds)], { encoding: 'utf8' });
   if (child.status !== 0) return child.stderr.split('\n')[0];
   return JSON.parse(child.stdout.trim().split('\n').pop()!);
 }
@@ -61,19 +66,48 @@ console.log(`kernel 5-actor ring: ${fmt(kernel.perSec)} deliveries/s; bare event
 
 const refunds = arg('refunds', quick ? 100_000 : 1_000_000);
 {
-  const runs: Exclude<ReturnType<typeof pipelineInChild>, string>[] = [];
+  // This build and the baseline alternate, five runs each, so both meet the same machine.
+  const rev = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : PRE_KIT;
+  const baseline = process.argv.includes('--no-baseline') ? { why: 'skipped (--no-baseline)' } : baselineBench(rev);
+  if ('why' in baseline) console.log(`baseline ${rev.slice(0, 12)}: ${baseline.why}`);
+  const mine: Exclude<ReturnType<typeof pipelineInChild>, string>[] = [];
+  const theirs: typeof mine = [];
   for (let i = 0; i < 5; i++) {
     const r = pipelineInChild(refunds);
     if (typeof r === 'string') console.log(`refund pipeline run failed: ${r}`);
-    else runs.push(r);
+    else mine.push(r);
+    if ('main' in baseline) {
+      const b = pipelineInChild(refunds, baseline.main);
+      if (typeof b === 'string') console.log(`baseline run failed: ${b}`);
+      else theirs.push(b);
+    }
   }
-  if (runs.length > 0) {
+  const stats = (runs: typeof mine) => {
     const rates = runs.map((r) => r.refundsPerSec).sort((a, b) => a - b);
-    const median = rates[Math.floor(rates.length / 2)];
-    const best = rates[rates.length - 1];
-    const p = runs[0];
-    console.log(`refund pipeline, ${fmt(refunds)} refunds, no faults: fastest of ${runs.length} runs ${fmt(best)} refunds/s (${fmt(refunds / best * 1000)} ms wall) (target >= 200,000/s) ${best >= 200_000 ? 'MET' : 'NOT MET'}; median ${fmt(median)}; runs ${rates.map(fmt).join(', ')}; median per million bare-loop events/s ${fmt(median / (bare.perSec / 1e6))}; ${fmt(p.events)} events; invariants ${runs.every((r) => r.ok) ? 'held' : 'FAILED'}; history ${p.hash}${runs.every((r) => r.hash === p.hash) ? '' : ' (runs DIFFER)'}`);
+    return { best: rates[rates.length - 1], median: rates[Math.floor(rates.length / 2)], rates };
+  };
+  if (mine.length > 0) {
+    const m = stats(mine);
+    const p = mine[0];
+    console.log(`refund pipeline, ${fmt(refunds)} refunds, no faults: fastest of ${mine.length} runs ${fmt(m.best)} refunds/s (${fmt(refunds / m.best * 1000)} ms wall) (target >= 200,000/s) ${m.best >= 200_000 ? 'MET' : 'NOT MET'}; median ${fmt(m.median)}; runs ${m.rates.map(fmt).join(', ')}; median per million bare-loop events/s ${fmt(m.median / (bare.perSec / 1e6))}; ${fmt(p.events)} events; invariants ${mine.every((r) => r.ok) ? 'held' : 'FAILED'}; history ${p.hash}${mine.every((r) => r.hash === p.hash) ? '' : ' (runs DIFFER)'}`);
+    if (theirs.length > 0) {
+      const t = stats(theirs);
+      console.log(`  side by side with the baseline ${rev.slice(0, 12)} (alternating runs): baseline fastest ${fmt(t.best)}, median ${fmt(t.median)} (runs ${t.rates.map(fmt).join(', ')}); this build fastest ${fmt(m.best)}, median ${fmt(m.median)}: ${((m.median / t.median - 1) * 100).toFixed(1)}% by median, ${((m.best / t.best - 1) * 100).toFixed(1)}% by fastest; ${fmt(p.events)} events against ${fmt(theirs[0].events)}`);
+    }
   }
+}
+
+// The command line starts without loading what no command needs yet.
+{
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--help'], { encoding: 'utf8' });
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[3];
+  console.log(`faultline --help: median ${fmt(median)} ms over 7 starts (fastest ${fmt(times[0])}) (target <= 300 ms) ${median <= 300 ? 'MET' : 'NOT MET'}`);
 }
 
 const rssRefunds = arg('rss-refunds', quick ? 200_000 : 2_000_000);

@@ -59,7 +59,7 @@ export class EntityWatch {
       description: `a request (however often retried under its idempotency key) makes one ${e.name}`,
     };
     this.lifecycle = new ViolationLog(e.names?.lifecycle ?? `${e.name}-lifecycle`,
-      `a ${e.name} is created ${list(e.initial)} and only moves along its declared transitions`);
+      `${article(e.name)} ${e.name} is created ${list(e.initial)} and only moves along its declared transitions`);
     this.terminal = new Map(Object.entries(e.terminal));
     this.initial = new Set(e.initial);
     this.allowed = new Map(Object.entries(e.transitions).map(([from, to]) => [from, new Set(to)]));
@@ -181,4 +181,5 @@ export class EntityWatch {
   }
 }
 
+const article = (noun: string) => (/^[aeiou]/i.test(noun) ? 'an' : 'a');
 const list = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);

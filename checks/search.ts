@@ -97,8 +97,12 @@ export interface SearchOutcome {
   readonly runs: number;
   readonly interrupted: boolean;
   readonly faultKinds: Record<FaultKind, FaultKindStats>;
-  /** The shrunk failing candidate and fast-check's path to it. */
-  readonly failure?: { readonly candidate: Candidate; readonly path: string; readonly shrinkRuns: number };
+  /**
+   * The failing candidate, shrunk by fast-check (`shrunk`, reached by `path`) and then made
+   * 1-minimal (`candidate`: removing any one of its faults makes the run pass; no faults at
+   * all when it fails without any).
+   */
+  readonly failure?: { readonly candidate: Candidate; readonly shrunk: Candidate; readonly path: string; readonly shrinkRuns: number };
   readonly ms: number;
 }
 
@@ -126,9 +130,41 @@ export async function search(space: SearchSpace, run: RunCandidate, o: SearchOpt
     if (!details.failed || details.counterexample === null) {
       throw new Error(`run #${failing.index} of seed ${o.seed} failed but did not fail again when fast-check replayed it: the simulation is not deterministic`);
     }
-    failure = { candidate: details.counterexample[0], path: details.counterexamplePath ?? String(failing.index), shrinkRuns };
+    const shrunk = details.counterexample[0];
+    const minimal = minimize(shrunk, run);
+    failure = { candidate: minimal.candidate, shrunk, path: details.counterexamplePath ?? String(failing.index), shrinkRuns: shrinkRuns + minimal.runs };
   }
   return { runs: evaluations.length, interrupted, faultKinds, failure, ms: performance.now() - started };
+}
+
+/**
+ * Makes a failing candidate 1-minimal: first whether it fails with no fault at all, then,
+ * while some single fault can be removed and the run still fails, removes it. A
+ * counterexample is read as the cause, so it must hold only the faults that matter
+ * (fast-check's shrinking can leave one that does not: it shrinks values, and stops at a
+ * local minimum).
+ */
+export function minimize(c: Candidate, run: RunCandidate): { candidate: Candidate; runs: number } {
+  let runs = 0;
+  const fails = (faults: FaultPlan) => {
+    runs++;
+    return !run({ ...c, faults }).ok;
+  };
+  if (c.faults.length === 0) return { candidate: c, runs };
+  if (fails([])) return { candidate: { ...c, faults: [] }, runs };
+  let faults = c.faults;
+  for (let changed = true; changed && faults.length > 1;) {
+    changed = false;
+    for (let i = 0; i < faults.length; i++) {
+      const fewer = faults.filter((_, j) => j !== i);
+      if (fails(fewer)) {
+        faults = fewer;
+        changed = true;
+        break;
+      }
+    }
+  }
+  return { candidate: { ...c, faults }, runs };
 }
 
 /** The candidate a seed and path lead to, if it fails there (undefined: the property holds there). */

@@ -13,7 +13,7 @@ import { renderCapacityHtml } from '../reports/html.js';
 import { seriesName } from '../reports/capacity.js';
 import { parseNumberFlag } from './flags.js';
 import { EXIT, UsageError } from './usage-error.js';
-import { defaultSeed, scenarioOverrides } from './scenario-args.js';
+import { commandLine, defaultSeed, scenarioOverrides } from './scenario-args.js';
 
 export function parseRates(text: string | undefined, steps: number): number[] {
   const m = text === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
@@ -55,7 +55,7 @@ export async function capacityCommand(a: Record<string, unknown>): Promise<numbe
   for (const design of [scenario, ...others]) for (const v of swept?.values ?? [undefined]) design.parse({ ...overrides, ...(swept ? { [swept.param]: v } : {}) });
   if (a.claims === true && (scenario.claims ?? []).length === 0) throw new UsageError(`scenario "${scenario.name}" declares no claims to measure.`);
   const quiet = a.json === true;
-  if (!quiet) process.stdout.write(`faultline capacity ${String(a.scenario)} --seed ${seed} --rates ${rates[0]}..${rates[rates.length - 1]} --steps ${rates.length}\n`);
+  if (!quiet) process.stdout.write(`${commandLine({ seed, steps: rates.length })}\n`);
   const total = rates.length * (1 + others.length) * (swept?.values.length ?? 1);
   const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: ' points [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(total, 0);

@@ -7,7 +7,7 @@ import { loadScenario } from '../harness/load-scenario.js';
 import { renderCheckSummary } from '../reports/check-summary.js';
 import { parseNumberFlag } from './flags.js';
 import { EXIT, UsageError } from './usage-error.js';
-import { defaultSeed, scenarioOverrides } from './scenario-args.js';
+import { commandLine, defaultSeed, scenarioOverrides } from './scenario-args.js';
 
 export async function checkCommand(a: Record<string, unknown>): Promise<number> {
   const scenarioArg = String(a.scenario);
@@ -26,7 +26,7 @@ export async function checkCommand(a: Record<string, unknown>): Promise<number> 
   const maxSeconds = parseNumberFlag('max-seconds', a['max-seconds'], { positive: true });
   const overrides = scenarioOverrides(a, scenario);
   const quiet = a.json === true;
-  if (!quiet) process.stdout.write(`faultline check ${scenarioArg} --seed ${seed} --runs ${runs}\n`);
+  if (!quiet) process.stdout.write(`${commandLine({ seed, runs })}\n`);
   const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: ' runs [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(runs, 0);
   try {

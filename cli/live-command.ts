@@ -11,7 +11,7 @@ import { renderRunSummary } from '../reports/summary-table.js';
 import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
 import { parseNumberFlag } from './flags.js';
-import { defaultSeed, scenarioOverrides } from './scenario-args.js';
+import { commandLine, defaultSeed, scenarioOverrides } from './scenario-args.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 /** A live run offers less than a simulated one unless told otherwise: a real machine takes real time. */
@@ -58,7 +58,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
 
   const quiet = a.json === true;
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  if (!quiet) process.stdout.write(`faultline live ${scenario.name} --seed ${seed} --workers ${workers} (brokers ${kafka.brokers.join(',')})\n`);
+  if (!quiet) process.stdout.write(`${commandLine({ seed, workers })}\n`);
   let result;
   try {
     result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });

@@ -76,12 +76,12 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'replay <scenario>',
-      're-run one counterexample: --seed S --path P as check printed it, or --plan FILE ({seed, workload, faults})',
+      're-run one counterexample: --plan as check printed it (JSON {seed, workload, faults}, inline or a file), or fast-check\'s --seed S --path P',
       (y) =>
         scenarioOptions(y)
           .option('seed', { type: 'string', describe: 'the seed check printed' })
           .option('path', { type: 'string', describe: 'the path check printed' })
-          .option('plan', { type: 'string', describe: 'a saved counterexample: JSON {seed, workload, faults}' })
+          .option('plan', { type: 'string', describe: 'a counterexample: JSON {seed, workload, faults}, inline or in a file (check --json output works too)' })
           .option('json', { type: 'boolean', describe: 'print the counterexample and its run result as JSON' }),
       async (a) => {
         exitCode = await run(async () => (await import('./replay-command.js')).replayCommand, a);

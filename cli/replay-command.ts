@@ -11,16 +11,20 @@ import { parseNumberFlag } from './flags.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { scenarioOverrides } from './scenario-args.js';
 
-function readPlanFile(file: string): Candidate {
-  if (!existsSync(file)) throw new UsageError(`--plan ${file}: no such file.`);
+/** A counterexample: inline JSON, or a file of it (a check or replay --json output holds one too). */
+function readPlanFile(arg: string): Candidate {
+  const inline = /^\s*[[{]/.test(arg);
+  const file = inline ? 'the inline plan' : arg;
+  if (!inline && !existsSync(arg)) throw new UsageError(`--plan ${arg}: no such file (give a file, or the JSON itself: '{"seed":0,"workload":{},"faults":[…]}').`);
   let data: { seed?: unknown; workload?: unknown; faults?: unknown; candidate?: unknown };
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(inline ? arg : readFileSync(arg, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--plan ${file} is not readable JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`--plan ${inline ? '' : `${arg} `}is not readable JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   // A saved `check --json` or `replay --json` output holds the candidate inside.
   const c = (data.candidate ?? (data as { counterexample?: { candidate?: unknown } }).counterexample?.candidate ?? data) as { seed?: unknown; workload?: unknown; faults?: unknown };
+  if (Array.isArray(data)) throw new UsageError(`--plan ${file} is a bare fault list: a counterexample is {"seed": …, "workload": {…}, "faults": [...]} (give the faults alone to "run --faults").`);
   if (typeof c.seed !== 'number' || !Number.isSafeInteger(c.seed)) throw new UsageError(`--plan ${file} needs a whole-number "seed" (the workload seed of the counterexample).`);
   return { seed: c.seed, workload: (c.workload ?? {}) as Record<string, unknown>, faults: parseFaultPlan(c.faults ?? [], file) };
 }

@@ -40,3 +40,18 @@ export function scenarioOverrides(a: ScenarioFlags, scenario?: Scenario<any>): R
 export function defaultSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
+
+/** The command as given (shell-quoted), with what was drawn or defaulted added, so the line it prints repeats the run. */
+export function commandLine(added: Readonly<Record<string, string | number>>): string {
+  // Secrets never echo: a database URL's password, a SASL password.
+  const given = process.argv.slice(2).map((arg, i, all) => {
+    const flag = all[i - 1];
+    if (flag === '--sasl-password') return '***';
+    if (flag === '--db' || arg.startsWith('--db=')) return arg.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
+    if (arg.startsWith('--sasl-password=')) return '--sasl-password=***';
+    return arg;
+  });
+  const quote = (x: string) => (/^[\w@%+=:,./-]+$/.test(x) ? x : `'${x.replace(/'/g, "'\\''")}'`);
+  const extra = Object.entries(added).filter(([flag]) => !given.includes(`--${flag}`) && !given.some((g) => g.startsWith(`--${flag}=`))).flatMap(([flag, v]) => [`--${flag}`, String(v)]);
+  return ['faultline', ...given, ...extra].map(quote).join(' ');
+}

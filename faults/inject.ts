@@ -18,8 +18,13 @@ interface Window {
 const windowOf = (f: { atMs: number; durationMs: number }): Window => ({ fromUs: Math.round(f.atMs * US), untilUs: Math.round((f.atMs + f.durationMs) * US) });
 const typeOf = (m: unknown) => (m as { type?: unknown }).type;
 
-export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
+/** `onFire` hears of every firing (a key's trace shows the faults around it). */
+export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: Fault, tMs: number) => void): FaultReport[] {
   const reports: FaultReport[] = plan.map((fault) => ({ fault, fired: 0 }));
+  const fire = (r: FaultReport) => {
+    r.fired++;
+    onFire?.(r.fault, sim.nowMs);
+  };
   // Filters that drop a message run first; a delay only counts (and acts) on what is delivered.
   const network: NetworkFilter[] = [];
   const delays: NetworkFilter[] = [];
@@ -40,7 +45,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         if ('atMs' in f) {
           sim.at(f.atMs, () => {
             if (!a.up) return;
-            r.fired++;
+            fire(r);
             sim.crash(a, Math.round(f.restartAfterMs * US));
           });
           break;
@@ -60,7 +65,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const coord = sim.groupCoordinators.get(f.group);
         if (coord === undefined) throw new FaultPlanError(`fault names consumer group "${f.group}", which the scenario does not have; it has: ${[...sim.groupCoordinators.keys()].join(', ')}`);
         sim.at(f.atMs, () => {
-          r.fired++;
+          fire(r);
           sim.sendRaw(coord, { type: 'rebalance' });
         });
         break;
@@ -70,7 +75,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const fromUs = Math.round(f.atMs * US);
         network.push((_from, dest, m) => {
           if (dest !== to || r.fired >= f.count || typeOf(m) !== 'produced' || sim.nowUsExact < fromUs) return 0;
-          r.fired++;
+          fire(r);
           return -1;
         });
         break;
@@ -80,7 +85,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const fromUs = Math.round(f.atMs * US);
         network.push((_from, dest, m) => {
           if (dest !== to || r.fired >= f.count || typeOf(m) !== f.messageType || sim.nowUsExact < fromUs) return 0;
-          r.fired++;
+          fire(r);
           return -1;
         });
         break;
@@ -93,7 +98,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         delays.push((src, dest) => {
           const now = sim.nowUsExact;
           if (dest !== to || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
-          r.fired++;
+          fire(r);
           return extraUs;
         });
         break;
@@ -104,7 +109,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         network.push((src, dest) => {
           const now = sim.nowUsExact;
           if ((src !== id && dest !== id) || now < w.fromUs || now >= w.untilUs) return 0;
-          r.fired++;
+          fire(r);
           return -1;
         });
         break;
@@ -113,7 +118,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const a = actor(f.actor, f);
         sim.at(f.atMs, () => {
           if (!a.up) return;
-          r.fired++;
+          fire(r);
           sim.pause(a, Math.round((f.atMs + f.durationMs) * US));
         });
         break;
@@ -126,7 +131,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         const leader = sim.actors[ref];
         sim.at(f.atMs, () => {
           if (!leader.up) return;
-          r.fired++;
+          fire(r);
           sim.crash(leader, Math.round(f.durationMs * US));
         });
         break;
@@ -145,7 +150,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
             seen = 0;
           }
           if (++seen <= f.maxPerSec) return true;
-          r.fired++;
+          fire(r);
           // A 429 answer goes back to whoever asked, if the message says who.
           const replyTo = (m as { replyTo?: unknown }).replyTo;
           if (typeof replyTo === 'number') sim.sendRaw(replyTo, { type: '$rejected', status: 429, original: m }, a.id);
@@ -158,7 +163,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         // Skews add up while they overlap, and each ends only its own.
         const skewUs = Math.round(f.skewMs * US);
         sim.at(f.atMs, () => {
-          r.fired++;
+          fire(r);
           a.skewUs += skewUs;
         });
         sim.at(f.atMs + f.durationMs, () => {
@@ -176,7 +181,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         let hits = 0;
         delivery.push((target, m) => {
           if (target !== a || typeOf(m) !== f.messageType || ++hits !== f.occurrence) return true;
-          r.fired++;
+          fire(r);
           sim.pause(a, sim.nowUsExact + Math.round(f.pauseMs * US));
           return true;
         });
@@ -189,15 +194,15 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
     sim.crashPlan = (actorName, point) => {
       const list = points.get(`${actorName}\u0000${point}`);
       if (list === undefined) return false;
-      let fire = false;
+      let crash = false;
       for (const p of list) {
         p.hits++;
         if (p.hits === p.occurrence) {
-          p.report.fired++;
-          fire = true;
+          fire(p.report);
+          crash = true;
         }
       }
-      return fire;
+      return crash;
     };
   }
   if (network.length + delays.length > 0) {
@@ -214,7 +219,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan): FaultReport[] {
         if (p.topic !== m.topic) continue;
         const rec = m.records.find((x) => x.key === p.key);
         if (rec === undefined) continue;
-        p.report.fired++;
+        fire(p.report);
         return `cannot process ${p.topic}/${m.partition}@${rec.offset} (key ${p.key})`;
       }
       return null;

@@ -59,8 +59,10 @@ export function paramFlags(overrides: Readonly<Record<string, unknown>>): string
   });
 }
 
-export function replayCommand(scenarioArg: string, seed: number, path: string, user: Readonly<Record<string, unknown>>): string {
-  return ['faultline replay', scenarioArg, '--seed', String(seed), '--path', path, ...paramFlags(user)].join(' ');
+/** The command that reproduces a candidate: the plan itself, inline. */
+export function replayCommand(scenarioArg: string, c: Candidate, user: Readonly<Record<string, unknown>>): string {
+  const plan = JSON.stringify({ seed: c.seed, workload: c.workload, faults: c.faults }).replace(/'/g, "'\\''");
+  return ['faultline replay', scenarioArg, '--plan', `'${plan}'`, ...paramFlags(user)].join(' ');
 }
 
 export interface CheckOptions {
@@ -81,7 +83,7 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
   const outcome = await search(plan.space, run, { seed: opts.seed, runs: opts.runs, maxSeconds: opts.maxSeconds, onProgress: opts.onProgress }, evaluator ?? sequentialEvaluator(run));
   let counterexample: Counterexample | undefined;
   if (outcome.failure !== undefined) {
-    const { candidate, path } = outcome.failure;
+    const { candidate, path, shrunk } = outcome.failure;
     const final = runCandidate(scenario, plan, candidate, true);
     const broken = final.invariants.find((i) => !i.ok);
     const example = broken?.examples[0];
@@ -92,8 +94,10 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
       trace: example?.trace ?? [],
       candidate,
       plan: candidate.faults,
+      faultFree: candidate.faults.length === 0,
+      shrunk,
       path,
-      replay: replayCommand(opts.scenarioArg ?? scenario.name, opts.seed, path, opts.overrides),
+      replay: replayCommand(opts.scenarioArg ?? scenario.name, candidate, opts.overrides),
       historyHash: final.historyHash,
     };
   }

@@ -45,7 +45,8 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
   const outcomes: Record<string, number> = {};
   for (const e of r.entities) for (const [s, n] of Object.entries(e.countByStatus(r.obs))) outcomes[`${pluralOf(e.decl)}.${s}`] = n;
   Object.assign(outcomes, scenario.outcomes?.(r.obs, params) ?? {});
-  const counters = Object.fromEntries([...r.metrics.counters].sort());
+  const declared = (scenario.metrics?.counters ?? []).map((c) => [c, 0] as const);
+  const counters = Object.fromEntries([...declared, ...r.metrics.counters].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const derived = scenario.metrics?.derived?.({ counter: (n) => r.metrics.counter(n), outcome: (n) => outcomes[n] ?? 0 }) ?? {};
   const { latencyMs, histograms } = r.summaries !== false ? summarizeAll(r.metrics) : { latencyMs: {}, histograms: {} };
   const load = r.load;

@@ -83,7 +83,7 @@ export interface Executed<P extends BaseParams = BaseParams> {
 
 /** Runs load and drain (no checks yet) and hands back the simulation with everything observed. */
 export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, params: P, opts: RunOptions,
-  onDeliver?: SimOptions['onDeliver'], setup?: (sim: Simulation) => void): Executed<P> {
+  onDeliver?: SimOptions['onDeliver'], setup?: (sim: Simulation) => void, onFire?: Parameters<typeof injectFaults>[2]): Executed<P> {
   const sim = new Simulation({ ...opts.sim, kafka: { ...scenario.kafka, ...opts.sim?.kafka }, seed: opts.seed, onDeliver });
   const built = buildSim(sim, scenario.topology(params));
   const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
@@ -92,7 +92,7 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   for (const c of checkers) if (c.onCommit !== undefined) sim.onCommit((store, writes, t) => c.onCommit!(store, writes, t));
   let faults: FaultReport[];
   try {
-    faults = injectFaults(sim, opts.faults ?? []);
+    faults = injectFaults(sim, opts.faults ?? [], onFire);
   } catch (err) {
     if (err instanceof FaultPlanError) throw new ScenarioError(err.message);
     throw err;
@@ -249,13 +249,33 @@ function collectTraces<P extends BaseParams>(scenario: Scenario<P>, params: P, o
     const type = (msg as { type?: string }).type ?? '?';
     for (const k of keysOf(msg)) if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${actor} <- ${type}${describe(msg, k)}`);
   };
+  // A write concerns a key when the row is stored under it, under a key made from it
+  // ("order-7/created": a processed-events row of order-7), or names it in a field (a
+  // parcel of a reservation).
+  const rowKeys = (w: { key: unknown; prev: unknown; next: unknown }): string[] => {
+    const key = String(w.key);
+    const out = wanted.has(key) ? [key] : [];
+    for (const k of wanted.keys()) if (key.length > k.length && key.startsWith(k) && !/[A-Za-z0-9]/.test(key[k.length])) out.push(k);
+    for (const row of [w.next, w.prev]) {
+      if (typeof row !== 'object' || row === null) continue;
+      for (const v of Object.values(row)) if (typeof v === 'string' && v !== String(w.key) && wanted.has(v) && !out.includes(v)) out.push(v);
+    }
+    return out;
+  };
+  const firings = new Map<unknown, number>();
   executeScenario(scenario, params, { ...opts, onProgress: undefined }, onDeliver, (sim) => {
     sim.onCommit((store, writes, tMs) => {
       for (const w of writes) {
-        const k = String(w.key);
-        if (wanted.has(k)) line(k, `${tMs.toFixed(3)}ms ${store}.${w.table}[${k}] ${w.next === undefined ? 'deleted' : '= ' + JSON.stringify(w.next)}`);
+        for (const k of rowKeys(w)) line(k, `${tMs.toFixed(3)}ms ${store}.${w.table}[${String(w.key)}] ${w.next === undefined ? 'deleted' : '= ' + JSON.stringify(w.next)}`);
       }
     });
+  }, (fault, tMs) => {
+    // Every key's trace shows the faults that fired (the first few firings of each).
+    const n = (firings.get(fault) ?? 0) + 1;
+    firings.set(fault, n);
+    if (n > 3) return;
+    const { kind, ...target } = fault;
+    for (const k of wanted.keys()) line(k, `${tMs.toFixed(3)}ms FAULT ${kind} ${Object.entries(target).map(([a, b]) => `${a}=${String(b)}`).join(' ')} fired${n === 3 ? ' (and maybe more)' : ''}`);
   });
   for (const inv of invariants) for (const v of inv.examples) v.trace = wanted.get(v.key);
 }

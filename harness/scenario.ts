@@ -69,6 +69,8 @@ export interface MetricsDecl {
   readonly slo?: string;
   /** Without an entity: the counter of completed units (default: requests answered). */
   readonly completed?: string;
+  /** Counters to report even when they stay at 0 (a counter appears once counted otherwise): a threshold may name them. */
+  readonly counters?: readonly string[];
   /** The unit's name, singular (default: the first entity's, else "request"). */
   readonly unit?: string;
   /** Ratios and figures from counters and outcomes, shown in every report and usable in --slo. */
@@ -179,7 +181,7 @@ export function defineScenario<S extends z.ZodRawShape = Record<string, never>>(
       const issue = parsed.error.issues[0];
       const name = issue.path.join('.') || '?';
       if (issue.code === 'unrecognized_keys') {
-        throw new ScenarioError(`unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} for scenario "${def.name}"; its parameters: ${Object.keys(schema.shape).join(', ')} ("faultline describe ${def.name}" lists them with their defaults)`);
+        throw new ScenarioError(`unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} for scenario "${def.name}"; its parameters: ${Object.keys(schema.shape).join(', ')} ("faultline describe" with the scenario lists them with their defaults)`);
       }
       if (name === 'variant') throw new ScenarioError(`unknown variant "${String(overrides.variant)}" of scenario "${def.name}"; its variants: ${variants.join(', ')}`);
       throw new ScenarioError(`bad parameter "${name}": ${issue.message}`);

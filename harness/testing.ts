@@ -42,9 +42,10 @@ export type CheckOutcome =
     readonly key: string;
     readonly message: string;
     readonly trace: readonly string[];
-    /** The shrunk fault plan (what `--faults` or `replay --plan` takes). */
+    /** The minimal fault plan (what `run --faults` takes); empty when the pipeline fails without any fault. */
     readonly plan: FaultPlan;
     readonly workload: Readonly<Record<string, unknown>>;
+    /** The command that reproduces it exactly (`faultline replay … --plan '{…}'`). */
     readonly replay: string;
   });
 

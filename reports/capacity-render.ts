@@ -27,7 +27,7 @@ export function capacityColumns(r: CapacityResult): { head: string; cell(p: Swee
 }
 
 function kneeLines(r: CapacityResult): string[] {
-  return r.knees.map((k) => `knee ${seriesName(k)}: ${k.ratePerSec === null ? 'no swept rate held' : `${f(k.ratePerSec, 0)} ${r.unit.plural}/s offered`}`);
+  return r.knees.map((k) => `knee ${seriesName(k)}: ${k.ratePerSec === null ? 'no swept rate held' : `${k.allHeld ? 'at least ' : ''}${f(k.ratePerSec, 0)} ${r.unit.plural}/s offered${k.allHeld ? ' (every swept rate held: sweep higher to find it)' : ''}`}`);
 }
 
 export function renderCapacityTerminal(r: CapacityResult, color = false): string {
@@ -51,7 +51,7 @@ export function reasons(p: SweepPoint): string[] {
   if (!p.invariantsOk) out.push('an invariant failed');
   for (const t of p.thresholds) if (!t.ok) out.push(`${t.threshold} (measured ${t.measured === null ? 'nothing' : f(t.measured, 3)})`);
   if (p.keepUp < 0.9) out.push(`completions fell behind arrivals (${f(p.keepUp * 100)}% of the arrival rate; ${f(p.throughputPerSec)}/s completed)`);
-  if (p.backlogGrowth > 0.1) out.push(`the backlog grew (${f(p.backlogGrowth * 100)}% of arrivals)`);
+  if (p.backlogGrowth > 0.1) out.push(`the backlog grew by ${f(p.backlogGrowth * 100)}% of what arrived meanwhile`);
   else if (!p.backlogBounded) out.push(`took ${f(p.drainMs, 0)} ms to drain after the load`);
   if (p.completedShare < COMPLETED_SHARE_MIN) out.push(`served ${f(p.completedShare * 100, 2)}% of what was offered`);
   if (p.shedShare > SHED_SHARE_MAX) out.push(`shed ${f(p.shedShare * 100, 2)}% of what was offered`);

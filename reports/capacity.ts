@@ -53,8 +53,8 @@ export interface CapacityResult {
   /** The scenario parameter swept besides the rate, if any. */
   readonly sweep: { readonly param: string; readonly values: readonly unknown[] } | null;
   readonly points: SweepPoint[];
-  /** Per design and swept value: the highest rate that held (null: none did). */
-  readonly knees: { design: string; param: SweptParam; ratePerSec: number | null }[];
+  /** Per design and swept value: the highest rate that held (null: none did); `allHeld`: every swept rate held, so the knee is at least that. */
+  readonly knees: { design: string; param: SweptParam; ratePerSec: number | null; allHeld: boolean }[];
   /** Every knee reaches --min-rate and no claim failed (the command's exit code agrees). */
   ok: boolean;
   /** The scenario's claims, measured (capacity --claims). */
@@ -124,7 +124,7 @@ export function knees(points: readonly SweepPoint[]): CapacityResult['knees'] {
       if (!p.holds) break;
       knee = p.ratePerSec;
     }
-    return { design: ps[0].design, param: ps[0].param, ratePerSec: knee };
+    return { design: ps[0].design, param: ps[0].param, ratePerSec: knee, allHeld: ps.every((p) => p.holds) };
   });
 }
 

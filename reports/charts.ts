@@ -10,7 +10,8 @@ const WIDTH = 640;
 const HEIGHT = 260;
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  // Legends show series names whole (a design and its swept value can be long).
+  const view = new vega.View(vega.parse(compile({ ...spec, config: { legend: { labelLimit: 0 } } } as TopLevelSpec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
@@ -29,7 +30,7 @@ export function latencySpectrumSpec(r: RunResult): TopLevelSpec | undefined {
     if (h.totalCount === 0) continue;
     for (const p of PERCENTILES) {
       const nines = p >= 100 ? 5.5 : -Math.log10(1 - p / 100);
-      values.push({ nines, label: `p${p}`, ms: Math.max(0.001, h.getValueAtPercentile(p) / 1000), metric });
+      values.push({ nines, label: `p${p}`, ms: Math.max(0.001, Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000), metric });
     }
   }
   if (values.length === 0) return undefined;

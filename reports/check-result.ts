@@ -8,11 +8,16 @@ export interface Counterexample {
   readonly key: string;
   readonly message: string;
   readonly trace: string[];
+  /** The counterexample: 1-minimal (removing any one fault makes the run pass). */
   readonly candidate: Candidate;
-  /** The minimal fault plan (the candidate's faults), as a plan file or --faults takes it. */
+  /** Its fault plan, as --faults takes it; empty when the pipeline fails without any fault. */
   readonly plan: FaultPlan;
-  /** fast-check's replay path of the shrunk counterexample. */
+  /** The run fails with no fault at all: the bug needs none. */
+  readonly faultFree: boolean;
+  /** fast-check's shrunk candidate, before the minimal pass, and its path (`replay --seed S --path P` reproduces it). */
+  readonly shrunk: Candidate;
   readonly path: string;
+  /** The command that reproduces `candidate` exactly. */
   readonly replay: string;
   readonly historyHash: string;
 }

@@ -15,8 +15,11 @@ export function renderCheckSummary(r: CheckResult, color = false): string {
     return out.join('\n');
   }
   out.push(`FAILED: invariant ${c.invariant} broken for key ${c.key}: ${c.message}`);
-  out.push(`shrunk in ${r.shrinkRuns} runs to ${c.candidate.faults.length} fault(s), workload seed ${c.candidate.seed}, workload ${JSON.stringify(c.candidate.workload)}:`);
-  for (const f of c.candidate.faults) out.push(`    ${JSON.stringify(f)}`);
+  if (c.faultFree) out.push(`it fails without any fault (workload seed ${c.candidate.seed}, workload ${JSON.stringify(c.candidate.workload)}): the bug needs none`);
+  else {
+    out.push(`shrunk in ${r.shrinkRuns} runs to ${c.candidate.faults.length} fault(s), each needed (without any one of them the run passes); workload seed ${c.candidate.seed}, workload ${JSON.stringify(c.candidate.workload)}:`);
+    for (const f of c.candidate.faults) out.push(`    ${JSON.stringify(f)}`);
+  }
   if (c.trace.length > 0) {
     out.push(`trace of ${c.key}:`);
     for (const line of c.trace) out.push(`    ${line}`);

@@ -60,7 +60,7 @@ export async function renderCapacityHtml(c: CapacityResult): Promise<string> {
   const body = [
     `<h1>Capacity: ${esc(c.scenario)}</h1>`,
     `<p>Seed ${c.seed}; each point offers its rate for ${c.durationSec} virtual seconds, open loop. Thresholds: ${esc(c.thresholds.join(', ') || 'none')}.</p>`,
-    `<ul>${c.knees.map((k) => `<li>knee <b>${esc(seriesName(k))}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${num(k.ratePerSec, 0)} ${esc(c.unit.plural)}/s offered`}</li>`).join('')}</ul>`,
+    `<ul>${c.knees.map((k) => `<li>knee <b>${esc(seriesName(k))}</b>: ${k.ratePerSec === null ? '<span class="bad">no swept rate held</span>' : `${k.allHeld ? 'at least ' : ''}${num(k.ratePerSec, 0)} ${esc(c.unit.plural)}/s offered`}</li>`).join('')}</ul>`,
     ...(c.claims !== undefined
       ? ['<h2>Claims, measured</h2>', table(['claim', 'verdict', 'measured', 'how'], c.claims.map((x) => [x.claim, x.verdict, x.measured, x.how]))]
       : []),

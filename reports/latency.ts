@@ -15,13 +15,16 @@ export interface LatencySummary {
 export function summarize(h: Histogram | undefined, unit: 'ms' | 'count' = 'ms'): LatencySummary {
   if (h === undefined || h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
   const v = unit === 'ms' ? (us: number) => Math.round(us) / 1000 : (x: number) => Math.round(x);
+  // A percentile is its bucket's upper bound, which can lie above the largest value recorded.
+  const max = h.maxValue;
+  const at = (q: number) => v(Math.min(h.getValueAtPercentile(q), max));
   return {
     count: h.totalCount,
-    p50: v(h.getValueAtPercentile(50)),
-    p90: v(h.getValueAtPercentile(90)),
-    p99: v(h.getValueAtPercentile(99)),
-    p999: v(h.getValueAtPercentile(99.9)),
-    max: v(h.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: v(max),
     mean: v(h.mean),
   };
 }

@@ -82,3 +82,18 @@ export function checkThresholds(thresholds: readonly Threshold[], m: Measurable)
     return { threshold: t.text, measured: v, ok };
   });
 }
+
+/**
+ * Subjects that name nothing a run of this scenario could measure: not a figure the run
+ * has, and not a histogram it has or declares (a declared latency with nothing recorded
+ * fails its threshold; a name that is nowhere is a typo, which is bad usage).
+ */
+export function unknownSubjects(thresholds: readonly Threshold[], m: Measurable, declaredLatencies: readonly string[]): Threshold[] {
+  return thresholds.filter((t) => {
+    if (t.subject in m.figures) return false;
+    const dot = t.subject.lastIndexOf('.');
+    const histogram = dot > 0 ? t.subject.slice(0, dot) : '';
+    const stat = dot > 0 ? t.subject.slice(dot + 1) : '';
+    return !(STATS.includes(stat as keyof LatencySummary) && (histogram in m.latencyMs || declaredLatencies.includes(histogram)));
+  });
+}

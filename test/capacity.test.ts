@@ -84,7 +84,7 @@ describe('capacity sweep', () => {
   it('finds the knee: a rate the pipeline serves holds, one far beyond RMS\'s capacity does not', () => {
     const r = sweep([scenario], { seed: 1, rates: [4_000, 30_000], durationSec: 8, thresholds: parseThresholds('rmsResponse.p99<10000') });
     expect(r.points.map((p) => p.holds)).toEqual([true, false]);
-    expect(r.knees).toEqual([{ design: 'refunds', param: null, ratePerSec: 4_000 }]);
+    expect(r.knees).toEqual([{ design: 'refunds', param: null, ratePerSec: 4_000, allHeld: false }]);
     expect(r.points[1].keepUp).toBeLessThan(0.95);
     expect(r.unit.plural).toBe('refunds');
     expect(renderCapacityMarkdown(r)).toMatch(/knee refunds: 4,000 refunds\/s offered/);

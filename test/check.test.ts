@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkScenario, replayPath } from '../harness/check.js';
+import { checkPlan, checkScenario, replayPath, runCandidate } from '../harness/check.js';
 import scenario from '../scenarios/refunds/index.js';
 import { FAULT_KINDS } from '../faults/plan.js';
 
@@ -28,12 +28,21 @@ describe('the bug zoo: every broken variant is caught, shrunk and replayed', () 
     expect(r.ok).toBe(false);
     const c = r.counterexample!;
     expect(c.candidate.faults.length).toBeLessThanOrEqual(3);
-    expect(c.replay).toContain(`--seed ${SEED} --path ${c.path}`);
+    expect(c.replay).toContain(`--plan '${JSON.stringify({ seed: c.candidate.seed, workload: c.candidate.workload, faults: c.candidate.faults })}'`);
     expect(c.replay).toContain(`--variant ${variant}`);
+    // fast-check's seed and path reproduce its shrunk candidate, which the minimal pass only ever reduces.
     const again = replayPath(scenario, { variant }, SEED, c.path)!;
-    expect(again.candidate).toEqual(c.candidate);
-    expect(again.result.historyHash).toBe(c.historyHash);
+    expect(again.candidate).toEqual(c.shrunk);
     expect(again.result.invariants.find((i) => i.name === c.invariant)?.ok).toBe(false);
+    expect(c.shrunk.faults).toEqual(expect.arrayContaining(c.candidate.faults));
+    // 1-minimal: the plan fails, and without any one of its faults it passes.
+    const plan = checkPlan(scenario, { variant });
+    expect(runCandidate(scenario, plan, c.candidate, true).historyHash).toBe(c.historyHash);
+    for (let i = 0; i < c.candidate.faults.length; i++) {
+      const fewer = { ...c.candidate, faults: c.candidate.faults.filter((_, j) => j !== i) };
+      expect(runCandidate(scenario, plan, fewer).ok, `without fault #${i}`).toBe(true);
+    }
+    expect(c.faultFree).toBe(c.candidate.faults.length === 0);
   });
 });
 
@@ -42,6 +51,7 @@ describe('check results', () => {
     const a = await checkScenario(scenario, { runs: 40, seed: 3, overrides: { variant: 'ds-no-idempotency' } });
     const b = await checkScenario(scenario, { runs: 40, seed: 3, overrides: { variant: 'ds-no-idempotency' } });
     expect(b.counterexample?.path).toBe(a.counterexample?.path);
+    expect(b.counterexample?.candidate).toEqual(a.counterexample?.candidate);
     expect(b.counterexample?.historyHash).toBe(a.counterexample?.historyHash);
     expect(b.faultKinds).toEqual(a.faultKinds);
   });

@@ -22,13 +22,14 @@ describe('faultline check', () => {
   it('finds a broken variant (exit 1): invariant, key, minimal plan and a replay command that reproduces it', () => {
     const r = cli('check', 'refunds', '--seed', '7', '--runs', '100', '--variant', 'cs-no-idempotency');
     expect(r.code).toBe(1);
-    expect(r.out.split('\n')[0]).toBe('faultline check refunds --seed 7 --runs 100');
+    expect(r.out.split('\n')[0]).toBe('faultline check refunds --seed 7 --runs 100 --variant cs-no-idempotency');
     expect(r.out).toMatch(/FAILED: invariant [a-z-]+ broken for key rf-\d+/);
-    const replay = r.out.match(/replay: faultline (replay .*)/)![1].split(' ');
+    const replay = r.out.match(/replay: faultline (replay .*)/)![1];
     const hash = r.out.match(/history ([0-9a-f]{16})/)![1];
-    const again = cli(...replay);
-    expect(again.code).toBe(1);
-    expect(again.out).toContain(`FAILED: history ${hash}`);
+    // As a user pastes it into a shell.
+    const again = spawnSync('sh', ['-c', `node dist/cli/main.js ${replay}`], { encoding: 'utf8' });
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain(`FAILED: history ${hash}`);
   });
 
   it('gives the same counterexample with one worker or two', () => {
@@ -41,7 +42,7 @@ describe('faultline check', () => {
     expect(two.faultKinds).toEqual(one.faultKinds);
     expect(one.counterexample).toMatchObject({ invariant: 'idempotent-intake', key: expect.stringMatching(/^rf-\d+$/) });
     expect(one.counterexample.plan.length).toBeGreaterThan(0);
-    expect(one.counterexample.replay).toMatch(/^faultline replay refunds --seed 7 --path [\d:]+ --variant client-retry-new-key$/);
+    expect(one.counterexample.replay).toMatch(/^faultline replay refunds --plan '\{"seed":\d+,.*\}' --variant client-retry-new-key$/);
   });
 
   it('replays a saved counterexample from a plan file', () => {
@@ -49,6 +50,11 @@ describe('faultline check', () => {
     writeFileSync(file, JSON.stringify({ seed: 0, workload: {}, faults: [{ kind: 'lose-response', to: 'client', messageType: 'refund-response', atMs: 0, count: 1 }] }));
     expect(cli('replay', 'refunds', '--plan', file, '--variant', 'client-retry-new-key').code).toBe(1);
     expect(cli('replay', 'refunds', '--plan', file).code).toBe(0);
+    // Inline too; a bare fault list is not a counterexample, and says what to do with it.
+    expect(cli('replay', 'refunds', '--plan', readFileSync(file, 'utf8'), '--variant', 'client-retry-new-key').code).toBe(1);
+    const bare = cli('replay', 'refunds', '--plan', '[{"kind":"pause","actor":"ds","atMs":1,"durationMs":5}]');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/bare fault list/);
   });
 
   it('lists the bug zoo', () => {
@@ -79,7 +85,7 @@ describe('faultline capacity', () => {
     const md = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'cap.md');
     const ok = cli('capacity', 'refunds', '--rates', '2000..4000', '--steps', '2', '--duration', '6', '--seed', '1', '--md', md);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/knee refunds: 4,000 refunds\/s offered/);
+    expect(ok.out).toMatch(/knee refunds: at least 4,000 refunds\/s offered/);
     const j = JSON.parse(cli('capacity', 'refunds', '--rates', '2000..30000', '--steps', '2', '--duration', '6', '--seed', '1', '--json', '--min-rate', '30000').out);
     expect(j.kind).toBe('capacity');
     expect(j.knees[0].ratePerSec).toBe(2000);
@@ -118,9 +124,11 @@ describe('faultline report and run thresholds', () => {
     expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'rmsResponse.p99<10000').code).toBe(0);
     // On outcomes and derived figures too; a name the run does not have fails and lists those it has.
     expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'refunds.PENDING==0,lockAcquisitionsPerRefund<0.01').code).toBe(0);
+    // A name the run does not measure is a typo: bad usage, naming what it does measure.
     const missing = cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'stuck==0');
-    expect(missing.code).toBe(3);
-    expect(missing.out).toMatch(/what a threshold can name in this run: .*refunds.PENDING/);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/"stuck==0" names nothing this run measures; it measures .*refunds.PENDING/);
+    expect(cli('run', 'refunds', '--seed', '2', '--count', '1500', '--slo', 'nosuch.p99<5').code).toBe(2);
   });
 
   it.each([

@@ -41,6 +41,14 @@ describe('capacity', () => {
     expect(knees([point(2_000, false), point(4_000, true)])[0].ratePerSec).toBe(null);
   });
 
+  it('a knee at the top of the swept range is only a lower bound, and says so', async () => {
+    const [k] = knees([point(2_000, true), point(4_000, true)]);
+    expect(k).toMatchObject({ ratePerSec: 4_000, allHeld: true });
+    const { renderCapacityTerminal } = await import('../reports/capacity-render.js');
+    const text = renderCapacityTerminal({ unit: { singular: 'order', plural: 'orders' }, knees: [k], points: [], claims: undefined, headline: null, latencies: [] } as never);
+    expect(text).toContain('knee d: at least 4,000 orders/s offered (every swept rate held: sweep higher to find it)');
+  });
+
   it('fractional rates are kept, and no point is swept twice', () => {
     expect(parseRates('0.4..1', 2)).toEqual([0.4, 1]);
     expect(parseRates('0.5..1.5', 3)).toEqual([0.5, 1, 1.5]);

@@ -14,6 +14,14 @@ import type { ToWorker, WorkerConfig } from '../../runtime/live/worker-protocol.
 let node: LiveNode | undefined;
 const send = (m: unknown) => process.send?.(m);
 
+/** What this process has measured so far: cumulative, so the last report a killed worker sent still counts. */
+function report(t: 'metrics' | 'stopped') {
+  const m = node?.metrics;
+  const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
+  return { t, counters: Object.fromEntries(m?.counters ?? []), histograms, errors: [], stats: node?.stats() };
+}
+let reporter: NodeJS.Timeout | undefined;
+
 async function start(c: WorkerConfig): Promise<void> {
   const scenario = await loadScenario(c.scenario);
   const { host } = livePlan(scenario, scenario.parse(c.overrides));
@@ -27,6 +35,7 @@ async function start(c: WorkerConfig): Promise<void> {
   });
   await node.start();
   send({ t: 'ready' });
+  reporter = setInterval(() => send(report('metrics')), 1_000);
   stopPool = () => pool.end();
 }
 
@@ -41,10 +50,9 @@ process.on('message', (m: ToWorker) => {
   } else if (m.t === 'send') node?.deliverRemote(m.to, m.msg);
   else if (m.t === 'stop') {
     void (async () => {
+      clearInterval(reporter);
       await node?.stop();
-      const m = node?.metrics;
-      const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
-      send({ t: 'stopped', counters: Object.fromEntries(m?.counters ?? []), histograms, errors: [], stats: node?.stats() });
+      send(report('stopped'));
       await stopPool().catch(() => {});
       process.exit(0);
     })();

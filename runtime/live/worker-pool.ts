@@ -7,11 +7,13 @@ import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
+type Report = Extract<FromWorker, { counters: Record<string, number> }>;
+
 interface Worker {
   child: ChildProcess | undefined;
   ready: boolean;
-  /** Sends for it while it is down are lost, as messages to a dead process are. */
-  stats?: Extract<FromWorker, { t: 'stopped' }>;
+  /** What this incarnation measured, as it last reported it (every second, and when it stops). */
+  stats?: Report;
 }
 
 export class WorkerPool {
@@ -19,9 +21,9 @@ export class WorkerPool {
   kills = 0;
   restarts = 0;
   lostSends = 0;
-  readonly counters = new Map<string, number>();
-  readonly histograms: Extract<FromWorker, { t: 'stopped' }>['histograms'] = [];
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
+  /** The last reports of killed incarnations: what they measured until their last second counts too. */
+  private readonly retired: { index: number; report: Report }[] = [];
 
   /** `main`: the worker's entry module (a .ts one runs through tsx: tests run from source). */
   constructor(
@@ -64,11 +66,9 @@ export class WorkerPool {
           case 'error':
             if (this.errors.length < 100) this.errors.push({ ...m.error, actor: `${m.error.actor}@worker${index}` });
             break;
+          case 'metrics':
           case 'stopped':
-            w.stats = m;
-            for (const [k, v] of Object.entries(m.counters)) this.counters.set(k, (this.counters.get(k) ?? 0) + v);
-            this.errors.push(...m.errors);
-            this.histograms.push(...m.histograms);
+            if (w.child === child) w.stats = m;
             break;
         }
       });
@@ -106,6 +106,8 @@ export class WorkerPool {
     w.ready = false;
     w.child.kill('SIGKILL');
     this.kills++;
+    if (w.stats !== undefined) this.retired.push({ index, report: w.stats });
+    w.stats = undefined;
     return true;
   }
 
@@ -136,17 +138,36 @@ export class WorkerPool {
     })));
   }
 
-  /** Messages each worker handled (by index), as its last incarnation reports them: a killed one's count is lost with it. */
+  /** Every incarnation's last report: killed ones' and the current ones'. */
+  private reports(): { index: number; report: Report }[] {
+    const current = this.workers.flatMap((w, index) => (w?.stats === undefined ? [] : [{ index, report: w.stats }]));
+    return [...this.retired, ...current];
+  }
+
+  /** What the workers counted, every incarnation's. */
+  get counters(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { report } of this.reports()) for (const [k, v] of Object.entries(report.counters)) out.set(k, (out.get(k) ?? 0) + v);
+    return out;
+  }
+
+  get histograms(): Report['histograms'] {
+    return this.reports().flatMap(({ report }) => report.histograms);
+  }
+
+  /** Messages each worker handled (by index), over its incarnations (a killed one's up to its last report). */
   handledByWorker(): number[] {
-    return this.workers.slice(1).map((w) => w?.stats?.stats?.handled ?? 0);
+    const out = this.workers.slice(1).map(() => 0);
+    for (const { index, report } of this.reports()) out[index - 1] += report.stats?.handled ?? 0;
+    return out;
   }
 
   stats(): { handled: number; crashes: number } {
     let handled = 0;
     let crashes = 0;
-    for (const w of this.workers) {
-      handled += w?.stats?.stats?.handled ?? 0;
-      crashes += w?.stats?.stats?.crashes ?? 0;
+    for (const { report } of this.reports()) {
+      handled += report.stats?.handled ?? 0;
+      crashes += report.stats?.crashes ?? 0;
     }
     return { handled, crashes };
   }

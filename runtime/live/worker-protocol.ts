@@ -28,4 +28,5 @@ export type FromWorker =
   /** A fault fired here: reported at once, so a worker killed later does not take the count with it. */
   | { t: 'fired'; fault: number }
   | { t: 'error'; error: { tMs: number; actor: string; message: string } }
-  | { t: 'stopped'; counters: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };
+  /** What it has measured so far (every second), and at the end: a killed worker's last one still counts. */
+  | { t: 'metrics' | 'stopped'; counters: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };
