@@ -26,6 +26,13 @@ describe('order-payments under random faults', () => {
     expect(r.replay).toMatch(/^faultline replay examples\/order-payments.ts --plan '\{.*\}' --variant mark-before-charge$/);
   });
 
+  it('a rebalance while a charge is in flight does not commit past the order (found by CI\'s random-seed search)', () => {
+    // The rebalance redelivers order-1's event while its charge is out; the worker then crashes.
+    const r = runOnce(orderPayments, { seed: 0, params: { count: 300 }, faults: [{ kind: 'crash', actor: 'payments', atMs: 26, restartAfterMs: 0 }, { kind: 'redeliver', group: 'payments', atMs: 21 }] });
+    expect(r.faults.every((f) => f.fired > 0)).toBe(true);
+    expect(r.ok, JSON.stringify(r.invariants.filter((i) => !i.ok))).toBe(true);
+  });
+
   it('one plain run serves what it is offered', () => {
     const r = runOnce(orderPayments, { params: { count: 500 } });
     expect(r.ok).toBe(true);

@@ -41,7 +41,8 @@ function move(ctx: Context, orderId: string, from: string[], to: string): boolea
   return ctx.store.putIfVersion<Order>('orders', orderId, o.version, { ...o, status: to, version: o.version + 1 });
 }
 
-interface WorkerState { offsets: OffsetTracker; charging: Map<string, { event: Created; offset: { topic: string; partition: number; offset: number } }> }
+type Offset = { topic: string; partition: number; offset: number };
+interface WorkerState { offsets: OffsetTracker; charging: Map<string, { event: Created; offsets: Offset[] }> }
 
 /** A payment worker: charge each created order once, then record the outcome and release the record's offset. */
 const worker = (variant: string, chargeTimeoutMs: number): Behaviour<WorkerState, RuntimeMessage | Charged | { type: 'charge-timeout'; key: string }> => ({
@@ -57,12 +58,19 @@ const worker = (variant: string, chargeTimeoutMs: number): Behaviour<WorkerState
         const offset = { topic: m.topic, partition: m.partition, offset: r.offset };
         // The bug: the processed-events mark commits now, before the charge is made.
         const seen = variant === 'mark-before-charge' ? !firstDelivery(ctx, 'processed', e.eventId) : ctx.store.has('processed', e.eventId);
-        if (seen || s.charging.has(e.orderId)) {
+        if (seen) {
           s.offsets.release(ctx, [offset]);
           continue;
         }
+        // The order's charge is still in flight (a rebalance delivered its event again): this
+        // record is done when that charge is, not now, or a crash before the answer loses it.
+        const inFlight = s.charging.get(e.orderId);
+        if (inFlight !== undefined) {
+          inFlight.offsets.push(offset);
+          continue;
+        }
         move(ctx, e.orderId, ['CREATED'], 'PAYMENT_PENDING');
-        s.charging.set(e.orderId, { event: e, offset });
+        s.charging.set(e.orderId, { event: e, offsets: [offset] });
         charge(e);
         ctx.setTimer(chargeTimeoutMs, { type: 'charge-timeout', key: e.orderId });
       }
@@ -73,7 +81,7 @@ const worker = (variant: string, chargeTimeoutMs: number): Behaviour<WorkerState
       s.charging.delete(m.key);
       move(ctx, m.key, ['PAYMENT_PENDING', 'CREATED'], m.approved ? 'PAID' : 'FAILED');
       if (variant !== 'mark-before-charge') firstDelivery(ctx, 'processed', c.event.eventId);
-      s.offsets.release(ctx, [c.offset]);
+      s.offsets.release(ctx, c.offsets);
     } else if (m.type === 'charge-timeout') {
       // No answer: ask again under the same key (the payment service answers a repeat from its record).
       const c = s.charging.get(m.key);

@@ -88,6 +88,60 @@ describe('the simulated Kafka client, as real clients behave', () => {
   });
 });
 
+describe('batches a rebalance replaced (the CI false alarm of 2026-12)', () => {
+  /** A sink that commits each batch as it handles it, with several workers and a service time that grows with the batch. */
+  function pausedSink() {
+    const sim = new Simulation({ seed: 5, network: { latencyMs: 1, jitterMs: 0.9 } });
+    sim.addTopic({ name: 't', partitions: 2 });
+    const handled: { partition: number; first: number; last: number }[] = [];
+    sim.addActor({
+      name: 'source',
+      behaviour: { init: () => null, receive: (s, m: RuntimeMessage, ctx) => { if (m.type === '$started' && !m.restart) for (let i = 0; i < 40; i++) ctx.produce('t', `k${i}`, i); return s; } },
+    });
+    sim.addActor({
+      name: 'sink', workers: 4,
+      serviceTime: (m) => ((m as { records?: unknown[] }).records?.length ?? 0) * 0.2,
+      consumes: { group: 'g', topics: ['t'] },
+      behaviour: {
+        init: () => null,
+        receive(s, m: RuntimeMessage, ctx) {
+          if (m.type !== '$records') return s;
+          handled.push({ partition: m.partition, first: m.records[0].offset, last: m.records[m.records.length - 1].offset });
+          ctx.commit(m.topic, m.partition, m.records[m.records.length - 1].offset + 1);
+          return s;
+        },
+      },
+    });
+    const lag = () => sim.topic('t').logs.reduce((a, l) => a + l.end - sim.committedOffset('g', 't', l.partition), 0);
+    return { sim, handled, lag };
+  }
+
+  it('a batch still waiting when a rebalance replaced it is dropped, not handled after the new generation\'s (which committed the partition backwards for good)', () => {
+    const p = pausedSink();
+    const sink = p.sim.actors.find((a) => a.name === 'sink')!;
+    // Paused while the first batches and, after a rebalance, the new generation's arrive.
+    p.sim.at(0, () => p.sim.pause(sink, 400_000));
+    p.sim.at(150, () => p.sim.sendRaw(p.sim.groupCoordinators.get('g')!, { type: 'rebalance' }));
+    p.sim.runUntil(20_000);
+    expect(p.sim.metrics.counter('kafka.staleBatchesDropped')).toBeGreaterThan(0);
+    expect(p.lag()).toBe(0);
+    // Per partition, what the sink handled never goes back to offsets it had handled.
+    for (const partition of [0, 1]) {
+      const mine = p.handled.filter((h) => h.partition === partition);
+      for (let i = 1; i < mine.length; i++) expect(mine[i].first).toBeGreaterThan(mine[i - 1].last);
+    }
+  });
+
+  it('a commit made while handling a batch of an earlier generation is refused, as a client\'s commit after a rebalance is', () => {
+    const p = pausedSink();
+    // The rebalance lands while the first batches are in service (40 records take ~8 ms each).
+    p.sim.at(4, () => p.sim.sendRaw(p.sim.groupCoordinators.get('g')!, { type: 'rebalance' }));
+    p.sim.runUntil(20_000);
+    expect(p.sim.metrics.counter('kafka.commitsRejected')).toBeGreaterThan(0);
+    expect(p.lag()).toBe(0);
+  });
+});
+
 describe('an actor restarted by a crash does not see its earlier incarnation\'s answers', () => {
   it('a late produce acknowledgement meant for the dead incarnation does not acknowledge the new one\'s records (issue 11\'s false alarm)', async () => {
     const { loadScenario } = await import('../harness/load-scenario.js');

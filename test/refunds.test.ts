@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOptions } from '../harness/run.js';
 import refundsScenario from '../scenarios/refunds/index.js';
 import type { FaultPlan } from '../faults/plan.js';
+import { checkPlan, runCandidate } from '../harness/check.js';
 
 const run = (seed: number, overrides: Record<string, unknown> = {}, faults: FaultPlan = [], extra: Partial<RunOptions> = {}) =>
   runScenario(refundsScenario, { seed, overrides: { count: 3_000, ...overrides }, faults, traceViolations: false, ...extra });
@@ -40,6 +41,18 @@ describe('refund pipeline', () => {
     }
     const r = run(12, {}, REDELIVER_TO_DS);
     expect(r.outcomes.duplicatesSuppressed).toBeGreaterThan(0); // the redelivery was real and absorbed
+  });
+
+  it('a rebalance while CS is paused does not leave its group stuck behind (CI\'s random-seed search, seed 1102802325)', () => {
+    // Batches fetched during the pause were handled after the new generation's and committed backwards.
+    const plan = checkPlan(refundsScenario, {});
+    const r = runCandidate(refundsScenario, plan, {
+      seed: 23, workload: { batchSizeMax: 200, refundTypes: 3, leaseMs: 20 },
+      faults: [{ kind: 'redeliver', group: 'rms-status', atMs: 182 }, { kind: 'redeliver', group: 'cs', atMs: 1043 }, { kind: 'pause', actor: 'cs', atMs: 0, durationMs: 1145 }],
+    });
+    expect(r.faults.every((f) => f.fired > 0)).toBe(true);
+    expect(failed(r)).toEqual([]);
+    expect(r.metrics.counters['kafka.staleBatchesDropped']).toBeGreaterThan(0);
   });
 
   it('holds fencing when leases expire mid-batch: stale holders are fenced out', () => {

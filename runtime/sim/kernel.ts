@@ -487,6 +487,11 @@ export class Simulation {
   }
 
   private startService(a: SimActor, m: unknown): void {
+    if (a.consumer !== null && (m as { type?: string }).type === '$records' && a.consumer.isStale(m as RecordsMessage)) {
+      // A batch a rebalance replaced while it waited: the client dropped it (see isStale).
+      this.metrics.count('kafka.staleBatchesDropped');
+      return;
+    }
     a.busy++;
     const st = a.serviceTime;
     const ms = typeof st === 'number' ? st : st(m, a.serviceRng);
@@ -511,7 +516,8 @@ export class Simulation {
 
   private finishService(a: SimActor): void {
     a.busy--;
-    if (a.mailboxHead < a.mailbox.length && a.busy < a.workers && a.pausedUntilUs <= this.nowUs) this.startService(a, this.takeMail(a));
+    // A loop, not one start: a dropped stale batch starts nothing.
+    while (a.mailboxHead < a.mailbox.length && a.busy < a.workers && a.pausedUntilUs <= this.nowUs) this.startService(a, this.takeMail(a));
   }
 
   /** Runs the behaviour on one message and performs its effects in the designed order. */
@@ -594,7 +600,7 @@ export class Simulation {
       return;
     }
     // 4. offset commits
-    if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits);
+    if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits, t === '$records' ? m as RecordsMessage : undefined);
     if (crashedAt !== null) {
       this.crash(a, a.armedPoints.get(crashedAt) ?? 0);
       return;

@@ -9,9 +9,10 @@ import type { Assignment, FetchResponse, OffsetCommitted, TopicPartitionOffset }
 import type { ConsumerSpec, SimActor, Simulation } from '../kernel.js';
 import { RuntimeAck } from './producer-client.js';
 
-/** A records batch as delivered: which fetch it came from and which attempt this is. */
+/** A records batch as delivered: which fetch and generation it came from and which attempt this is. */
 interface Delivery extends RecordsMessage {
   readonly fetchId: number;
+  readonly generation: number;
   readonly attempt: number;
 }
 
@@ -116,8 +117,19 @@ export class SimConsumer {
   }
 
   private deliver(o: Owned, records: readonly KafkaRecord[], attempt: number): void {
-    const msg: Delivery = { type: '$records', topic: o.topic, partition: o.partition, records, fetchId: o.fetchId, attempt };
+    const msg: Delivery = { type: '$records', topic: o.topic, partition: o.partition, records, fetchId: o.fetchId, generation: this.generation, attempt };
     this.sim.enqueueLocal(this.host, msg);
+  }
+
+  /**
+   * A batch still waiting in the mailbox when a rebalance (or a later fetch) replaced it:
+   * Kafka clients drop the records they buffered for revoked partitions, so the behaviour
+   * never sees it (it would otherwise handle an old batch after the new generation's, and
+   * commit the partition backwards).
+   */
+  isStale(m: RecordsMessage): boolean {
+    const o = this.owned.get(this.sim.topic(m.topic).partitionRefs[m.partition]);
+    return o === undefined || !o.delivered || o.fetchId !== (m as Delivery).fetchId;
   }
 
   get handlesErrors(): boolean {
@@ -175,7 +187,16 @@ export class SimConsumer {
    * offset, …] list. A commit that reaches a dead-lettered record goes past it (and past any
    * dead letters right after it): the behaviour never saw them, so it never would.
    */
-  commit(flat: readonly unknown[], n: number): void {
+  commit(flat: readonly unknown[], n: number, during?: RecordsMessage): void {
+    // Commits made while handling a batch of an earlier generation carry that generation, as a
+    // client's commit after processing does: the coordinator refuses them (ILLEGAL_GENERATION).
+    const generation = during !== undefined ? (during as Delivery).generation : this.generation;
+    if (generation !== this.generation) {
+      const stale: TopicPartitionOffset[] = [];
+      for (let i = 0; i < n; i += 3) stale.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
+      this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation, offsets: stale }, this.host.id);
+      return;
+    }
     const offsets: TopicPartitionOffset[] = [];
     for (let i = 0; i < n; i += 3) {
       const topic = flat[i] as string;
