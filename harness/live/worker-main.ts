@@ -33,6 +33,7 @@ async function start(c: WorkerConfig): Promise<void> {
     remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
     log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
   });
+  if (c.faultsFromMs !== undefined) node.faults.start(c.faultsFromMs);
   await node.start();
   send({ t: 'ready' });
   reporter = setInterval(() => send(report('metrics')), 1_000);
@@ -48,6 +49,7 @@ process.on('message', (m: ToWorker) => {
       process.exit(1);
     });
   } else if (m.t === 'send') node?.deliverRemote(m.to, m.msg);
+  else if (m.t === 'faults-from') node?.faults.start(m.originMs);
   else if (m.t === 'stop') {
     void (async () => {
       clearInterval(reporter);

@@ -65,15 +65,27 @@ export class LiveFaultError extends InputError {}
  */
 export class ProcessFaults {
   private readonly rng: Prng;
+  /** Wall-clock ms the fault plan's times count from (the start of the load); none until it starts. */
+  private originMs: number | null = null;
 
-  constructor(private readonly faults: readonly LiveFault[], private readonly nowMs: () => number, seed: number, process: number,
+  constructor(private readonly faults: readonly LiveFault[], seed: number, process: number,
     private readonly fired: (index: number) => void) {
     this.rng = new Prng(seed, `live-faults@${process}`);
   }
 
+  /**
+   * The plan's times count from `originMs` (the load's start, the same wall-clock instant in
+   * every process), not from when this process came up: worker start-up takes seconds, and a
+   * window of a few seconds would otherwise close before the pipeline had done anything.
+   */
+  start(originMs: number): void {
+    this.originMs = originMs;
+  }
+
   private active(i: number): boolean {
     const f = this.faults[i];
-    const now = this.nowMs();
+    if (this.originMs === null) return false;
+    const now = Date.now() - this.originMs;
     return 'durationMs' in f && now >= f.atMs && now < f.atMs + f.durationMs;
   }
 
@@ -116,8 +128,10 @@ export class LiveFaultRunner {
   private readonly fired: number[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<Promise<unknown>>();
+  /** Wall-clock ms the plan's times count from: the start of the load (see ProcessFaults.start). */
+  private originMs = Date.now();
 
-  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; t0: number; log: (l: string) => void; broker?: OwnBroker }) {
+  constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; log: (l: string) => void; broker?: OwnBroker }) {
     this.fired = faults.map(() => 0);
   }
 
@@ -126,7 +140,8 @@ export class LiveFaultRunner {
     this.fired[index]++;
   }
 
-  start(): void {
+  start(originMs: number): void {
+    this.originMs = originMs;
     this.faults.forEach((f, i) => {
       if (f.kind === 'broker-restart') {
         const broker = this.c.broker;
@@ -140,7 +155,7 @@ export class LiveFaultRunner {
             .then(() => this.c.log('fault: the broker is back'))
             .catch((err) => this.c.log(`the broker did not come back: ${(err as Error).message}`));
           this.pending.add(p);
-        }, Math.max(0, this.c.t0 + f.atMs - Date.now())));
+        }, Math.max(0, this.originMs + f.atMs - Date.now())));
       }
       if (f.kind === 'kill-worker') {
         this.timers.push(setTimeout(() => {
@@ -149,7 +164,7 @@ export class LiveFaultRunner {
           this.c.log(`fault: SIGKILL worker ${f.worker}; restart in ${f.restartAfterMs} ms`);
           const p = new Promise((r) => setTimeout(r, f.restartAfterMs)).then(() => this.c.workers.restart(f.worker)).catch((err) => this.c.log(`worker ${f.worker} did not come back: ${(err as Error).message}`));
           this.pending.add(p);
-        }, Math.max(0, this.c.t0 + f.atMs - Date.now())));
+        }, Math.max(0, this.originMs + f.atMs - Date.now())));
       }
     });
   }
@@ -157,7 +172,7 @@ export class LiveFaultRunner {
   /** Resolves once every fault window has closed and every killed worker is back. */
   async healed(): Promise<void> {
     const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : f.atMs)));
-    const wait = this.c.t0 + end - Date.now();
+    const wait = this.originMs + end - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await Promise.all(this.pending);
   }

@@ -100,7 +100,7 @@ export class LiveNode {
     this.index = o.index;
     this.specs = o.topology.actors;
     this.metrics = o.metrics ?? new Metrics();
-    this.faults = new ProcessFaults(o.faults ?? [], () => this.nowMs(), o.seed, o.index, o.onFaultFired ?? (() => {}));
+    this.faults = new ProcessFaults(o.faults ?? [], o.seed, o.index, o.onFaultFired ?? (() => {}));
   }
 
   nowMs(): number {

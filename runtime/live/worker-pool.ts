@@ -99,6 +99,11 @@ export class WorkerPool {
     w.child.send({ t: 'send', to: ref, msg } satisfies ToWorker);
   }
 
+  /** A message for every worker that is up (and ready). */
+  broadcast(msg: ToWorker): void {
+    for (const w of this.workers) if (w?.child !== undefined && w.ready && w.child.connected) w.child.send(msg);
+  }
+
   /** SIGKILL: no goodbye, no flush; its partitions go to the other members after the session timeout. */
   kill(index: number): boolean {
     const w = this.workers[index];

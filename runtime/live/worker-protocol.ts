@@ -13,11 +13,15 @@ export interface WorkerConfig {
   readonly kafka: KafkaConnection;
   readonly dbUrl: string;
   readonly faults: readonly LiveFault[];
+  /** Wall-clock ms the faults' times count from, once the load has started (a worker restarted after a kill gets it here). */
+  readonly faultsFromMs?: number;
 }
 
 export type ToWorker =
   | { t: 'config'; config: WorkerConfig }
   | { t: 'send'; to: number; msg: unknown }
+  /** The load started: the fault plan's times count from `originMs`. */
+  | { t: 'faults-from'; originMs: number }
   | { t: 'stop' };
 
 export type FromWorker =
