@@ -197,14 +197,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ')}`);
 
   const t0 = Date.now();
-  /** When the load started: the fault plan's times count from it, in every process. */
-  let faultsFromMs: number | undefined;
   let faults: LiveFaultRunner;
   const started = performance.now();
   let node: LiveNode | undefined;
   const workers = new WorkerPool(
     WORKER_MAIN,
-    (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs }),
+    (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin }),
     (ref, msg) => node?.deliverRemote(ref, msg),
     log,
     (fault) => faults.fire(fault),
@@ -290,10 +288,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       throw new LiveSetupError(`the coordinator's actors could not start: ${err.message}`);
     });
     loadStartedAtMs = node.nowMs();
-    faultsFromMs = Date.now();
-    node.faults.start(faultsFromMs);
-    workers.broadcast({ t: 'faults-from', originMs: faultsFromMs });
-    faults.start(faultsFromMs);
+    faults.start(node.faults);
     sampler = startSampler();
     // The load has a deadline too: a load generator that stopped (it crashed, say) must not hang the run.
     const loadDeadline = Date.now() + 3 * (plan.plannedLoadMs || 60_000) + 60_000;

@@ -128,8 +128,8 @@ export class LiveFaultRunner {
   private readonly fired: number[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<Promise<unknown>>();
-  /** Wall-clock ms the plan's times count from: the start of the load (see ProcessFaults.start). */
-  private originMs = Date.now();
+  /** Wall-clock ms the plan's times count from: the start of the load (see ProcessFaults.start); none before. */
+  private originMs: number | undefined;
 
   constructor(private readonly faults: readonly LiveFault[], private readonly c: { workers: WorkerPool; log: (l: string) => void; broker?: OwnBroker }) {
     this.fired = faults.map(() => 0);
@@ -140,8 +140,17 @@ export class LiveFaultRunner {
     this.fired[index]++;
   }
 
-  start(originMs: number): void {
+  /** When the fault plan's clock started, for a worker (re)started after it; undefined before the load. */
+  get origin(): number | undefined {
+    return this.originMs;
+  }
+
+  /** The load starts now: the plan's clock starts in this process (`local`) and in every worker, and kills are scheduled. */
+  start(local: ProcessFaults): void {
+    const originMs = Date.now();
     this.originMs = originMs;
+    local.start(originMs);
+    this.c.workers.broadcast({ t: 'faults-from', originMs });
     this.faults.forEach((f, i) => {
       if (f.kind === 'broker-restart') {
         const broker = this.c.broker;
@@ -155,7 +164,7 @@ export class LiveFaultRunner {
             .then(() => this.c.log('fault: the broker is back'))
             .catch((err) => this.c.log(`the broker did not come back: ${(err as Error).message}`));
           this.pending.add(p);
-        }, Math.max(0, this.originMs + f.atMs - Date.now())));
+        }, Math.max(0, originMs + f.atMs - Date.now())));
       }
       if (f.kind === 'kill-worker') {
         this.timers.push(setTimeout(() => {
@@ -164,7 +173,7 @@ export class LiveFaultRunner {
           this.c.log(`fault: SIGKILL worker ${f.worker}; restart in ${f.restartAfterMs} ms`);
           const p = new Promise((r) => setTimeout(r, f.restartAfterMs)).then(() => this.c.workers.restart(f.worker)).catch((err) => this.c.log(`worker ${f.worker} did not come back: ${(err as Error).message}`));
           this.pending.add(p);
-        }, Math.max(0, this.originMs + f.atMs - Date.now())));
+        }, Math.max(0, originMs + f.atMs - Date.now())));
       }
     });
   }
@@ -172,7 +181,7 @@ export class LiveFaultRunner {
   /** Resolves once every fault window has closed and every killed worker is back. */
   async healed(): Promise<void> {
     const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : f.atMs)));
-    const wait = this.originMs + end - Date.now();
+    const wait = (this.originMs ?? Date.now()) + end - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await Promise.all(this.pending);
   }

@@ -189,27 +189,24 @@ export class SimConsumer {
    */
   commit(flat: readonly unknown[], n: number, during?: RecordsMessage): void {
     // Commits made while handling a batch of an earlier generation carry that generation, as a
-    // client's commit after processing does: the coordinator refuses them (ILLEGAL_GENERATION).
-    const generation = during !== undefined ? (during as Delivery).generation : this.generation;
-    if (generation !== this.generation) {
-      const stale: TopicPartitionOffset[] = [];
-      for (let i = 0; i < n; i += 3) stale.push({ topic: flat[i] as string, partition: flat[i + 1] as number, offset: flat[i + 2] as number });
-      this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation, offsets: stale }, this.host.id);
-      return;
-    }
+    // client's commit after processing does: the coordinator refuses them (ILLEGAL_GENERATION),
+    // so they change nothing this member keeps.
+    const generation = during === undefined ? this.generation : (during as Delivery).generation;
+    const current = generation === this.generation;
     const offsets: TopicPartitionOffset[] = [];
     for (let i = 0; i < n; i += 3) {
       const topic = flat[i] as string;
       const partition = flat[i + 1] as number;
       let offset = flat[i + 2] as number;
-      const o = this.owned.get(this.sim.topic(topic).partitionRefs[partition]);
+      const o = current ? this.owned.get(this.sim.topic(topic).partitionRefs[partition]) : undefined;
       if (o !== undefined) {
         if (o.dead !== null) while (o.dead.delete(offset)) offset++;
         o.committed = offset;
       }
       offsets.push({ topic, partition, offset });
     }
-    this.sendCommit(offsets);
+    if (current) this.sendCommit(offsets);
+    else this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation, offsets }, this.host.id);
   }
 
   private sendCommit(offsets: TopicPartitionOffset[]): void {
