@@ -38,6 +38,7 @@ export function atMostOnce(o: { name: string; description?: string; effects: Row
   return {
     name: o.name,
     description: log.description,
+    stores: [o.effects.store],
     get effects() {
       return effects;
     },
@@ -192,6 +193,7 @@ export function fencedWrites(o: {
   return {
     name: o.name,
     description: log.description,
+    stores: [o.lockService, o.writes.store],
     onCommit(store, writes) {
       if (store === o.lockService) {
         for (const w of writes) {

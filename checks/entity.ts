@@ -75,27 +75,26 @@ export class EntityWatch {
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i];
       if (w.table !== table) continue;
-      if (w.prev !== undefined && !this.terminal.has(this.statusOf(w.prev))) this.open--;
+      // One lookup per status: this runs on every write of the entity's table.
+      const prev = w.prev === undefined ? undefined : this.statusOf(w.prev);
+      const prevEnded = prev !== undefined && this.terminal.has(prev);
+      if (prev !== undefined && !prevEnded) this.open--;
       if (w.next === undefined) continue;
       const next = this.statusOf(w.next);
-      if (!this.terminal.has(next)) this.open++;
-      if (w.prev === undefined) {
+      const how = this.terminal.get(next);
+      if (how === undefined) this.open++;
+      if (prev === undefined) {
         if (!this.initial.has(next)) this.lifecycle.add(String(w.key), `created as ${next}`);
-        this.ended(next, undefined);
-        continue;
+      } else {
+        if (prev === next) continue;
+        if (this.allowed.get(prev)?.has(next) !== true) this.lifecycle.add(String(w.key), `moved ${prev} -> ${next}, which is not a declared transition`);
       }
-      const prev = this.statusOf(w.prev);
-      if (prev === next) continue;
-      if (this.allowed.get(prev)?.has(next) !== true) this.lifecycle.add(String(w.key), `moved ${prev} -> ${next}, which is not a declared transition`);
-      this.ended(next, prev);
+      // Ended now, and not before.
+      if (how !== undefined && !prevEnded) {
+        this.completed++;
+        if (how === 'shed') this.shed++;
+      }
     }
-  }
-
-  private ended(next: string, prev: string | undefined): void {
-    const how = this.terminal.get(next);
-    if (how === undefined || (prev !== undefined && this.terminal.has(prev))) return;
-    this.completed++;
-    if (how === 'shed') this.shed++;
   }
 
   /** Rows by status, after the drain. */

@@ -67,6 +67,8 @@ export interface Checker {
   readonly name: string;
   readonly description: string;
   onCommit?: CommitListener;
+  /** The stores whose commits `onCommit` reads (default: every store's); it is called for no others. */
+  readonly stores?: readonly string[];
   check(o: Observation): InvariantResult;
 }
 

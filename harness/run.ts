@@ -87,9 +87,9 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   const sim = new Simulation({ ...opts.sim, kafka: { ...scenario.kafka, ...opts.sim?.kafka }, seed: opts.seed, onDeliver });
   const built = buildSim(sim, scenario.topology(params));
   const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
-  for (const e of entities) sim.onCommit((store, writes) => e.onCommit(store, writes));
+  for (const e of entities) sim.onCommit((store, writes) => e.onCommit(store, writes), [e.decl.store]);
   const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
-  for (const c of checkers) if (c.onCommit !== undefined) sim.onCommit((store, writes, t) => c.onCommit!(store, writes, t));
+  for (const c of checkers) if (c.onCommit !== undefined) sim.onCommit((store, writes, t) => c.onCommit!(store, writes, t), c.stores);
   let faults: FaultReport[];
   try {
     faults = injectFaults(sim, opts.faults ?? [], onFire);

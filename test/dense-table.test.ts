@@ -52,6 +52,20 @@ describe('dense tables', () => {
     }), { numRuns: Number(process.env.FAULTLINE_DENSE_RUNS ?? 300) });
   });
 
+  it('sized for the rows expected, hold fewer, as many, and more, as a Map does', () => {
+    for (const expected of [0, 1, 3, 5_000]) {
+      const t = new RefundTable(expected) as unknown as Map<Key, unknown>;
+      const m = new Map<Key, unknown>();
+      for (let n = 1; n <= 6_000; n += 7) {
+        const row = { key: `rf-${n}`, refundType: n % 3, amount: n, status: 'PENDING', requestedAt: n / 2, reason: undefined };
+        t.set(`rf-${n}`, row);
+        m.set(`rf-${n}`, row);
+      }
+      expect(t.size).toBe(m.size);
+      expect(sorted(t)).toEqual(sorted(m));
+    }
+  });
+
   it('give back ledger and document rows field for field, and keep what they cannot encode', () => {
     const ledger = new LedgerTable();
     const row = { refundId: 'rf-3', status: 'DISBURSED' as const, amount: 120, refundType: 2, lock: 'refund-type-2', token: 9, reason: undefined };

@@ -17,6 +17,21 @@ describe('simulation kernel', () => {
     expect(got).toEqual([...Array(20).keys()]);
   });
 
+  it('a commit observer given stores hears only those stores\' commits; one without hears every store', () => {
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const writer = (table: string): Behaviour<null, any> => ({ init: () => null, receive: (s, m, ctx) => { if (m.type === '$started') ctx.store.put(table, 'k', 1); return s; } });
+    sim.addActor({ name: 'a', store: 'sa', behaviour: writer('t') });
+    sim.addActor({ name: 'b', store: 'sb', behaviour: writer('t') });
+    sim.addActor({ name: 'c', store: 'sc', behaviour: writer('t') });
+    const all: string[] = [];
+    const some: string[] = [];
+    sim.onCommit((store) => all.push(store));
+    sim.onCommit((store) => some.push(store), ['sb', 'sc', 'sb']);
+    sim.runUntil(10);
+    expect(all.sort()).toEqual(['sa', 'sb', 'sc']);
+    expect(some.sort()).toEqual(['sb', 'sc']);
+  });
+
   it('queues behind busy workers: service time and concurrency make a capacity', () => {
     const sim = new Simulation({ seed: 1, network: { latencyMs: 0, jitterMs: 0 } });
     const done: number[] = [];

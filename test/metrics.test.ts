@@ -35,4 +35,17 @@ describe('metrics', () => {
       expect(m.units.get('size')).toBe('count');
     }), { numRuns: 100 });
   });
+
+  it('keep each metric apart when records of several alternate (the recorder remembered by name)', () => {
+    const m = new Metrics();
+    const names = ['a', 'b', 'a', 'c', 'b', 'b', 'a', 'c', 'c', 'a'];
+    names.forEach((name, i) => m.record(name, i + 1));
+    const expect_ = (name: string) => names.map((n, i) => (n === name ? i + 1 : 0)).filter((v) => v > 0);
+    for (const name of ['a', 'b', 'c']) {
+      const h = m.histogram(name);
+      expect(h.totalCount).toBe(expect_(name).length);
+      expect(h.maxValue).toBe(Math.max(...expect_(name)) * 1000);
+      expect(h.minNonZeroValue).toBe(Math.min(...expect_(name)) * 1000);
+    }
+  });
 });

@@ -72,6 +72,8 @@ export class Simulation {
   /** Per-link network options by from * 2^20 + to; empty unless the scenario sets links. */
   private readonly links = new Map<number, NetworkOptions>();
   private readonly commitObservers: CommitObserver[] = [];
+  /** Observers of one store's commits only: most checkers read one store, and a call per commit of every store adds up. */
+  private readonly storeObservers = new Map<string, CommitObserver[]>();
   private readonly typeCodes = new Map<string, number>();
   private nextTimer = 1;
   private nowUs = 0;
@@ -253,8 +255,17 @@ export class Simulation {
     return this.stores.get(`$group:${group}`)?.get<number>('offsets', offsetKey(topic, partition)) ?? 0;
   }
 
-  onCommit(observer: CommitObserver): void {
-    this.commitObservers.push(observer);
+  /** Calls `observer` after each commit of any store, or with `stores`, of those stores only. */
+  onCommit(observer: CommitObserver, stores?: readonly string[]): void {
+    if (stores === undefined) {
+      this.commitObservers.push(observer);
+      return;
+    }
+    for (const name of new Set(stores)) {
+      let list = this.storeObservers.get(name);
+      if (list === undefined) this.storeObservers.set(name, (list = []));
+      list.push(observer);
+    }
   }
 
   // ---- scheduling -------------------------------------------------------------
@@ -576,6 +587,8 @@ export class Simulation {
       this.hash.mix(writes.length);
       const obs = this.commitObservers;
       for (let i = 0; i < obs.length; i++) obs[i](store.name, writes, this.nowMs);
+      const own = this.storeObservers.size === 0 ? undefined : this.storeObservers.get(store.name);
+      if (own !== undefined) for (let i = 0; i < own.length; i++) own[i](store.name, writes, this.nowMs);
       if (a.retainsTopics) this.retainAfterCommit(writes);
     }
     if (progress && a.spec.system !== true) this.lastProgressUs = this.nowUs;

@@ -63,7 +63,32 @@ export class Metrics {
     return this.byName;
   }
 
+  // Behaviours record a few metrics over and over (often alternating two): the last two
+  // recorders are remembered, so most records skip the Map lookup by name.
+  private lastName = '';
+  private lastRecorder: Recorder | undefined;
+  private prevName = '';
+  private prevRecorder: Recorder | undefined;
+
   private recorder(name: string, unit: HistogramUnit): Recorder {
+    if (name === this.lastName && this.lastRecorder !== undefined) return this.lastRecorder;
+    if (name === this.prevName && this.prevRecorder !== undefined) {
+      const r = this.prevRecorder;
+      this.prevName = this.lastName;
+      this.prevRecorder = this.lastRecorder;
+      this.lastName = name;
+      this.lastRecorder = r;
+      return r;
+    }
+    const r = this.recorderByName(name, unit);
+    this.prevName = this.lastName;
+    this.prevRecorder = this.lastRecorder;
+    this.lastName = name;
+    this.lastRecorder = r;
+    return r;
+  }
+
+  private recorderByName(name: string, unit: HistogramUnit): Recorder {
     let r = this.recorders.get(name);
     if (r === undefined) {
       const h = newHistogram();

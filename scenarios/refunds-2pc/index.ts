@@ -9,7 +9,7 @@ import { outbox } from '../../actors/outbox.js';
 import { TOPIC_DLQ } from '../refunds/model.js';
 import { REFUND_LOAD, refundParamsShape } from '../refunds/params.js';
 import { STORES } from '../refunds/invariants.js';
-import { REFUND_COMMON, REFUND_TABLES, refundClient } from '../refunds/common.js';
+import { REFUND_COMMON, refundTables, refundClient } from '../refunds/common.js';
 import { rms2pcBehaviour } from './rms-2pc.js';
 import { ds2pcBehaviour } from './ds-2pc.js';
 import { cs2pcBehaviour } from './cs-2pc.js';
@@ -39,7 +39,7 @@ export default defineScenario({
         { name: 'cs', store: STORES.cs, behaviour: cs2pcBehaviour(), workers: 4, serviceTime: exponentialMs(0.5) },
         { name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(p.leaseMs), serviceTime: exponentialMs(0.2) },
       ],
-      tables: REFUND_TABLES,
+      tables: refundTables(p.count),
     };
   },
 });

@@ -43,12 +43,12 @@ export function refundClient(p: RefundParams, target = 'rms') {
   });
 }
 
-/** The three tables with a row per refund, as dense tables (millions of rows of one shape). */
-export const REFUND_TABLES = {
-  [STORES.rms]: { refunds: () => new RefundTable(), outbox: 'queue' },
-  [STORES.ds]: { ledger: () => new LedgerTable() },
-  [STORES.cs]: { documents: () => new DocumentTable() },
-} as const satisfies Topology['tables'];
+/** The three tables with a row per refund, as dense tables (millions of rows of one shape), sized for `count` refunds. */
+export const refundTables = (count: number) => ({
+  [STORES.rms]: { refunds: () => new RefundTable(count), outbox: 'queue' },
+  [STORES.ds]: { ledger: () => new LedgerTable(count) },
+  [STORES.cs]: { documents: () => new DocumentTable(count) },
+} as const satisfies Topology['tables']);
 
 /** refundIds a message of this pipeline concerns (for a key's trace). */
 export function refundKeysOf(msg: unknown): readonly string[] {

@@ -16,7 +16,7 @@ import { dsBehaviour } from './ds.js';
 import { csBehaviour } from './cs.js';
 import { commitOnRead } from './variants.js';
 import { STORES } from './invariants.js';
-import { REFUND_COMMON, REFUND_CONSUMERS, REFUND_TABLES, refundClient } from './common.js';
+import { REFUND_COMMON, REFUND_CONSUMERS, refundTables, refundClient } from './common.js';
 import { REFUND_FAULT_PRESETS } from './presets.js';
 import { REFUND_CLAIMS } from './claims.js';
 
@@ -45,7 +45,7 @@ export function refundTopology(p: RefundParams): Topology {
       { name: 'lock-service', store: STORES.locks, behaviour: lockServiceBehaviour(p.leaseMs), serviceTime: exponentialMs(0.2) },
       { name: 'cs', store: STORES.cs, behaviour: csBehaviour(p), workers: 4, serviceTime: perItemMs(0.5, 0.02, itemCount), consumes: REFUND_CONSUMERS.cs, place: 'worker' },
     ],
-    tables: REFUND_TABLES,
+    tables: refundTables(p.count),
   };
 }
 

@@ -86,6 +86,7 @@ function moneyConserved(fundsPerType: number): Checker {
   return {
     name: log.invariant,
     description: log.description,
+    stores: [STORES.ds],
     onCommit(store: string, writes: readonly WriteRecord[]) {
       if (store !== STORES.ds) return;
       for (const w of writes) {
