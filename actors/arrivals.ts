@@ -2,8 +2,15 @@
 // time, drawn from the client's own random stream. Time-varying rates use thinning
 // (candidates at the profile's peak rate, each kept with probability rate(t) / peak),
 // which is exact for a non-homogeneous Poisson process, so a 3x spike is a 3x spike
-// from its first millisecond.
+// from its first millisecond. A user's own shape is a `curve`: the mean rate times a
+// factor that changes at the times given (traffic read off production graphs, say).
 import { z } from 'zod';
+
+/** [atMs, factor] steps of a curve: from atMs on, the rate is ratePerSec × factor. */
+const curvePoints = z.array(z.tuple([z.number().min(0), z.number().min(0)])).min(1)
+  .refine((ps) => ps[0][0] === 0, 'the first point must be at 0 ms')
+  .refine((ps) => ps.every((p, i) => i === 0 || p[0] > ps[i - 1][0]), 'the points must be in increasing time')
+  .refine((ps) => ps.some((p) => p[1] > 0), 'at least one factor must be above 0');
 
 export const arrivalProfileSchema = z.discriminatedUnion('kind', [
   /** Exponential gaps at ratePerSec. */
@@ -16,6 +23,14 @@ export const arrivalProfileSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('spike'), factor: z.number().positive(), atMs: z.number().min(0), durationMs: z.number().positive() }),
   /** A day's curve (night trough, evening peak) repeated: ratePerSec is the daily mean. */
   z.strictObject({ kind: z.literal('peak-season'), dayMs: z.number().positive().default(86_400_000) }),
+  /**
+   * A user's own shape: ratePerSec times each point's factor from its time on; repeated
+   * every `everyMs` if given. Without repetition the last factor holds for good, so it
+   * must be above 0 (or the load would never end).
+   */
+  z.strictObject({ kind: z.literal('curve'), points: curvePoints, everyMs: z.number().positive().optional() })
+    .refine((c) => c.everyMs !== undefined || c.points[c.points.length - 1][1] > 0, 'without everyMs the last factor holds for good and must be above 0')
+    .refine((c) => c.everyMs === undefined || c.points[c.points.length - 1][0] < c.everyMs, 'every point must fall within everyMs'),
 ]);
 
 export type ArrivalProfile = z.infer<typeof arrivalProfileSchema>;
@@ -38,6 +53,15 @@ export function rateAt(p: ArrivalProfile, baseRatePerSec: number, tMs: number): 
       const hour = Math.floor(((tMs % p.dayMs) / p.dayMs) * 24);
       return (baseRatePerSec * DAY_CURVE[hour]) / DAY_MEAN;
     }
+    case 'curve': {
+      const t = p.everyMs === undefined ? tMs : tMs % p.everyMs;
+      let factor = p.points[0][1];
+      for (const [atMs, f] of p.points) {
+        if (atMs > t) break;
+        factor = f;
+      }
+      return baseRatePerSec * factor;
+    }
   }
 }
 
@@ -46,6 +70,7 @@ function peakRate(p: ArrivalProfile, base: number): number {
     case 'ramp': return Math.max(base, p.toPerSec);
     case 'spike': return base * Math.max(1, p.factor);
     case 'peak-season': return (base * Math.max(...DAY_CURVE)) / DAY_MEAN;
+    case 'curve': return base * Math.max(...p.points.map((x) => x[1]));
     default: return base;
   }
 }

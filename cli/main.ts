@@ -30,7 +30,7 @@ function scenarioOptions<T>(y: Argv<T>) {
     .option('count', { type: 'string', describe: 'requests the load generator offers' })
     .option('duration', { type: 'string', describe: 'seconds of load at the rate (instead of --count)' })
     .option('rate', { type: 'string', describe: 'offered load, requests per (virtual) second' })
-    .option('arrival', { type: 'string', describe: 'arrival profile: poisson, constant, ramp:TO:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS]' })
+    .option('arrival', { type: 'string', describe: 'arrival profile: poisson, constant, ramp:TO:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS], curve:AT_MS=FACTOR,…[:EVERY_MS] (your own shape)' })
     .option('variant', { type: 'string', describe: "one of the scenario's deliberately broken versions (describe lists them)" })
     .option('param', { type: 'string', array: true, describe: 'a scenario parameter, key=value (repeatable; describe lists them)' });
 }

@@ -5,11 +5,12 @@
 import { arrivalProfileSchema, type ArrivalProfile } from '../actors/arrivals.js';
 import { ScenarioError } from './scenario.js';
 
-const ARRIVAL_FORMS = 'poisson, constant, ramp:TO_PER_SEC:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS or peak-season[:DAY_MS]';
+const ARRIVAL_FORMS = 'poisson, constant, ramp:TO_PER_SEC:OVER_MS, spike:FACTOR:AT_MS:DURATION_MS, peak-season[:DAY_MS] or curve:AT_MS=FACTOR,AT_MS=FACTOR,…[:EVERY_MS]';
 
-/** --arrival poisson | constant | ramp:3000:60000 | spike:3:20000:10000 | peak-season[:3600000] */
+/** --arrival poisson | constant | ramp:3000:60000 | spike:3:20000:10000 | peak-season[:3600000] | curve:0=1,60000=3[:120000] */
 export function parseArrival(text: string): ArrivalProfile {
   const [kind, ...args] = text.split(':').map((x) => x.trim());
+  if (kind === 'curve') return parseCurve(text, args);
   const nums = args.map(Number);
   const candidate =
     kind === 'ramp' ? { kind, toPerSec: nums[0], overMs: nums[1] }
@@ -22,9 +23,25 @@ export function parseArrival(text: string): ArrivalProfile {
   return parsed.data;
 }
 
+function parseCurve(text: string, args: string[]): ArrivalProfile {
+  const bad = (why: string) => new ScenarioError(`--arrival "${text}": ${why}; a curve is curve:AT_MS=FACTOR,AT_MS=FACTOR,…[:EVERY_MS], e.g. curve:0=1,60000=3,120000=0.5 (the rate times 1 from 0 ms, times 3 from 60 s, …), repeated every EVERY_MS if given`);
+  if (args.length < 1 || args.length > 2 || args[0] === '') throw bad('no points');
+  const points = args[0].split(',').map((pair) => {
+    const [at, factor, ...rest] = pair.split('=').map((x) => x.trim());
+    const pt: [number, number] = [Number(at), Number(factor)];
+    if (rest.length > 0 || at === '' || factor === undefined || factor === '' || !pt.every(Number.isFinite)) throw bad(`"${pair}" is not AT_MS=FACTOR`);
+    return pt;
+  });
+  const everyMs = args.length === 2 ? Number(args[1]) : undefined;
+  const parsed = arrivalProfileSchema.safeParse(everyMs === undefined ? { kind: 'curve', points } : { kind: 'curve', points, everyMs });
+  if (!parsed.success) throw bad(parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+}
+
 /** The --arrival text of a profile (parseArrival's inverse). */
 export function formatArrival(p: ArrivalProfile): string {
   switch (p.kind) {
+    case 'curve': return `curve:${p.points.map(([at, f]) => `${at}=${f}`).join(',')}${p.everyMs === undefined ? '' : `:${p.everyMs}`}`;
     case 'ramp': return `ramp:${p.toPerSec}:${p.overMs}`;
     case 'spike': return `spike:${p.factor}:${p.atMs}:${p.durationMs}`;
     case 'peak-season': return `peak-season:${p.dayMs}`;

@@ -7,7 +7,8 @@ import scenario from '../scenarios/refunds/index.js';
 import refunds2pc from '../scenarios/refunds-2pc/index.js';
 import { checkThresholds, parseThresholds, type Measurable } from '../reports/slo.js';
 import { parseRates, parseSweep } from '../cli/capacity-command.js';
-import { nextArrivalMs, rateAt, type ArrivalProfile } from '../actors/arrivals.js';
+import { arrivalProfileSchema, expectedDurationMs, nextArrivalMs, rateAt, type ArrivalProfile } from '../actors/arrivals.js';
+import { formatArrival, parseArrival } from '../harness/params.js';
 import { Prng } from '../runtime/sim/prng.js';
 import { renderCapacityMarkdown } from '../reports/capacity-render.js';
 
@@ -77,6 +78,54 @@ describe('arrival profiles (open loop)', () => {
     expect(inWindow(ramp, 8_000, 10_000)).toBeGreaterThan(2 * inWindow(ramp, 0, 2_000));
     const day = { kind: 'peak-season' as const, dayMs: 86_400_000 };
     expect(rateAt(day, 10, 20 * 3_600_000)).toBeGreaterThan(4 * rateAt(day, 10, 3 * 3_600_000)); // 8 pm vs 3 am
+  });
+});
+
+describe('a user\'s own arrival curve', () => {
+  const arrivals = (p: ArrivalProfile, rate: number, untilMs: number) => {
+    const rng = new Prng(7, 'arrivals');
+    const ts: number[] = [];
+    for (let t = nextArrivalMs(p, rate, 0, () => rng.random()); t < untilMs; t = nextArrivalMs(p, rate, t, () => rng.random())) ts.push(t);
+    return ts;
+  };
+  const inWindow = (ts: number[], from: number, to: number) => ts.filter((t) => t >= from && t < to).length;
+
+  it('follows its steps (a quiet gap included) and repeats every everyMs', () => {
+    const curve = arrivalProfileSchema.parse({ kind: 'curve', points: [[0, 1], [10_000, 3], [20_000, 0], [25_000, 0.5]], everyMs: 30_000 });
+    expect([0, 9_999, 10_000, 19_999, 20_000, 24_999, 25_000, 29_999, 30_000, 40_000].map((t) => rateAt(curve, 100, t))).toEqual([100, 100, 300, 300, 0, 0, 50, 50, 100, 300]);
+    const ts = arrivals(curve, 1_000, 60_000);
+    const first = inWindow(ts, 0, 10_000);
+    expect(first).toBeGreaterThan(9_000);
+    expect(first).toBeLessThan(11_000);
+    expect(inWindow(ts, 10_000, 20_000) / first).toBeGreaterThan(2.8);
+    expect(inWindow(ts, 10_000, 20_000) / first).toBeLessThan(3.2);
+    expect(inWindow(ts, 20_000, 25_000)).toBe(0);
+    expect(inWindow(ts, 25_000, 30_000) / (first / 2)).toBeGreaterThan(0.4);
+    expect(inWindow(ts, 25_000, 30_000) / (first / 2)).toBeLessThan(0.6);
+    expect(inWindow(ts, 50_000, 55_000)).toBe(0); // the gap again, one period on
+    expect(expectedDurationMs(curve, 1_000, 10_000)).toBe(10_000);
+  });
+
+  it('refuses curves that cannot end or do not read in time order', () => {
+    const bad = [
+      { kind: 'curve', points: [[0, 1], [10_000, 0]] }, // the load would stop for good
+      { kind: 'curve', points: [[0, 0]], everyMs: 1_000 }, // never a request
+      { kind: 'curve', points: [[5, 1]] }, // nothing said before 5 ms
+      { kind: 'curve', points: [[0, 1], [2_000, 2], [1_000, 3]] },
+      { kind: 'curve', points: [[0, 1], [2_000, 2]], everyMs: 2_000 },
+      { kind: 'curve', points: [[0, -1], [10, 1]] },
+    ];
+    for (const c of bad) expect(arrivalProfileSchema.safeParse(c).success, JSON.stringify(c)).toBe(false);
+  });
+
+  it('reads from and writes back to the --arrival text', () => {
+    const c = parseArrival('curve:0=1,60000=3,120000=0.5:180000');
+    expect(c).toEqual({ kind: 'curve', points: [[0, 1], [60_000, 3], [120_000, 0.5]], everyMs: 180_000 });
+    expect(parseArrival(formatArrival(c))).toEqual(c);
+    expect(parseArrival('curve:0=2')).toEqual({ kind: 'curve', points: [[0, 2]] });
+    for (const text of ['curve', 'curve:', 'curve:0=1,x=2', 'curve:0=1=2', 'curve:0=1,1000=0', 'curve:0=1:0', 'curve:0']) {
+      expect(() => parseArrival(text), text).toThrow(/a curve is curve:AT_MS=FACTOR/);
+    }
   });
 });
 
