@@ -49,15 +49,39 @@ export function emptyKindStats(): Record<FaultKind, FaultKindStats> {
   return Object.fromEntries(FAULT_KINDS.map((k) => [k, { planned: 0, fired: 0 }])) as Record<FaultKind, FaultKindStats>;
 }
 
-/** What one evaluated run contributes to the per-kind statistics. */
-export function kindsOf(r: RunOutcome): { planned: FaultKind[]; fired: FaultKind[] } {
+/**
+ * What a fault aims at, as coverage counts it: its kind and target ("crash api@after-commit",
+ * "outage orders", "lose-response customers:response"); times and intensities left out.
+ */
+export function targetOf(f: Readonly<Record<string, unknown>>): string {
+  const s = (k: string) => String(f[k]);
+  switch (f.kind) {
+    case 'crash': return f.point !== undefined ? `crash ${s('actor')}@${s('point')}` : `crash ${s('actor')} (at a time)`;
+    case 'redeliver': return `redeliver ${s('group')}`;
+    case 'lose-response': return `lose-response ${s('to')}:${s('messageType')}`;
+    case 'delay': return f.from !== undefined ? `delay ${s('from')}->${s('to')}` : `delay ->${s('to')}`;
+    case 'outage': case 'poison': return `${s('kind')} ${s('topic')}`;
+    case 'lease-expiry': return `lease-expiry ${s('actor')}:${s('messageType')}`;
+    default: return `${s('kind')} ${s('actor')}`;
+  }
+}
+
+/** What one evaluated run contributes to the coverage statistics: kinds, and targets, planned and fired. */
+export function kindsOf(r: RunOutcome): { planned: FaultKind[]; fired: FaultKind[]; targetsPlanned: string[]; targetsFired: string[] } {
   const planned = new Set<FaultKind>();
   const fired = new Set<FaultKind>();
+  const targetsPlanned = new Set<string>();
+  const targetsFired = new Set<string>();
   for (const f of r.faults) {
+    const target = targetOf(f);
     planned.add(f.kind as FaultKind);
-    if (f.fired > 0) fired.add(f.kind as FaultKind);
+    targetsPlanned.add(target);
+    if (f.fired > 0) {
+      fired.add(f.kind as FaultKind);
+      targetsFired.add(target);
+    }
   }
-  return { planned: [...planned], fired: [...fired] };
+  return { planned: [...planned], fired: [...fired], targetsPlanned: [...targetsPlanned], targetsFired: [...targetsFired] };
 }
 
 export interface Evaluation {
@@ -65,6 +89,8 @@ export interface Evaluation {
   readonly ok: boolean;
   readonly planned: FaultKind[];
   readonly fired: FaultKind[];
+  readonly targetsPlanned: string[];
+  readonly targetsFired: string[];
 }
 
 /** Evaluates candidates in index order until one fails, the runs are done or the budget ends. */
@@ -97,6 +123,8 @@ export interface SearchOutcome {
   readonly runs: number;
   readonly interrupted: boolean;
   readonly faultKinds: Record<FaultKind, FaultKindStats>;
+  /** Per target (see targetOf), in order of first appearance: runs whose plan aimed at it, runs where it fired. */
+  readonly faultTargets: Record<string, FaultKindStats>;
   /**
    * The failing candidate, shrunk by fast-check (`shrunk`, reached by `path`) and then made
    * 1-minimal (`candidate`: removing any one of its faults makes the run pass; no faults at
@@ -113,9 +141,12 @@ export async function search(space: SearchSpace, run: RunCandidate, o: SearchOpt
   const evaluate = evaluator ?? sequentialEvaluator(run);
   const { evaluations, interrupted } = await evaluate(candidates, deadline, o.onProgress ? (d) => o.onProgress!(d, o.runs) : undefined);
   const faultKinds = emptyKindStats();
+  const faultTargets: Record<string, FaultKindStats> = {};
   for (const e of evaluations) {
     for (const k of e.planned) faultKinds[k].planned++;
     for (const k of e.fired) faultKinds[k].fired++;
+    for (const t of e.targetsPlanned) (faultTargets[t] ??= { planned: 0, fired: 0 }).planned++;
+    for (const t of e.targetsFired) (faultTargets[t] ??= { planned: 0, fired: 0 }).fired++;
   }
   const failing = evaluations.find((e) => !e.ok);
   let failure: SearchOutcome['failure'];
@@ -134,7 +165,7 @@ export async function search(space: SearchSpace, run: RunCandidate, o: SearchOpt
     const minimal = minimize(shrunk, run);
     failure = { candidate: minimal.candidate, shrunk, path: details.counterexamplePath ?? String(failing.index), shrinkRuns: shrinkRuns + minimal.runs };
   }
-  return { runs: evaluations.length, interrupted, faultKinds, failure, ms: performance.now() - started };
+  return { runs: evaluations.length, interrupted, faultKinds, faultTargets, failure, ms: performance.now() - started };
 }
 
 /**

@@ -4,8 +4,9 @@
 // to a run of a few seconds. On a failure: the shrunk counterexample, its trace and the
 // exact replay command.
 import fc from 'fast-check';
-import type { KafkaOptions } from '../runtime/sim/kernel.js';
-import { replayPath as replayPathOf, search, sequentialEvaluator, type Candidate, type Evaluator, type SearchSpace } from '../checks/search.js';
+import { STEP_CRASH_POINTS, type KafkaOptions } from '../runtime/sim/kernel.js';
+import { replayPath as replayPathOf, search, sequentialEvaluator, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
+import { kindsIn, type FaultSpace } from '../faults/generators.js';
 import type { CheckResult, Counterexample } from '../reports/check-result.js';
 import type { RunResult } from '../reports/run-result.js';
 import { runScenario } from './run.js';
@@ -114,9 +115,22 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
     params: { ...plan.base, ...plan.user },
     counterexample,
     faultKinds: outcome.faultKinds,
+    faultTargets: sortedByKey(outcome.faultTargets),
+    crashPointsNeverFired: crashPointsNeverFired(plan.space.faults, outcome.faultTargets),
     shrinkRuns: outcome.failure?.shrinkRuns ?? 0,
     wall: { ms: Math.round(outcome.ms), runsPerSec: Math.round((outcome.runs / (outcome.ms / 1000)) * 10) / 10 },
   };
+}
+
+const sortedByKey = <V>(r: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** The declared (behaviour) crash points of the space that fired in no run. */
+function crashPointsNeverFired(space: FaultSpace, targets: Record<string, FaultKindStats>): string[] {
+  if (!kindsIn(space).includes('crash')) return [];
+  return space.crashPoints
+    .filter((p) => !(STEP_CRASH_POINTS as readonly string[]).includes(p.point))
+    .map((p) => `${p.actor}@${p.point}`)
+    .filter((t) => (targets[`crash ${t}`]?.fired ?? 0) === 0);
 }
 
 /** Re-runs a counterexample from its seed and path; undefined if the property holds there. */

@@ -31,6 +31,10 @@ interface Searched {
   readonly runs: number;
   /** Per fault kind: runs whose plan had it, runs where it fired. */
   readonly coverage: Readonly<Record<string, FaultKindStats>>;
+  /** Per target ("crash api@after-commit", "outage orders"): runs whose plan aimed at it, runs where it fired. */
+  readonly targets: Readonly<Record<string, FaultKindStats>>;
+  /** Declared crash points that fired in no run ("actor@point"): the code behind them was never crashed in. */
+  readonly crashPointsNeverFired: readonly string[];
 }
 
 export type CheckOutcome =
@@ -52,7 +56,7 @@ export type CheckOutcome =
 export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>, o: CheckScenarioOptions = {}): Promise<CheckOutcome> {
   const overrides = { ...o.params, ...(o.variant !== undefined ? { variant: o.variant } : {}) };
   const r = await search(scenario, { runs: o.runs ?? 100, seed: o.seed ?? 1, overrides, maxSeconds: o.maxSeconds, scenarioArg: o.module });
-  const base: Searched = { scenario: r.scenario, seed: r.seed, runs: r.runs, coverage: r.faultKinds };
+  const base: Searched = { scenario: r.scenario, seed: r.seed, runs: r.runs, coverage: r.faultKinds, targets: r.faultTargets, crashPointsNeverFired: r.crashPointsNeverFired };
   const c = r.counterexample;
   if (c !== undefined) {
     return { ...base, status: 'failed', invariant: c.invariant, key: c.key, message: c.message, trace: c.trace, plan: c.plan, workload: c.candidate.workload, replay: c.replay };

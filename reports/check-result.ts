@@ -38,6 +38,14 @@ export interface CheckResult {
   readonly params: Record<string, unknown>;
   readonly counterexample?: Counterexample;
   readonly faultKinds: Record<FaultKind, FaultKindStats>;
+  /** Per target ("crash api@after-commit", "outage orders"): runs whose plan aimed at it, runs where it fired. */
+  readonly faultTargets: Record<string, FaultKindStats>;
+  /**
+   * Crash points the scenario declares (its behaviours' own, not the step boundaries) that
+   * fired in no run of the search: the code behind them was never crashed in, whatever the
+   * verdict (a "sometimes" assertion that never came true). Empty when crashes are out of the space.
+   */
+  readonly crashPointsNeverFired: string[];
   readonly shrinkRuns: number;
   readonly wall: { readonly ms: number; readonly runsPerSec: number };
 }

@@ -8,6 +8,20 @@ export function renderCheckSummary(r: CheckResult, color = false): string {
   const kinds = new Table({ head: ['fault kind', 'runs planned', 'runs fired'], style });
   for (const [kind, s] of Object.entries(r.faultKinds)) kinds.push([kind, String(s.planned), s.planned > 0 && s.fired === 0 ? '0 (NEVER FIRED)' : String(s.fired)]);
   out.push(kinds.toString());
+  // Per target, one line per kind: "crash: api@after-commit 40/52, relay@… 0/31 (never)" (runs fired / runs planned).
+  const byKind = new Map<string, string[]>();
+  for (const [target, s] of Object.entries(r.faultTargets ?? {})) {
+    const space = target.indexOf(' ');
+    const kind = target.slice(0, space);
+    const what = target.slice(space + 1);
+    if (!byKind.has(kind)) byKind.set(kind, []);
+    byKind.get(kind)!.push(`${what} ${s.fired}/${s.planned}${s.planned > 0 && s.fired === 0 ? ' (never fired)' : ''}`);
+  }
+  if (byKind.size > 0) {
+    out.push('fault targets (runs fired / runs planned):');
+    for (const [kind, items] of byKind) out.push(`  ${kind}: ${items.join(', ')}`);
+  }
+  if ((r.crashPointsNeverFired ?? []).length > 0) out.push(`declared crash points never crashed in: ${r.crashPointsNeverFired.join(', ')} (more runs, or a workload that reaches them)`);
   out.push(`${r.runs} of ${r.runsPlanned} runs${r.interrupted ? ' (time budget reached)' : ''}, ${r.wall.runsPerSec} runs/s, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ${r.wall.ms} ms`);
   const c = r.counterexample;
   if (c === undefined) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkPlan, checkScenario, replayPath, runCandidate } from '../harness/check.js';
 import scenario from '../scenarios/refunds/index.js';
 import { FAULT_KINDS } from '../faults/plan.js';
+import { renderCheckSummary } from '../reports/check-summary.js';
 
 // The CI seed is fixed here and printed by the test names; .ci/run adds a short random-seed search.
 const SEED = 7;
@@ -61,5 +62,33 @@ describe('check results', () => {
     expect(r.interrupted).toBe(true);
     expect(r.runs).toBeLessThan(100_000);
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('fault coverage over a whole search', () => {
+  it('counts each target planned and fired, and names a declared crash point no run ever reached', async () => {
+    // two-services with one more declared crash point on the shipper that its code never passes.
+    const base = (await import('../examples/two-services.js')).default as unknown as typeof scenario;
+    const unreached = {
+      ...base,
+      topology: (p: never) => {
+        const t = base.topology(p);
+        return { ...t, actors: t.actors.map((a) => (a.name === 'shipper' ? { ...a, behaviour: { ...a.behaviour, crashPoints: [...(a.behaviour.crashPoints ?? []), 'shipper.never'] } } : a)) };
+      },
+    } as typeof scenario;
+    const r = await checkScenario(unreached, { runs: 300, seed: 4, overrides: { count: 60 } });
+    expect(r.ok).toBe(true);
+    expect(r.crashPointsNeverFired).toEqual(['shipper@shipper.never']);
+    expect(r.faultTargets['crash shipper@shipper.never'].planned).toBeGreaterThan(0);
+    expect(r.faultTargets['crash shipper@shipper.after-ship'].fired).toBeGreaterThan(0);
+    for (const [target, s] of Object.entries(r.faultTargets)) expect(s.fired, target).toBeLessThanOrEqual(s.planned);
+    // Every kind's runs are made of its targets' runs.
+    for (const [kind, s] of Object.entries(r.faultKinds)) {
+      const targets = Object.entries(r.faultTargets).filter(([t]) => t.startsWith(`${kind} `));
+      expect(s.planned, kind).toBeLessThanOrEqual(targets.reduce((n, [, t]) => n + t.planned, 0));
+      if (s.planned > 0) expect(targets.length, kind).toBeGreaterThan(0);
+    }
+    expect(renderCheckSummary(r)).toMatch(/declared crash points never crashed in: shipper@shipper\.never/);
+    expect(renderCheckSummary(r)).toMatch(/crash: .*shipper@shipper\.never 0\/\d+ \(never fired\)/);
   });
 });
