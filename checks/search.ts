@@ -57,7 +57,7 @@ export function targetOf(f: Readonly<Record<string, unknown>>): string {
   const s = (k: string) => String(f[k]);
   switch (f.kind) {
     case 'crash': return f.point !== undefined ? `crash ${s('actor')}@${s('point')}` : `crash ${s('actor')} (at a time)`;
-    case 'redeliver': return `redeliver ${s('group')}`;
+    case 'redeliver': case 'rewind': return `${s('kind')} ${s('group')}`;
     case 'lose-response': return `lose-response ${s('to')}:${s('messageType')}`;
     case 'delay': return f.from !== undefined ? `delay ${s('from')}->${s('to')}` : `delay ->${s('to')}`;
     case 'outage': case 'poison': return `${s('kind')} ${s('topic')}`;

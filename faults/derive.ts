@@ -88,5 +88,7 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
     const p = poisonable[0];
     plan.push({ kind: 'poison', topic: p.topic, key: p.keys[Math.floor(p.keys.length / 2)] });
   }
+  // Last, so the draws above (and the plans they make) stay as they were before rewinds existed.
+  if (space.groups.length > 0) plan.push({ kind: 'rewind', group: space.groups[0], atMs: at(0.5, 0.8), records: 50 });
   return plan;
 }

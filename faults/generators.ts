@@ -3,7 +3,7 @@
 // own targets, times and intensities. A plan is a plain array of plain objects, so
 // fast-check shrinks it by itself (fewer faults, earlier times, smaller counts).
 import fc from 'fast-check';
-import type { Fault, FaultKind, FaultPlan } from './plan.js';
+import { REWIND_RECORDS_MAX, type Fault, type FaultKind, type FaultPlan } from './plan.js';
 
 /** What a scenario's faults can aim at. */
 export interface FaultSpace {
@@ -33,7 +33,7 @@ export function kindsIn(space: FaultSpace): FaultKind[] {
 function possibleKinds(space: FaultSpace): FaultKind[] {
   const kinds: FaultKind[] = [];
   if (space.actors.length > 0) kinds.push('crash', 'pause', 'partition', 'delay', 'throttle', 'clock-skew');
-  if (space.groups.length > 0) kinds.push('redeliver');
+  if (space.groups.length > 0) kinds.push('redeliver', 'rewind');
   if (space.producers.length > 0) kinds.push('duplicate');
   if (space.responses.length > 0) kinds.push('lose-response');
   if (space.topics.length > 0) kinds.push('outage');
@@ -67,6 +67,8 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
           );
     case 'redeliver':
       return fc.record({ kind: fc.constant('redeliver' as const), group: fc.constantFrom(...space.groups), atMs: at });
+    case 'rewind':
+      return fc.record({ kind: fc.constant('rewind' as const), group: fc.constantFrom(...space.groups), atMs: at, records: fc.integer({ min: 1, max: REWIND_RECORDS_MAX }) });
     case 'duplicate':
       return fc.record({ kind: fc.constant('duplicate' as const), actor: fc.constantFrom(...space.producers), atMs: at, count: fc.integer({ min: 1, max: 5 }) });
     case 'lose-response':

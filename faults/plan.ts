@@ -3,6 +3,7 @@
 // DESIGN.md's catalogue. Times are virtual milliseconds from the start of the run;
 // every fault ends by its own end time (the plan's heal time is the latest of them).
 import { z } from 'zod';
+import { COMMITTED_RECORDS_KEPT } from '../runtime/sim/specs.js';
 
 const name = z.string().min(1);
 const ms = z.number().min(0);
@@ -62,11 +63,20 @@ export const leaseExpiry = z.strictObject({
   pauseMs: positiveMs,
 });
 
+/**
+ * An operator resets the group's committed offsets `records` back on every partition
+ * (reprocessing a topic, say after a bad deploy): the group then reads again, in order,
+ * records it had already handled and committed. A consumer that applies an old event
+ * over newer state without checking shows it here, and no redelivery (which replays only
+ * what was not yet committed) ever would.
+ */
+export const rewind = z.strictObject({ kind: z.literal('rewind'), group: name, atMs: ms, records: count.default(100) });
+
 /** Every attempt to process the record with this key on this topic throws. */
 export const poison = z.strictObject({ kind: z.literal('poison'), topic: name, key: name });
 
 export const faultSchema = z.union([
-  crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry, poison,
+  crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry, poison, rewind,
 ]);
 export const faultPlanSchema = z.array(faultSchema);
 
@@ -85,6 +95,7 @@ export function schemaOfKind(fault: { kind?: unknown; point?: unknown }): z.ZodT
     case 'clock-skew': return clockSkew;
     case 'lease-expiry': return leaseExpiry;
     case 'poison': return poison;
+    case 'rewind': return rewind;
     default: return undefined;
   }
 }
@@ -94,8 +105,11 @@ export type FaultPlan = Fault[];
 export type FaultKind = Fault['kind'];
 
 export const FAULT_KINDS: readonly FaultKind[] = [
-  'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison',
+  'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison', 'rewind',
 ];
+
+/** How far back a generated rewind goes at most (records per partition): as far as topics keep committed records. */
+export const REWIND_RECORDS_MAX = COMMITTED_RECORDS_KEPT;
 
 /** Whether (and how often) each planned fault fired, in plan order. */
 export interface FaultReport {

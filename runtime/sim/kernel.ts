@@ -19,7 +19,7 @@ import { Metrics } from './metrics.js';
 
 export * from './specs.js';
 export { SimActor, type SimTopic } from './sim-actor.js';
-import { DEFAULT_KAFKA, DEFAULT_NETWORK, type ActorSpec, type CommitObserver, type ConsumerSpec, type KafkaOptions, type NetworkOptions, type SimOptions, type TopicSpec } from './specs.js';
+import { COMMITTED_RECORDS_KEPT, DEFAULT_KAFKA, DEFAULT_NETWORK, type ActorSpec, type CommitObserver, type ConsumerSpec, type KafkaOptions, type NetworkOptions, type SimOptions, type TopicSpec } from './specs.js';
 import { SimActor, type SimTopic } from './sim-actor.js';
 import { EventSlots } from './event-slots.js';
 
@@ -747,7 +747,7 @@ export class Simulation {
       const p = Number(w.key.slice(hash + 1));
       let min = Infinity;
       for (const g of topic.groups) min = Math.min(min, this.committedOffset(g, topic.name, p));
-      topic.logs[p]?.retainFrom(min);
+      topic.logs[p]?.retainFrom(min - COMMITTED_RECORDS_KEPT);
     }
   }
 

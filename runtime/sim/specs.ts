@@ -88,3 +88,10 @@ export const DEFAULT_KAFKA: KafkaOptions = {
 
 export const DEFAULT_NETWORK: NetworkOptions = { latencyMs: 0.5, jitterMs: 0.2 };
 
+
+/**
+ * Records a topic keeps below the lowest committed offset of its groups (retention drops
+ * the rest): an operator's offset reset (the rewind fault) can go back this far and find
+ * the records still there, as a real topic's time-based retention keeps days of them.
+ */
+export const COMMITTED_RECORDS_KEPT = 200;

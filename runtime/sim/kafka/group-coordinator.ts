@@ -86,6 +86,18 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           // A forced rebalance (a member lost its assignment): same members, new generation.
           if (state.members.length > 0) rebalance();
           return state;
+        case 'reset-offsets':
+          // kafka-consumer-groups --reset-offsets --shift-by -N: every partition N back (not below 0),
+          // and the members start over from there (a new generation refuses commits made before).
+          for (const t of topics) {
+            for (let p = 0; p < t.partitions; p++) {
+              const at = store.get<number>('offsets', offsetKey(t.name, p)) ?? 0;
+              if (at > 0) store.put('offsets', offsetKey(t.name, p), Math.max(0, at - msg.by));
+            }
+          }
+          ctx.count('kafka.offsetResets');
+          if (state.members.length > 0) rebalance();
+          return state;
         case 'commit': {
           const generation = store.get<number>('meta', 'generation') ?? 0;
           const ok = msg.generation === generation && state.members.some((m) => m.id === msg.memberId);

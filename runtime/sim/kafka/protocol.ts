@@ -114,6 +114,12 @@ export interface ForceRebalance {
   readonly type: 'rebalance';
 }
 
+/** An operator's offset reset (the rewind fault): every committed offset `by` records back, then a rebalance. */
+export interface ResetOffsets {
+  readonly type: 'reset-offsets';
+  readonly by: number;
+}
+
 export type PartitionMessage = ProduceRequest | FetchRequest | FetchExpired;
-export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance | Heartbeat;
+export type CoordinatorMessage = JoinGroup | LeaveGroup | OffsetCommit | ForceRebalance | Heartbeat | ResetOffsets;
 export type ClientReply = ProduceResponse | FetchResponse | Assignment | Rejoin | OffsetCommitted;
