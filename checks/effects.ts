@@ -19,6 +19,20 @@ export interface RowSet<R = any> {
   readonly noun?: string;
 }
 
+/**
+ * The row under key `k`, a key as the checkers compare them (a string): a table keyed by
+ * numbers holds the row of "7" under 7, and must not be read as missing it.
+ */
+function rowAt(rows: ReadonlyMap<Key, unknown>, k: string): unknown {
+  const row = rows.get(k);
+  if (row !== undefined) return row;
+  const n = Number(k);
+  return Number.isSafeInteger(n) && String(n) === k ? rows.get(n) : undefined;
+}
+
+/** "documents" stays "documents"; "invoice" becomes "invoices". */
+const plural = (noun: string) => (noun.endsWith('s') ? noun : `${noun}s`);
+
 const where = (s: RowSet) => s.where ?? (() => true);
 const keyOf = (s: RowSet) => s.keyOf ?? ((_r: unknown, k: Key) => String(k));
 const noun = (s: RowSet) => s.noun ?? s.table;
@@ -72,9 +86,9 @@ export function atMostOnce(o: { name: string; description?: string; effects: Row
       if (elsewhere.size > 0) {
         const rows = obs.table(o.effects.store, o.effects.table);
         for (const [k, n] of elsewhere) {
-          const own = rows.get(k);
+          const own = rowAt(rows, k);
           const total = n + (own !== undefined && isEffect(own) && keyFor(own, k) === k ? 1 : 0);
-          if (total > 1) log.add(k, `${total} ${noun(o.effects)}s for one key`);
+          if (total > 1) log.add(k, `${total} ${plural(noun(o.effects))} for one key`);
         }
       }
       return log.result();
@@ -103,7 +117,7 @@ export function exactlyOnePer(o: { name: string; description?: string; effects: 
       for (const [tk, row] of effects) {
         if (!isEffect(row)) continue;
         const k = effectKey(row, tk);
-        const entity = entities.get(k);
+        const entity = rowAt(entities, k);
         if (entity === undefined || !inState(entity) || entityKey(entity, k) !== k) {
           log.add(k, `a ${noun(o.effects)} for something that is not a ${noun(o.per)}`);
           continue;
@@ -114,14 +128,14 @@ export function exactlyOnePer(o: { name: string; description?: string; effects: 
       // Each effect under its own key maps to a distinct entity in the state: equal counts make them one each.
       if (log.count > 0 || elsewhere.size > 0 || own !== wanted) {
         const countOf = (k: string) => {
-          const e = effects.get(k);
+          const e = rowAt(effects, k);
           return (e !== undefined && isEffect(e) && effectKey(e, k) === k ? 1 : 0) + (elsewhere.get(k) ?? 0);
         };
         for (const [tk, row] of entities) {
           if (!inState(row)) continue;
           const k = entityKey(row, tk);
           const n = countOf(k);
-          if (n !== 1) log.add(k, `${noun(o.per)} with ${n} ${noun(o.effects)}s`);
+          if (n !== 1) log.add(k, `${noun(o.per)} with ${n} ${plural(noun(o.effects))}`);
         }
       }
       return log.result();
@@ -131,7 +145,7 @@ export function exactlyOnePer(o: { name: string; description?: string; effects: 
 
 /** Two effect sets are the same set of keys (`subset`: every key of `a` is in `b`). */
 export function sameSets(o: { name: string; description?: string; a: RowSet; b: RowSet; subset?: boolean }): Checker {
-  const description = o.description ?? (o.subset ? `every ${noun(o.a)} has a ${noun(o.b)}` : `${noun(o.a)}s and ${noun(o.b)}s are the same set`);
+  const description = o.description ?? (o.subset ? `every ${noun(o.a)} has a ${noun(o.b)}` : `${plural(noun(o.a))} and ${plural(noun(o.b))} are the same set`);
   return {
     name: o.name,
     description,
@@ -151,7 +165,7 @@ export function sameSets(o: { name: string; description?: string; a: RowSet; b: 
           if (k !== String(tk)) foreign.add(k);
         }
         const has = (k: string) => {
-          const row = rows.get(k);
+          const row = rowAt(rows, k);
           return (row !== undefined && accept(row) && key(row, k) === k) || foreign.has(k);
         };
         return { rows, accept, key, n, has, foreign };

@@ -145,7 +145,9 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     progress?.(1, 'drain');
     pending = pendingWork(sim, built, entities);
     const quietMs = sim.nowMs - sim.lastProgressUs / 1000;
-    if (pending.length === 0 && quietMs >= settleMs) {
+    // Quiet for longer than any timer a behaviour has set: a retry waiting on one (after a
+    // 429, say, in a stage that declares nothing pending) has had its turn before the checks.
+    if (pending.length === 0 && quietMs >= Math.max(settleMs, Math.min(sim.longestTimerUs / 1000 + 1, (deadline - loadEndedAtMs) / 2))) {
       drained = true;
       break;
     }
@@ -157,7 +159,7 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     }
     if (sim.nowMs >= deadline) break;
     // Stuck: the same work pending and nothing done for longer than any step of the pipeline
-    // waits (twice its longest timer, plus the Kafka clients' own timeouts): nothing will change.
+    // waits (see stuckAfterMs): nothing will change.
     const same = pending.join('; ') === pendingSince;
     pendingSince = pending.join('; ');
     if (same && quietMs > stuckAfterMs(sim) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) {
@@ -171,10 +173,14 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   };
 }
 
-/** How long a pipeline with work pending may do nothing before it counts as stuck. */
+/**
+ * How long a pipeline with work pending may do nothing before it counts as stuck: several
+ * times its longest timer (a caller that sweeps for time-outs every T/2 and retries after T
+ * can sit idle for 3 × T/2), plus the Kafka clients' own timeouts.
+ */
 function stuckAfterMs(sim: Simulation): number {
   const k = sim.kafka;
-  return 2 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000;
+  return 4 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000;
 }
 
 /** The verdicts of a run: every checker's, merged by name, and the load and drain conditions. */

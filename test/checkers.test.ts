@@ -195,6 +195,36 @@ describe('same sets', () => {
   });
 });
 
+describe('tables keyed by numbers (review of 2026-12-04: every row was reported missing)', () => {
+  const numbered = (invoices: number[]) => {
+    const checkers = [
+      sameSets({ name: 'same', a: { store: 'db', table: 'orders' }, b: { store: 'db', table: 'invoices' } }),
+      exactlyOnePer({ name: 'one', effects: { store: 'db', table: 'invoices', noun: 'invoice' }, per: { store: 'db', table: 'orders', noun: 'order' } }),
+      atMostOnce({ name: 'once', effects: { store: 'db', table: 'invoices', keyOf: (r: { order: number }) => String(r.order), noun: 'invoice' } }),
+    ];
+    const w = observed(checkers);
+    for (const n of [1, 2]) w.store('db').put('orders', n, { status: 'PAID' });
+    for (const n of invoices) w.store('db').put('invoices', n, { order: n });
+    w.commit('db');
+    return w.check();
+  };
+
+  it('rows under 1 and 2 are the rows of keys "1" and "2": a correct pair passes every checker', () => {
+    expect(numbered([1, 2]).filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('and a missing or doubled one is still caught, named by its key', () => {
+    const [same, one] = numbered([1]);
+    expect(same.examples.map((e) => `${e.key}: ${e.message}`)).toEqual(['2: a orders with no invoices']);
+    expect(one.examples.map((e) => `${e.key}: ${e.message}`)).toEqual(['2: order with 0 invoices']);
+    const w = observed([atMostOnce({ name: 'once', effects: { store: 'db', table: 'invoices', keyOf: (r: { order: number }) => String(r.order), noun: 'invoice' } })]);
+    w.store('db').put('invoices', 1, { order: 1 });
+    w.store('db').put('invoices', 'copy-of-1', { order: 1 });
+    w.commit('db');
+    expect(w.check()[0].examples.map((e) => `${e.key}: ${e.message}`)).toEqual(['1: 2 invoices for one key']);
+  });
+});
+
 describe('fenced writes', () => {
   const fenced = () => {
     const c = fencedWrites({ name: 'fencing', writes: { store: 'ds', table: 'ledger' }, lockOf: (r: { lock: string }) => r.lock, tokenOf: (r: { token: number }) => r.token, lockService: 'locks' });

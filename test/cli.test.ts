@@ -166,9 +166,10 @@ describe('scenarios of any shape', () => {
   });
 
   it('--json reaches a slow reader whole (output is flushed before the process exits)', () => {
-    // More than a pipe holds (64 KB), read only after the writer would have exited: cut output would not parse.
+    // More than a pipe holds (64 KB: 900 timeline points, below the 1,024 where it thins), read only after the
+    // writer would have exited: cut output would not parse.
     const file = join(mkdtempSync(join(tmpdir(), 'faultline-')), 'run.json');
-    const slow = spawnSync('sh', ['-c', `node dist/cli/main.js run refunds --seed 1 --rate 10 --count 10000 --json | (sleep 2; cat > ${file})`], { encoding: 'utf8' });
+    const slow = spawnSync('sh', ['-c', `node dist/cli/main.js run refunds --seed 1 --rate 10 --count 9000 --json | (sleep 2; cat > ${file})`], { encoding: 'utf8' });
     expect(slow.status).toBe(0);
     const text = readFileSync(file, 'utf8');
     expect(Buffer.byteLength(text)).toBeGreaterThan(65_536);

@@ -5,7 +5,13 @@ import { injectFaults } from '../faults/inject.js';
 import { knees, type SweepPoint } from '../reports/capacity.js';
 import { parseRates } from '../cli/capacity-command.js';
 import refunds2pcScenario from '../scenarios/refunds-2pc/index.js';
-import { executeScenario, verdicts } from '../harness/run.js';
+import { executeScenario, runScenario, verdicts } from '../harness/run.js';
+import { tiny } from './helpers/tiny.js';
+import type { Behaviour } from '../runtime/contract.js';
+import type { EntityDecl } from '../checks/entity.js';
+
+/** The tiny scenario's rows, one per request, as an entity: every request answered has one. */
+const DONE: EntityDecl = { name: 'done', store: 'svc', table: 'done', status: 'status', initial: ['DONE'], transitions: {}, terminal: { DONE: 'served' }, requestKey: 'key' };
 
 // Found by an independent review of the fault, capacity and 2PC code.
 
@@ -65,5 +71,36 @@ describe('refunds-2pc', () => {
     expect(reserved.length).toBeGreaterThan(0);
     expect(reserved.every((r) => r === 0)).toBe(true);
     expect(verdicts(ex).filter((i) => !i.ok)).toEqual([]);
+  });
+});
+
+describe('the drain (review of 2026-12-04: two false alarms on correct pipelines)', () => {
+  it('a caller with a long time-out, whose one answer was lost, is not called stuck while its retry is due', () => {
+    // It sweeps every T/2 and retries after T: idle for up to 1.5 T, which beat the old 2 × T/2 + 17.5 s above T = 35 s.
+    for (const clientTimeoutMs of [60_000, 200_000]) {
+      const r = runScenario(tiny({ load: { count: 20, ratePerSec: 10, clientTimeoutMs } }) as never, {
+        seed: 1, faults: [{ kind: 'lose-response', to: 'callers', messageType: 'response', atMs: 100, count: 1 }], traceViolations: false,
+      });
+      expect(r.faults[0].fired, String(clientTimeoutMs)).toBe(1);
+      expect(r.invariants.filter((i) => !i.ok).map((i) => i.examples[0]?.message), String(clientTimeoutMs)).toEqual([]);
+    }
+  });
+
+  it('a stage that finishes its work on a timer longer than the settle time is waited for, though it declares nothing pending', () => {
+    // Answers at once, writes the row 3 s later (a retry after a back-off, say): the old drain checked after 1 s of quiet.
+    const later: Behaviour<null, any> = {
+      init: () => null,
+      receive(s, m, ctx) {
+        if (m.type === 'req') {
+          ctx.setTimer(3_000, { type: 'write', key: m.key });
+          ctx.send(m.replyTo, { type: 'response', key: m.key, status: 'ok' });
+        } else if (m.type === 'write') ctx.store.insertIfAbsent('done', m.key, { key: m.key, status: 'DONE' });
+        return s;
+      },
+    };
+    const scenario = { ...tiny({ service: later, load: { count: 10, ratePerSec: 100 } }), entities: [DONE] };
+    const r = runScenario(scenario as never, { seed: 1, traceViolations: false });
+    expect(r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.examples[0]?.message}`)).toEqual([]);
+    expect(r.outcomes['dones.DONE']).toBe(10);
   });
 });

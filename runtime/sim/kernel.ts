@@ -505,7 +505,11 @@ export class Simulation {
     }
     a.busy++;
     const st = a.serviceTime;
-    const ms = typeof st === 'number' ? st : st(m, a.serviceRng);
+    // A new assignment is taken at once, as a Kafka client runs onPartitionsAssigned inside
+    // poll() before it hands out any record of the generation: with service time, a batch of
+    // the new generation could finish on another worker first, and the behaviour's
+    // assignment handling would then forget work it had already taken.
+    const ms = (m as { type?: string }).type === '$assigned' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
     if (ms > 0) {
       this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
       return;

@@ -221,6 +221,9 @@ export class SimConsumer {
 
   /** The coordinator answered a commit: applied (confirmed), or refused (the partitions are someone else's now: nothing to retry). */
   onCommitted(m: OffsetCommitted): void {
+    // The refusal of a commit made in an earlier generation (while handling a batch it had
+    // replaced) must not stop the retry of this generation's own commit of the partition.
+    if (m.generation !== this.generation) return;
     for (const x of m.offsets) {
       const o = this.owned.get(this.sim.topic(x.topic).partitionRefs[x.partition]);
       if (o === undefined) continue;

@@ -103,7 +103,7 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           const ok = msg.generation === generation && state.members.some((m) => m.id === msg.memberId);
           if (!ok) ctx.count('kafka.commitsRejected');
           else for (const o of msg.offsets) store.put('offsets', offsetKey(o.topic, o.partition), o.offset);
-          if (msg.member !== undefined) ctx.send(msg.member, { kc: 1, type: 'committed', ok, offsets: msg.offsets });
+          if (msg.member !== undefined) ctx.send(msg.member, { kc: 1, type: 'committed', ok, generation: msg.generation, offsets: msg.offsets });
           return state;
         }
         default:

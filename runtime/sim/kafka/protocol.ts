@@ -83,6 +83,8 @@ export interface OffsetCommitted {
   readonly kc: 1;
   readonly type: 'committed';
   readonly ok: boolean;
+  /** The generation the commit was made in: an answer to another generation's commit says nothing of this one's. */
+  readonly generation: number;
   readonly offsets: readonly TopicPartitionOffset[];
 }
 
