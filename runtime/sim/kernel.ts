@@ -525,6 +525,14 @@ export class Simulation {
       this.push(a.pausedUntilUs, COMPLETE, a, m, inc, null, 0);
       return;
     }
+    if (a.consumer !== null && (m as { type?: string }).type === '$records' && a.consumer.isStale(m as RecordsMessage)) {
+      // A rebalance replaced this batch while it was in service, and the behaviour has been told
+      // of the new assignment already ($assigned is taken at once): it never sees the old batch,
+      // as a Kafka client runs onPartitionsAssigned only between batches, never in the middle of one.
+      this.metrics.count('kafka.staleBatchesDropped');
+      this.finishService(a);
+      return;
+    }
     this.handle(a, m);
     if (a.up && a.incarnation === inc) this.finishService(a);
   }
