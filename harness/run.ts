@@ -145,9 +145,10 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     progress?.(1, 'drain');
     pending = pendingWork(sim, built, entities);
     const quietMs = sim.nowMs - sim.lastProgressUs / 1000;
-    // Quiet for longer than any timer a behaviour has set: a retry waiting on one (after a
-    // 429, say, in a stage that declares nothing pending) has had its turn before the checks.
-    if (pending.length === 0 && quietMs >= Math.max(settleMs, Math.min(sim.longestTimerUs / 1000 + 1, (deadline - loadEndedAtMs) / 2))) {
+    // And every timer that stands for work has fired: a retry waiting on one (after a 429,
+    // say, in a stage that declares nothing pending) has had its turn before the checks
+    // (one due after the liveness deadline cannot be waited for).
+    if (pending.length === 0 && quietMs >= settleMs && sim.nowMs >= Math.min(sim.workTimersDueUs / 1000, deadline - CHUNK_MS)) {
       drained = true;
       break;
     }

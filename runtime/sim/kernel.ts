@@ -85,6 +85,15 @@ export class Simulation {
    * sends), so a pipeline quiet for much longer with work pending is stuck.
    */
   longestTimerUs = 0;
+  /**
+   * When the last timer that stands for work falls due: a timer a behaviour sets while doing
+   * something (a retry after a refusal, a batch's time-out), not a poller re-arming its own
+   * idle tick. The drain does not call a pipeline settled before then.
+   */
+  workTimersDueUs = 0;
+  /** The type of the message being handled, and the latest re-arm of that same type in this handling (counted only if the handling did something). */
+  private handlingType: string | undefined = undefined;
+  private handlingRearmDueUs = 0;
   events = 0;
   messagesLost = 0;
   /** Behaviour errors (not crash signals): each one crashes the actor, like an uncaught exception in a service. */
@@ -236,6 +245,13 @@ export class Simulation {
     const t = this.topics.get(name);
     if (t === undefined) throw new Error(`no topic named "${name}"`);
     return t;
+  }
+
+  /** A behaviour set a timer due at `dueUs`; `rearm`: of the type it is handling (a poller's tick, counted only if the tick did something). */
+  private noteTimer(dueUs: number, rearm: boolean): void {
+    if (rearm) {
+      if (dueUs > this.handlingRearmDueUs) this.handlingRearmDueUs = dueUs;
+    } else if (dueUs > this.workTimersDueUs) this.workTimersDueUs = dueUs;
   }
 
   /** An actor is paused (a stall fault): it will act again when the pause ends. */
@@ -551,6 +567,8 @@ export class Simulation {
     if (t !== undefined) this.hash.mix(this.typeCode(t));
     if (this.onDeliver !== undefined) this.onDeliver(this.nowMs, a.name, m);
     this.current = a;
+    this.handlingType = t;
+    this.handlingRearmDueUs = 0;
     this.nSends = 0;
     this.nLater = 0;
     this.nProduces = 0;
@@ -603,7 +621,10 @@ export class Simulation {
       if (own !== undefined) for (let i = 0; i < own.length; i++) own[i](store.name, writes, this.nowMs);
       if (a.retainsTopics) this.retainAfterCommit(writes);
     }
-    if (progress && a.spec.system !== true) this.lastProgressUs = this.nowUs;
+    if (progress && a.spec.system !== true) {
+      this.lastProgressUs = this.nowUs;
+      if (this.handlingRearmDueUs > this.workTimersDueUs) this.workTimersDueUs = this.handlingRearmDueUs;
+    }
     if (armed && crashedAt === null && this.stepCrash(a, 'after-commit')) {
       this.crash(a, a.armedPoints.get('after-commit')!);
       return;
@@ -787,6 +808,7 @@ export class Simulation {
       sendAfter(delayMs, to, msg) {
         const l = sim.later;
         if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
+        if (cur().spec.system !== true) sim.noteTimer(sim.nowUs + Math.max(0, Math.round(delayMs * US)), false);
         l[sim.nLater++] = typeof to === 'number' ? to : sim.resolve(to);
         l[sim.nLater++] = msg;
         l[sim.nLater++] = Math.max(0, Math.round(delayMs * US));
@@ -794,6 +816,7 @@ export class Simulation {
       setTimer(delayMs, msg) {
         const a = cur();
         if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
+        if (a.spec.system !== true) sim.noteTimer(sim.nowUs + Math.max(0, Math.round(delayMs * US)), (msg as { type?: unknown } | null)?.type === sim.handlingType);
         const id = sim.nextTimer++;
         sim.push(sim.nowUs + Math.max(0, Math.round(delayMs * US)), DELIVER, a, msg, a.incarnation, null, id);
         return id;
