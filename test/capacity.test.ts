@@ -56,14 +56,17 @@ describe('thresholds are data', () => {
   });
 });
 
+/** Arrival times of a profile up to `untilMs`, from one seeded stream. */
+const arrivalTimes = (p: ArrivalProfile, rate: number, untilMs: number, seed = 5) => {
+  const rng = new Prng(seed, 'arrivals');
+  const ts: number[] = [];
+  for (let t = nextArrivalMs(p, rate, 0, () => rng.random()); t < untilMs; t = nextArrivalMs(p, rate, t, () => rng.random())) ts.push(t);
+  return ts;
+};
+const inWindow = (ts: number[], from: number, to: number) => ts.filter((t) => t >= from && t < to).length;
+
 describe('arrival profiles (open loop)', () => {
-  const arrivals = (p: ArrivalProfile, rate: number, untilMs: number) => {
-    const rng = new Prng(5, 'arrivals');
-    const ts: number[] = [];
-    for (let t = nextArrivalMs(p, rate, 0, () => rng.random()); t < untilMs; t = nextArrivalMs(p, rate, t, () => rng.random())) ts.push(t);
-    return ts;
-  };
-  const inWindow = (ts: number[], from: number, to: number) => ts.filter((t) => t >= from && t < to).length;
+  const arrivals = (p: ArrivalProfile, rate: number, untilMs: number) => arrivalTimes(p, rate, untilMs);
 
   it('a 3x spike triples arrivals inside its window and nowhere else', () => {
     const ts = arrivals({ kind: 'spike', factor: 3, atMs: 10_000, durationMs: 10_000 }, 1_000, 30_000);
@@ -82,13 +85,7 @@ describe('arrival profiles (open loop)', () => {
 });
 
 describe('a user\'s own arrival curve', () => {
-  const arrivals = (p: ArrivalProfile, rate: number, untilMs: number) => {
-    const rng = new Prng(7, 'arrivals');
-    const ts: number[] = [];
-    for (let t = nextArrivalMs(p, rate, 0, () => rng.random()); t < untilMs; t = nextArrivalMs(p, rate, t, () => rng.random())) ts.push(t);
-    return ts;
-  };
-  const inWindow = (ts: number[], from: number, to: number) => ts.filter((t) => t >= from && t < to).length;
+  const arrivals = (p: ArrivalProfile, rate: number, untilMs: number) => arrivalTimes(p, rate, untilMs, 7);
 
   it('follows its steps (a quiet gap included) and repeats every everyMs', () => {
     const curve = arrivalProfileSchema.parse({ kind: 'curve', points: [[0, 1], [10_000, 3], [20_000, 0], [25_000, 0.5]], everyMs: 30_000 });
