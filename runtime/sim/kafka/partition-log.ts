@@ -4,9 +4,11 @@
 import type { KafkaRecord } from '../../contract.js';
 
 export class PartitionLog {
-  /** Offset of records[0]; everything below was removed by retention. */
+  /** Offset of records[head]; everything below was removed by retention. */
   private base = 0;
-  private records: KafkaRecord[] = [];
+  /** Records before `head` are retained no more (cleared for the GC); the array is compacted now and then. */
+  private head = 0;
+  private records: (KafkaRecord | undefined)[] = [];
   /** Last sequence number appended per idempotent producer id. */
   readonly lastSeqByProducer = new Map<number, number>();
   /** Appends seen, for the run result. */
@@ -16,7 +18,7 @@ export class PartitionLog {
 
   /** The log end offset (next offset to be written; the high watermark with one replica). */
   get end(): number {
-    return this.base + this.records.length;
+    return this.base + this.records.length - this.head;
   }
 
   get start(): number {
@@ -32,24 +34,31 @@ export class PartitionLog {
 
   /** Up to `max` records from `offset` (clamped to the retained range). */
   read(offset: number, max: number): KafkaRecord[] {
-    const from = Math.max(offset, this.base) - this.base;
+    const from = Math.max(offset, this.base) - this.base + this.head;
     const to = Math.min(this.records.length, from + max);
-    return from >= to ? [] : this.records.slice(from, to);
+    return from >= to ? [] : (this.records.slice(from, to) as KafkaRecord[]);
   }
 
   /**
-   * Retention: drops records below `offset`. Called at every commit, so the array is cut
-   * only once a quarter of it (and at least 64 records) can go: amortised O(1) per record.
+   * Retention: drops records below `offset`. Called at every commit: the front moves and
+   * what it passes is cleared; the array is compacted only once half of it is cleared (and
+   * at least 1,024 records), so each record is copied O(1) times however many are kept.
    */
   retainFrom(offset: number): void {
     const n = Math.min(offset, this.end) - this.base;
-    if (n < 64 || n * 4 < this.records.length) return;
-    this.records = this.records.slice(n);
+    if (n <= 0) return;
+    const records = this.records;
+    for (let i = this.head; i < this.head + n; i++) records[i] = undefined;
+    this.head += n;
     this.base += n;
+    if (this.head >= 1_024 && this.head * 2 >= records.length) {
+      this.records = records.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Every retained record (for checks and tests). */
   *all(): IterableIterator<KafkaRecord> {
-    yield* this.records;
+    for (let i = this.head; i < this.records.length; i++) yield this.records[i]!;
   }
 }
