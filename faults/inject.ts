@@ -74,6 +74,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
         const coord = sim.groupCoordinators.get(f.group);
         if (coord === undefined) throw new FaultPlanError(`fault names consumer group "${f.group}", which the scenario does not have; it has: ${[...sim.groupCoordinators.keys()].join(', ')}`);
         const read = [...sim.topics.values()].filter((t) => t.groups.has(f.group));
+        sim.keepCommittedRecords();
         sim.at(f.atMs, () => {
           // It fires if it moves some committed offset back: a group that has committed nothing has nothing to reprocess.
           if (read.some((t) => t.logs.some((_, p) => sim.committedOffset(f.group, t.name, p) > 0))) fire(r);

@@ -220,6 +220,43 @@ describe('assignments and commit answers across generations (review of 2026-12-0
   });
 });
 
+describe('a member that stops heartbeating loses its partitions (review of 2026-12-04: zombies never happened)', () => {
+  it('a member stalled past the session timeout is evicted, the other takes its partitions meanwhile, and it rejoins after', () => {
+    const sim = new Simulation({ seed: 1, kafka: { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000 } });
+    sim.addTopic({ name: 't', partitions: 4 });
+    const source: Behaviour<{ i: number }, any> = {
+      init: () => ({ i: 0 }),
+      receive(s, m, ctx) {
+        if (m.type === '$started' && !m.restart) ctx.setTimer(10, { type: 'tick' });
+        if (m.type === 'tick' && s.i < 1_000) { ctx.produce('t', `k${++s.i}`, s.i); ctx.setTimer(10, { type: 'tick' }); }
+        return s;
+      },
+    };
+    const seen: { who: string; atMs: number; partition: number }[] = [];
+    const member = (who: string): Behaviour<null, any> => ({
+      init: () => null,
+      receive(s, m, ctx) {
+        if (m.type !== '$records') return s;
+        seen.push({ who, atMs: ctx.now(), partition: m.partition });
+        ctx.commit(m.topic, m.partition, m.records[m.records.length - 1].offset + 1);
+        return s;
+      },
+    });
+    sim.addActor({ name: 'source', behaviour: source });
+    sim.addActor({ name: 'a', behaviour: member('a'), consumes: { group: 'g', topics: ['t'] } });
+    sim.addActor({ name: 'b', behaviour: member('b'), consumes: { group: 'g', topics: ['t'] } });
+    injectFaults(sim, [{ kind: 'pause', actor: 'a', atMs: 2_000, durationMs: 6_000 }]);
+    sim.runUntil(20_000);
+    const aHad = new Set(seen.filter((x) => x.who === 'a' && x.atMs < 2_000).map((x) => x.partition));
+    const bDuring = new Set(seen.filter((x) => x.who === 'b' && x.atMs > 5_500 && x.atMs < 8_000).map((x) => x.partition));
+    expect(aHad.size).toBeGreaterThan(0);
+    for (const p of aHad) expect(bDuring.has(p), `partition ${p}`).toBe(true);
+    expect(sim.metrics.counter('kafka.sessionsExpired')).toBe(1);
+    expect(seen.some((x) => x.who === 'a' && x.atMs > 9_000)).toBe(true); // back in the group
+    expect(sim.topic('t').logs.reduce((n, l) => n + l.end - sim.committedOffset('g', 't', l.partition), 0)).toBe(0);
+  });
+});
+
 describe('an actor restarted by a crash does not see its earlier incarnation\'s answers', () => {
   it('a late produce acknowledgement meant for the dead incarnation does not acknowledge the new one\'s records (issue 11\'s false alarm)', async () => {
     const { loadScenario } = await import('../harness/load-scenario.js');

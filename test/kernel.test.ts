@@ -178,8 +178,9 @@ describe('simulation kernel', () => {
     });
   });
 
-  it('a commit on a topic no group reads does not delete its records', () => {
+  it.each([false, true])('a commit on a topic no group reads does not delete its records (keeping committed records for a rewind: %s)', (keep) => {
     const sim = new Simulation({ seed: 1 });
+    if (keep) sim.keepCommittedRecords();
     sim.addTopic({ name: 'in', partitions: 1 });
     sim.addTopic({ name: 'audit', partitions: 1 });
     sim.addActor({
@@ -201,8 +202,8 @@ describe('simulation kernel', () => {
     });
     sim.runUntil(20_000);
     expect(sim.committedOffset('g', 'in', 0)).toBe(300);
-    // Read by every group: gone, but for the last records a rewind may go back to.
-    expect(sim.topic('in').logs[0].start).toBe(300 - COMMITTED_RECORDS_KEPT);
+    // Read by every group: gone, but for the last records a planned rewind may go back to.
+    expect(sim.topic('in').logs[0].start).toBe(keep ? 300 - COMMITTED_RECORDS_KEPT : 300);
     expect(sim.topic('audit').logs[0].start).toBe(0); // read by none: kept
     expect([...sim.topic('audit').logs[0].all()].length).toBe(300);
   });

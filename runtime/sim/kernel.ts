@@ -212,7 +212,7 @@ export class Simulation {
     const a = this.addActor({
       name: `kafka:group/${c.group}`,
       store: `$group:${c.group}`,
-      behaviour: groupCoordinatorBehaviour(c.group, topics),
+      behaviour: groupCoordinatorBehaviour(c.group, topics, { sessionTimeoutMs: this.kafka.sessionTimeoutMs, checkEveryMs: this.kafka.heartbeatIntervalMs }),
       serviceTime: this.kafka.partitionServiceMs,
       system: true,
     });
@@ -252,6 +252,14 @@ export class Simulation {
     if (rearm) {
       if (dueUs > this.handlingRearmDueUs) this.handlingRearmDueUs = dueUs;
     } else if (dueUs > this.workTimersDueUs) this.workTimersDueUs = dueUs;
+  }
+
+  /** Records topics keep below their groups' committed offsets (see COMMITTED_RECORDS_KEPT): none unless a rewind is planned. */
+  private committedRecordsKept = 0;
+
+  /** A rewind is planned: topics keep the last committed records it may go back to. */
+  keepCommittedRecords(): void {
+    this.committedRecordsKept = COMMITTED_RECORDS_KEPT;
   }
 
   /** An actor is paused (a stall fault): it will act again when the pause ends. */
@@ -780,7 +788,7 @@ export class Simulation {
       const p = Number(w.key.slice(hash + 1));
       let min = Infinity;
       for (const g of topic.groups) min = Math.min(min, this.committedOffset(g, topic.name, p));
-      topic.logs[p]?.retainFrom(min - COMMITTED_RECORDS_KEPT);
+      topic.logs[p]?.retainFrom(min - this.committedRecordsKept);
     }
   }
 

@@ -90,8 +90,9 @@ export const DEFAULT_NETWORK: NetworkOptions = { latencyMs: 0.5, jitterMs: 0.2 }
 
 
 /**
- * Records a topic keeps below the lowest committed offset of its groups (retention drops
- * the rest): an operator's offset reset (the rewind fault) can go back this far and find
- * the records still there, as a real topic's time-based retention keeps days of them.
+ * Records a topic keeps below the lowest committed offset of its groups when a run plans an
+ * operator's offset reset (the rewind fault), which can go back this far and must find the
+ * records still there, as a real topic's time-based retention keeps days of them. Runs
+ * without one keep none: records then die young, which is most of what the GC is spared.
  */
 export const COMMITTED_RECORDS_KEPT = 200;

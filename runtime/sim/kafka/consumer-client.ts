@@ -67,9 +67,20 @@ export class SimConsumer {
   /** Heartbeats tell the coordinator our generation; its answer heals a lost join or assignment. */
   private heartbeat(): void {
     this.sim.afterFor(this.host, this.sim.kafka.heartbeatIntervalMs * 1000, () => {
-      this.sim.sendRaw(this.coordinator, { type: 'heartbeat', member: this.host.id, memberId: this.memberId, generation: this.generation }, this.host.id);
-      this.heartbeat();
+      // A stalled process sends no heartbeat (a long GC pause, a blocked event loop): the first
+      // goes out when the stall ends, and one longer than the session timeout costs the member its partitions.
+      const stalledUntilUs = this.host.pausedUntilUs;
+      if (stalledUntilUs > this.sim.nowUsExact) {
+        this.sim.afterFor(this.host, stalledUntilUs - this.sim.nowUsExact, () => this.beat());
+        return;
+      }
+      this.beat();
     });
+  }
+
+  private beat(): void {
+    this.sim.sendRaw(this.coordinator, { type: 'heartbeat', member: this.host.id, memberId: this.memberId, generation: this.generation }, this.host.id);
+    this.heartbeat();
   }
 
   onAssignment(a: Assignment): void {

@@ -18,16 +18,37 @@ interface Member {
 
 interface CoordinatorState {
   members: Member[];
+  /** When each member was last heard from (join, heartbeat, commit): volatile, as a coordinator's session timers are. */
+  readonly lastSeenMs: Map<string, number>;
+  sessionCheck: boolean;
+}
+
+/** Session timeouts: a member not heard from for `sessionTimeoutMs` is evicted (checked every `checkEveryMs`). */
+export interface SessionOptions {
+  readonly sessionTimeoutMs: number;
+  readonly checkEveryMs: number;
 }
 
 export const offsetKey = (topic: string, partition: number) => `${topic}#${partition}`;
 
-export function groupCoordinatorBehaviour(group: string, topics: readonly GroupTopic[]): Behaviour<CoordinatorState, CoordinatorMessage> {
+export function groupCoordinatorBehaviour(group: string, topics: readonly GroupTopic[], session?: SessionOptions): Behaviour<CoordinatorState, CoordinatorMessage | { type: 'session-check' }> {
   return {
-    // Membership is durable too: a restarted coordinator keeps its group.
-    init: (ctx) => ({ members: ctx.store.get<Member[]>('meta', 'members') ?? [] }),
+    // Membership is durable too: a restarted coordinator keeps its group (and hears from its members afresh).
+    init: (ctx) => {
+      const members = ctx.store.get<Member[]>('meta', 'members') ?? [];
+      return { members, lastSeenMs: new Map(members.map((m) => [m.id, ctx.now()])), sessionCheck: false };
+    },
     receive(state, msg, ctx) {
       const store = ctx.store;
+      if ('memberId' in msg) state.lastSeenMs.set(msg.memberId, ctx.now());
+      // A member silent for the session timeout (a stalled process, a cut link) is evicted and its
+      // partitions go to the others; when it speaks again it is told to rejoin. Until then it is a
+      // zombie: what it finishes meanwhile it may write, but its commits are refused.
+      const armSessionCheck = () => {
+        if (session === undefined || state.sessionCheck || state.members.length === 0) return;
+        state.sessionCheck = true;
+        ctx.setTimer(session.checkEveryMs, { type: 'session-check' });
+      };
       /** The range assignment of the current members, with committed offsets as positions. */
       const assignment = () => {
         const members = state.members;
@@ -63,6 +84,20 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           others.sort((a, b) => a.ref - b.ref);
           state.members = others;
           rebalance();
+          armSessionCheck();
+          return state;
+        }
+        case 'session-check': {
+          state.sessionCheck = false;
+          const now = ctx.now();
+          const alive = state.members.filter((m) => now - (state.lastSeenMs.get(m.id) ?? now) <= session!.sessionTimeoutMs);
+          if (alive.length !== state.members.length) {
+            ctx.count('kafka.sessionsExpired', state.members.length - alive.length);
+            for (const m of state.members) if (!alive.includes(m)) state.lastSeenMs.delete(m.id);
+            state.members = alive;
+            rebalance();
+          }
+          armSessionCheck();
           return state;
         }
         case 'leave': {
