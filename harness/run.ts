@@ -148,7 +148,10 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     // And every timer that stands for work has fired: a retry waiting on one (after a 429,
     // say, in a stage that declares nothing pending) has had its turn before the checks
     // (one due after the liveness deadline cannot be waited for).
-    if (pending.length === 0 && quietMs >= settleMs && sim.nowMs >= Math.min(sim.workTimersDueUs / 1000, deadline - CHUNK_MS)) {
+    // Quiet for longer than the longest timer is enough too: whatever was set before the quiet
+    // began has fired, and what was set since did nothing (a poller cycling through tick types).
+    if (pending.length === 0 && quietMs >= settleMs
+      && (sim.nowMs >= Math.min(sim.workTimersDueUs / 1000, deadline - CHUNK_MS) || quietMs > sim.longestTimerUs / 1000)) {
       drained = true;
       break;
     }
@@ -163,7 +166,7 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     // waits (see stuckAfterMs): nothing will change.
     const same = pending.join('; ') === pendingSince;
     pendingSince = pending.join('; ');
-    if (same && quietMs > stuckAfterMs(sim) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) {
+    if (pending.length > 0 && same && quietMs > stuckAfterMs(sim) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) {
       stuck = true;
       break;
     }

@@ -208,6 +208,21 @@ describe('simulation kernel', () => {
     expect([...sim.topic('audit').logs[0].all()].length).toBe(300);
   });
 
+  it('a crash while handling a message that takes no service time leaves the actor its workers (busy never goes below 0)', () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.addTopic({ name: 't', partitions: 1 });
+    const w = sim.addActor({
+      name: 'w', workers: 1, serviceTime: 5, consumes: { group: 'g', topics: ['t'] },
+      behaviour: { init: () => null, crashPoints: ['w.assigned'], receive: (s, m: any, ctx) => { if (m.type === '$assigned') ctx.crashPoint('w.assigned'); return s; } },
+    });
+    sim.armCrashPoint('w', 'w.assigned', 100);
+    let hits = 0;
+    sim.crashPlan = (_a, p) => p === 'w.assigned' && ++hits === 1;
+    sim.runUntil(2_000);
+    expect(w.incarnation).toBe(1);
+    expect(w.busy).toBe(0);
+  });
+
   it('a message sent to a crashed actor is lost', () => {
     const sim = new Simulation({ seed: 1 });
     let got = 0;

@@ -103,4 +103,19 @@ describe('the drain (review of 2026-12-04: two false alarms on correct pipelines
     expect(r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.examples[0]?.message}`)).toEqual([]);
     expect(r.outcomes['dones.DONE']).toBe(10);
   });
+
+  it('a poller cycling through two idle tick types does not hold the drain, nor make a settled pipeline "stuck"', () => {
+    const janitor: Behaviour<null, any> = {
+      init: () => null,
+      receive(s, m, ctx) {
+        if (m.type === '$started') ctx.setTimer(100, { type: 'poll' });
+        else if (m.type === 'poll') ctx.setTimer(1_000, { type: 'poll-idle' });
+        else if (m.type === 'poll-idle') ctx.setTimer(100, { type: 'poll' });
+        return s;
+      },
+    };
+    const r = runScenario(tiny({ actors: [{ name: 'janitor', behaviour: janitor }] }) as never, { seed: 1, traceViolations: false });
+    expect(r.invariants.filter((i) => !i.ok).map((i) => i.examples[0]?.message)).toEqual([]);
+    expect(r.sim.virtualMs).toBeLessThan(10_000);
+  });
 });

@@ -424,6 +424,7 @@ export class Simulation {
     a.up = true;
     a.producer = new SimProducer(this, a, a.spec.idempotentProducer ?? true);
     this.current = a;
+    this.handlingType = undefined; // a timer set in init is never a poller's re-arm
     a.state = a.spec.behaviour.init(this.ctx);
     this.current = null;
     a.consumer = a.spec.consumes !== undefined ? new SimConsumer(this, a, a.spec.consumes) : null;
@@ -538,8 +539,10 @@ export class Simulation {
       this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
       return;
     }
+    const inc = a.incarnation;
     this.handle(a, m);
-    this.finishService(a);
+    // A crash while handling reset the worker count: this handling is no longer one of them.
+    if (a.up && a.incarnation === inc) this.finishService(a);
   }
 
   private complete(a: SimActor, m: unknown, inc: number): void {

@@ -40,7 +40,8 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
     },
     receive(state, msg, ctx) {
       const store = ctx.store;
-      if ('memberId' in msg) state.lastSeenMs.set(msg.memberId, ctx.now());
+      // Only joins and heartbeats keep a session alive (as Kafka's heartbeat thread does), not commits.
+      if (msg.type === 'join' || msg.type === 'heartbeat') state.lastSeenMs.set(msg.memberId, ctx.now());
       // A member silent for the session timeout (a stalled process, a cut link) is evicted and its
       // partitions go to the others; when it speaks again it is told to rejoin. Until then it is a
       // zombie: what it finishes meanwhile it may write, but its commits are refused.
@@ -107,6 +108,7 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           return state;
         }
         case 'heartbeat': {
+          armSessionCheck(); // (a restarted coordinator arms it at the first heartbeat)
           // A member we do not know must join again (its join, or our state, was lost);
           // a member behind on generations missed its assignment: send it again.
           const generation = store.get<number>('meta', 'generation') ?? 0;
