@@ -47,6 +47,11 @@ export function deriveFaultSpace(f: TopologyFacts, horizonMs: number): FaultSpac
  * the load (`loadMs`) and healed soon after it. Deterministic for a scenario and its
  * parameters (its own random stream), so the preset means the same run every time.
  */
+/** The crash points behaviours declare (the step boundaries every actor has left out). */
+export function declaredCrashPoints(space: FaultSpace): FaultSpace['crashPoints'] {
+  return space.crashPoints.filter((p) => !(STEP_CRASH_POINTS as readonly string[]).includes(p.point));
+}
+
 export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly intake?: string; readonly ratePerSec?: number } = {}): FaultPlan {
   const rng = new Prng(7, 'chaos');
   const span = Math.max(1_000, loadMs);
@@ -56,7 +61,7 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
   const plan: Fault[] = [];
   if (space.actors.length === 0) return plan;
   // Crashes at declared crash points first (where dual-write windows are), then one at a time.
-  const declared = space.crashPoints.filter((p) => !(STEP_CRASH_POINTS as readonly string[]).includes(p.point));
+  const declared = declaredCrashPoints(space);
   const byActor = new Map<string, string>();
   for (const p of declared) if (!byActor.has(p.actor)) byActor.set(p.actor, p.point);
   // The first pass through each: a point some actor passes rarely (a dead letter's acknowledgement) must still fire.

@@ -4,9 +4,10 @@
 // to a run of a few seconds. On a failure: the shrunk counterexample, its trace and the
 // exact replay command.
 import fc from 'fast-check';
-import { STEP_CRASH_POINTS, type KafkaOptions } from '../runtime/sim/kernel.js';
-import { replayPath as replayPathOf, search, sequentialEvaluator, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
+import type { KafkaOptions } from '../runtime/sim/kernel.js';
+import { replayPath as replayPathOf, search, sequentialEvaluator, targetOf, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
 import { kindsIn, type FaultSpace } from '../faults/generators.js';
+import { declaredCrashPoints } from '../faults/derive.js';
 import type { CheckResult, Counterexample } from '../reports/check-result.js';
 import type { RunResult } from '../reports/run-result.js';
 import { runScenario } from './run.js';
@@ -127,10 +128,9 @@ const sortedByKey = <V>(r: Record<string, V>): Record<string, V> => Object.fromE
 /** The declared (behaviour) crash points of the space that fired in no run. */
 function crashPointsNeverFired(space: FaultSpace, targets: Record<string, FaultKindStats>): string[] {
   if (!kindsIn(space).includes('crash')) return [];
-  return space.crashPoints
-    .filter((p) => !(STEP_CRASH_POINTS as readonly string[]).includes(p.point))
-    .map((p) => `${p.actor}@${p.point}`)
-    .filter((t) => (targets[`crash ${t}`]?.fired ?? 0) === 0);
+  return declaredCrashPoints(space)
+    .filter((p) => (targets[targetOf({ kind: 'crash', ...p })]?.fired ?? 0) === 0)
+    .map((p) => `${p.actor}@${p.point}`);
 }
 
 /** Re-runs a counterexample from its seed and path; undefined if the property holds there. */

@@ -145,11 +145,10 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     progress?.(1, 'drain');
     pending = pendingWork(sim, built, entities);
     const quietMs = sim.nowMs - sim.lastProgressUs / 1000;
-    // And every timer that stands for work has fired: a retry waiting on one (after a 429,
-    // say, in a stage that declares nothing pending) has had its turn before the checks
-    // (one due after the liveness deadline cannot be waited for).
-    // Quiet for longer than the longest timer is enough too: whatever was set before the quiet
-    // began has fired, and what was set since did nothing (a poller cycling through tick types).
+    // Settled: nothing pending, quiet, and every timer that stands for work has fired (a retry
+    // after a 429, say, in a stage that declares nothing pending; one due after the liveness
+    // deadline cannot be waited for) — or quiet for longer than the longest timer, so whatever
+    // was set before the quiet began has fired and what was set since did nothing.
     if (pending.length === 0 && quietMs >= settleMs
       && (sim.nowMs >= Math.min(sim.workTimersDueUs / 1000, deadline - CHUNK_MS) || quietMs > sim.longestTimerUs / 1000)) {
       drained = true;

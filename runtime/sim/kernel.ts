@@ -91,6 +91,8 @@ export class Simulation {
    * idle tick. The drain does not call a pipeline settled before then.
    */
   workTimersDueUs = 0;
+  /** Records topics keep below their groups' committed offsets (see COMMITTED_RECORDS_KEPT): none unless a rewind is planned. */
+  private committedRecordsKept = 0;
   /** The type of the message being handled, and the latest re-arm of that same type in this handling (counted only if the handling did something). */
   private handlingType: string | undefined = undefined;
   private handlingRearmDueUs = 0;
@@ -253,9 +255,6 @@ export class Simulation {
       if (dueUs > this.handlingRearmDueUs) this.handlingRearmDueUs = dueUs;
     } else if (dueUs > this.workTimersDueUs) this.workTimersDueUs = dueUs;
   }
-
-  /** Records topics keep below their groups' committed offsets (see COMMITTED_RECORDS_KEPT): none unless a rewind is planned. */
-  private committedRecordsKept = 0;
 
   /** A rewind is planned: topics keep the last committed records it may go back to. */
   keepCommittedRecords(): void {
@@ -523,18 +522,15 @@ export class Simulation {
   }
 
   private startService(a: SimActor, m: unknown): void {
-    if (a.consumer !== null && (m as { type?: string }).type === '$records' && a.consumer.isStale(m as RecordsMessage)) {
-      // A batch a rebalance replaced while it waited: the client dropped it (see isStale).
-      this.metrics.count('kafka.staleBatchesDropped');
-      return;
-    }
+    const type = (m as { type?: string }).type;
+    if (type === '$records' && this.droppedStale(a, m)) return;
     a.busy++;
     const st = a.serviceTime;
     // A new assignment is taken at once, as a Kafka client runs onPartitionsAssigned inside
     // poll() before it hands out any record of the generation: with service time, a batch of
     // the new generation could finish on another worker first, and the behaviour's
     // assignment handling would then forget work it had already taken.
-    const ms = (m as { type?: string }).type === '$assigned' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
+    const ms = type === '$assigned' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
     if (ms > 0) {
       this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
       return;
@@ -545,6 +541,17 @@ export class Simulation {
     if (a.up && a.incarnation === inc) this.finishService(a);
   }
 
+  /**
+   * A batch a rebalance replaced, while it waited or while it was in service, is dropped
+   * (as Kafka clients drop records of revoked partitions): the behaviour has been told of the
+   * new assignment already, and a client runs onPartitionsAssigned only between batches.
+   */
+  private droppedStale(a: SimActor, m: unknown): boolean {
+    if (a.consumer === null || !a.consumer.isStale(m as RecordsMessage)) return false;
+    this.metrics.count('kafka.staleBatchesDropped');
+    return true;
+  }
+
   private complete(a: SimActor, m: unknown, inc: number): void {
     if (!a.up || inc !== a.incarnation) return;
     if (a.pausedUntilUs > this.nowUs) {
@@ -552,11 +559,7 @@ export class Simulation {
       this.push(a.pausedUntilUs, COMPLETE, a, m, inc, null, 0);
       return;
     }
-    if (a.consumer !== null && (m as { type?: string }).type === '$records' && a.consumer.isStale(m as RecordsMessage)) {
-      // A rebalance replaced this batch while it was in service, and the behaviour has been told
-      // of the new assignment already ($assigned is taken at once): it never sees the old batch,
-      // as a Kafka client runs onPartitionsAssigned only between batches, never in the middle of one.
-      this.metrics.count('kafka.staleBatchesDropped');
+    if ((m as { type?: string }).type === '$records' && this.droppedStale(a, m)) {
       this.finishService(a);
       return;
     }
@@ -657,7 +660,7 @@ export class Simulation {
       return;
     }
     // 4. offset commits
-    if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits, t === '$records' ? m as RecordsMessage : undefined);
+    if (this.nCommits > 0 && a.consumer !== null) a.consumer.commit(this.commits, this.nCommits);
     if (crashedAt !== null) {
       this.crash(a, a.armedPoints.get(crashedAt) ?? 0);
       return;
@@ -819,17 +822,19 @@ export class Simulation {
       sendAfter(delayMs, to, msg) {
         const l = sim.later;
         if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
-        if (cur().spec.system !== true) sim.noteTimer(sim.nowUs + Math.max(0, Math.round(delayMs * US)), false);
+        const delayUs = Math.max(0, Math.round(delayMs * US));
+        if (cur().spec.system !== true) sim.noteTimer(sim.nowUs + delayUs, false);
         l[sim.nLater++] = typeof to === 'number' ? to : sim.resolve(to);
         l[sim.nLater++] = msg;
-        l[sim.nLater++] = Math.max(0, Math.round(delayMs * US));
+        l[sim.nLater++] = delayUs;
       },
       setTimer(delayMs, msg) {
         const a = cur();
         if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
-        if (a.spec.system !== true) sim.noteTimer(sim.nowUs + Math.max(0, Math.round(delayMs * US)), (msg as { type?: unknown } | null)?.type === sim.handlingType);
+        const dueUs = sim.nowUs + Math.max(0, Math.round(delayMs * US));
+        if (a.spec.system !== true) sim.noteTimer(dueUs, (msg as { type?: unknown } | null)?.type === sim.handlingType);
         const id = sim.nextTimer++;
-        sim.push(sim.nowUs + Math.max(0, Math.round(delayMs * US)), DELIVER, a, msg, a.incarnation, null, id);
+        sim.push(dueUs, DELIVER, a, msg, a.incarnation, null, id);
         return id;
       },
       cancelTimer(id) {

@@ -198,26 +198,22 @@ export class SimConsumer {
    * offset, …] list. A commit that reaches a dead-lettered record goes past it (and past any
    * dead letters right after it): the behaviour never saw them, so it never would.
    */
-  commit(flat: readonly unknown[], n: number, during?: RecordsMessage): void {
-    // Commits made while handling a batch of an earlier generation carry that generation, as a
-    // client's commit after processing does: the coordinator refuses them (ILLEGAL_GENERATION),
-    // so they change nothing this member keeps.
-    const generation = during === undefined ? this.generation : (during as Delivery).generation;
-    const current = generation === this.generation;
+  commit(flat: readonly unknown[], n: number): void {
+    // Always for the current generation: a batch a rebalance replaced never reaches the
+    // behaviour (the kernel drops it before and after its service time; see isStale).
     const offsets: TopicPartitionOffset[] = [];
     for (let i = 0; i < n; i += 3) {
       const topic = flat[i] as string;
       const partition = flat[i + 1] as number;
       let offset = flat[i + 2] as number;
-      const o = current ? this.owned.get(this.sim.topic(topic).partitionRefs[partition]) : undefined;
+      const o = this.owned.get(this.sim.topic(topic).partitionRefs[partition]);
       if (o !== undefined) {
         if (o.dead !== null) while (o.dead.delete(offset)) offset++;
         o.committed = offset;
       }
       offsets.push({ topic, partition, offset });
     }
-    if (current) this.sendCommit(offsets);
-    else this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation, offsets }, this.host.id);
+    this.sendCommit(offsets);
   }
 
   private sendCommit(offsets: TopicPartitionOffset[]): void {
@@ -232,8 +228,8 @@ export class SimConsumer {
 
   /** The coordinator answered a commit: applied (confirmed), or refused (the partitions are someone else's now: nothing to retry). */
   onCommitted(m: OffsetCommitted): void {
-    // The refusal of a commit made in an earlier generation (while handling a batch it had
-    // replaced) must not stop the retry of this generation's own commit of the partition.
+    // An answer to a commit sent in an earlier generation (answered after the rebalance) says
+    // nothing of this generation's commits: a refusal must not stop their retry.
     if (m.generation !== this.generation) return;
     for (const x of m.offsets) {
       const o = this.owned.get(this.sim.topic(x.topic).partitionRefs[x.partition]);

@@ -18,7 +18,7 @@ interface Member {
 
 interface CoordinatorState {
   members: Member[];
-  /** When each member was last heard from (join, heartbeat, commit): volatile, as a coordinator's session timers are. */
+  /** When each member last joined or heartbeated: volatile, as a coordinator's session timers are. */
   readonly lastSeenMs: Map<string, number>;
   sessionCheck: boolean;
 }
@@ -128,8 +128,9 @@ export function groupCoordinatorBehaviour(group: string, topics: readonly GroupT
           // and the members start over from there (a new generation refuses commits made before).
           for (const t of topics) {
             for (let p = 0; p < t.partitions; p++) {
-              const at = store.get<number>('offsets', offsetKey(t.name, p)) ?? 0;
-              if (at > 0) store.put('offsets', offsetKey(t.name, p), Math.max(0, at - msg.by));
+              const key = offsetKey(t.name, p);
+              const at = store.get<number>('offsets', key) ?? 0;
+              if (at > 0) store.put('offsets', key, Math.max(0, at - msg.by));
             }
           }
           ctx.count('kafka.offsetResets');
