@@ -3,7 +3,7 @@
 // three invariants (legal transitions as they commit; every entity ended after the drain;
 // one entity per request), the outcome counts every report shows, and the completion
 // count the timeline and capacity read.
-import type { Key } from '../runtime/contract.js';
+import type { Key, LoadView } from '../runtime/contract.js';
 import type { WriteRecord } from '../runtime/sim/store.js';
 import { ViolationLog, type Checker, type Observation } from './types.js';
 
@@ -32,7 +32,14 @@ export interface EntityDecl {
   readonly names?: { readonly lifecycle?: string; readonly settled?: string; readonly onePerRequest?: string };
 }
 
-export const pluralOf = (e: { name: string; plural?: string }) => e.plural ?? `${e.name}s`;
+/** An English plural for a name (status -> statuses, delivery -> deliveries); an entity's `plural` overrides it. */
+export function pluralNoun(noun: string): string {
+  if (/(s|x|z|ch|sh)$/i.test(noun)) return `${noun}es`;
+  if (/[^aeiou]y$/i.test(noun)) return `${noun.slice(0, -1)}ies`;
+  return `${noun}s`;
+}
+
+export const pluralOf = (e: { name: string; plural?: string }) => e.plural ?? pluralNoun(e.name);
 
 /** Watches one entity's table commit by commit: counts what ended, and how, and flags illegal moves. */
 export class EntityWatch {
@@ -143,19 +150,28 @@ export class EntityWatch {
       }
       if (dead !== undefined && deadIn.has(s) && !dead.has(String(key))) v.add(String(key), `${s} but not on the dead-letter topic ${e.deadLetter!.topic}`);
     }
-    const load = o.load;
-    if (e.requestKey !== undefined && load !== undefined) {
-      // Every request the caller was told was created has a row: mark requests by walking the rows once.
-      const has = new Uint8Array(load.planned + 1);
-      for (const row of rows.values()) {
-        const n = load.numberOf(load.logicalKeyOf(String((row as Record<string, unknown>)[e.requestKey])));
-        if (n >= 1 && n <= load.planned) has[n] = 1;
-      }
-      for (let n = 1; n <= load.planned; n++) {
-        if (load.created(n) && has[n] === 0) v.add(load.keyOf(n), `the caller was told it was created, but there is no ${e.name} for its key`);
-      }
+    if (o.load !== undefined) {
+      for (const key of this.createdWithoutRow(rows, o.load)) v.add(key, `the caller was told it was created, but there is no ${e.name} for its key`);
     }
     return v.result();
+  }
+
+  /**
+   * The requests the caller was told were created that have no row yet (with a requestKey):
+   * a lost one at the end, and until then work the pipeline still owes (the drain waits for it).
+   */
+  createdWithoutRow(rows: ReadonlyMap<Key, unknown>, load: LoadView): string[] {
+    const e = this.decl;
+    if (e.requestKey === undefined) return [];
+    // Mark requests by walking the rows once.
+    const has = new Uint8Array(load.planned + 1);
+    for (const row of rows.values()) {
+      const n = load.numberOf(load.logicalKeyOf(String((row as Record<string, unknown>)[e.requestKey])));
+      if (n >= 1 && n <= load.planned) has[n] = 1;
+    }
+    const out: string[] = [];
+    for (let n = 1; n <= load.planned; n++) if (load.created(n) && has[n] === 0) out.push(load.keyOf(n));
+    return out;
   }
 
   private checkOnePerRequest(o: Observation): ReturnType<Checker['check']> {

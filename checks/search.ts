@@ -59,8 +59,8 @@ export function targetOf(f: Readonly<Record<string, unknown>>): string {
     case 'crash': return f.point !== undefined ? `crash ${s('actor')}@${s('point')}` : `crash ${s('actor')} (at a time)`;
     case 'redeliver': case 'rewind': return `${s('kind')} ${s('group')}`;
     case 'lose-response': return `lose-response ${s('to')}:${s('messageType')}`;
-    case 'delay': return f.from !== undefined ? `delay ${s('from')}->${s('to')}` : `delay ->${s('to')}`;
-    case 'outage': case 'poison': return `${s('kind')} ${s('topic')}`;
+    case 'delay': case 'reorder': return f.from !== undefined ? `${s('kind')} ${s('from')}->${s('to')}` : `${s('kind')} ->${s('to')}`;
+    case 'outage': case 'poison': case 'leader-failover': return `${s('kind')} ${s('topic')}`;
     case 'lease-expiry': return `lease-expiry ${s('actor')}:${s('messageType')}`;
     default: return `${s('kind')} ${s('actor')}`;
   }

@@ -93,7 +93,12 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
     const p = poisonable[0];
     plan.push({ kind: 'poison', topic: p.topic, key: p.keys[Math.floor(p.keys.length / 2)] });
   }
-  // Last, so the draws above (and the plans they make) stay as they were before rewinds existed.
+  // Last, so the draws above (and the plans they make) stay as they were before these kinds existed.
   if (space.groups.length > 0) plan.push({ kind: 'rewind', group: space.groups[0], atMs: at(0.5, 0.8), records: 50 });
+  plan.push({ kind: 'reorder', to: pick(space.actors), windowMs: 100, atMs: at(0.1, 0.5), durationMs: window() });
+  if (space.topics.length > 0) {
+    const t = pick(space.topics);
+    plan.push({ kind: 'leader-failover', topic: t.name, partition: Math.floor(rng.random() * t.partitions), atMs: at(0.2, 0.6), durationMs: Math.min(2_000, window()) });
+  }
   return plan;
 }

@@ -32,11 +32,11 @@ export function kindsIn(space: FaultSpace): FaultKind[] {
 
 function possibleKinds(space: FaultSpace): FaultKind[] {
   const kinds: FaultKind[] = [];
-  if (space.actors.length > 0) kinds.push('crash', 'pause', 'partition', 'delay', 'throttle', 'clock-skew');
+  if (space.actors.length > 0) kinds.push('crash', 'pause', 'partition', 'delay', 'throttle', 'clock-skew', 'reorder');
   if (space.groups.length > 0) kinds.push('redeliver', 'rewind');
   if (space.producers.length > 0) kinds.push('duplicate');
   if (space.responses.length > 0) kinds.push('lose-response');
-  if (space.topics.length > 0) kinds.push('outage');
+  if (space.topics.length > 0) kinds.push('outage', 'leader-failover');
   if (space.leaseGrants.length > 0) kinds.push('lease-expiry');
   if (space.poisonable.some((p) => p.keys.length > 0)) kinds.push('poison');
   return kinds;
@@ -83,6 +83,12 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
     case 'outage':
       return fc.constantFrom(...space.topics).chain((t) =>
         fc.record({ kind: fc.constant('outage' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: duration }));
+    case 'reorder':
+      return fc.record({ kind: fc.constant('reorder' as const), to: actor, windowMs: fc.integer({ min: 1, max: 1_000 }), atMs: at, durationMs: duration });
+    case 'leader-failover':
+      // Followers stalled for up to a few seconds: Kafka drops a follower from the in-sync set after 30 s.
+      return fc.constantFrom(...space.topics).chain((t) =>
+        fc.record({ kind: fc.constant('leader-failover' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: fc.integer({ min: 10, max: 5_000 }) }));
     case 'throttle':
       // Rates low enough to bite: a property run's actors see tens to hundreds of messages a second.
       return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 50 }), atMs: at, durationMs: duration });

@@ -5,6 +5,7 @@ import type { NetworkFilter, SimActor, Simulation } from '../runtime/sim/kernel.
 import { STEP_CRASH_POINTS } from '../runtime/sim/kernel.js';
 import type { Fault, FaultPlan, FaultReport } from './plan.js';
 import { InputError } from '../runtime/input-error.js';
+import { Prng } from '../runtime/sim/prng.js';
 
 /** A fault plan that does not fit the scenario (or is malformed): bad input, exit 2. */
 export class FaultPlanError extends InputError {}
@@ -29,6 +30,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
   const network: NetworkFilter[] = [];
   const delays: NetworkFilter[] = [];
   const delivery: ((a: SimActor, m: unknown) => boolean)[] = [];
+  const reorders: NetworkFilter[] = [];
   const poisons: { topic: string; key: string; report: FaultReport }[] = [];
   const points = new Map<string, { report: FaultReport; occurrence: number; hits: number }[]>();
 
@@ -37,7 +39,15 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
     return sim.actor(name);
   };
 
-  for (const r of reports) {
+  const partitionOf = (f: { topic: string; partition: number }) => {
+    const topic = sim.topics.get(f.topic);
+    if (topic === undefined) throw new FaultPlanError(`fault names topic "${f.topic}", which the scenario does not have; it has: ${[...sim.topics.keys()].join(', ')}`);
+    const ref = topic.partitionRefs[f.partition];
+    if (ref === undefined) throw new FaultPlanError(`fault names partition ${f.partition} of "${f.topic}", which has ${topic.partitionRefs.length} partitions (0 to ${topic.partitionRefs.length - 1})`);
+    return { topic, leader: sim.actors[ref] };
+  };
+
+  for (const [index, r] of reports.entries()) {
     const f = r.fault;
     switch (f.kind) {
       case 'crash': {
@@ -115,6 +125,28 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
         });
         break;
       }
+      case 'reorder': {
+        const target = actor(f.to, f);
+        if (target.spec.system === true) throw new FaultPlanError(`fault ${JSON.stringify(f)} reorders messages to "${f.to}", a part of the broker: a Kafka connection keeps its order; reorder what a service receives`);
+        const to = target.id;
+        const from = f.from === undefined ? -1 : actor(f.from, f).id;
+        const w = windowOf(f);
+        const windowUs = Math.round(f.windowMs * US);
+        // Its own stream: the draws depend on the plan, never on what other faults drew.
+        const rng = new Prng(sim.seed, `reorder#${index}`);
+        const held = (src: number, dest: number) => {
+          const now = sim.nowUsExact;
+          if (dest !== to || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
+          const us = Math.round(rng.random() * windowUs);
+          if (us > 0) fire(r);
+          return us;
+        };
+        // Between services a message leaves its link's order; from the broker it keeps it
+        // (one connection), so only different partitions' records change places.
+        reorders.push((src, dest) => (sim.actors[src].spec.system === true ? 0 : held(src, dest)));
+        delays.push((src, dest) => (sim.actors[src]?.spec.system === true ? held(src, dest) : 0));
+        break;
+      }
       case 'partition': {
         const id = actor(f.actor, f).id;
         const w = windowOf(f);
@@ -136,15 +168,23 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
         break;
       }
       case 'outage': {
-        const topic = sim.topics.get(f.topic);
-        if (topic === undefined) throw new FaultPlanError(`fault names topic "${f.topic}", which the scenario does not have; it has: ${[...sim.topics.keys()].join(', ')}`);
-        const ref = topic.partitionRefs[f.partition];
-        if (ref === undefined) throw new FaultPlanError(`fault names partition ${f.partition} of "${f.topic}", which has ${topic.partitionRefs.length} partitions (0 to ${topic.partitionRefs.length - 1})`);
-        const leader = sim.actors[ref];
+        const { leader } = partitionOf(f);
         sim.at(f.atMs, () => {
           if (!leader.up) return;
           fire(r);
           sim.crash(leader, Math.round(f.durationMs * US));
+        });
+        break;
+      }
+      case 'leader-failover': {
+        const { topic, leader } = partitionOf(f);
+        const log = topic.logs[f.partition];
+        sim.at(f.atMs, () => log.stallReplication());
+        sim.at(f.atMs + f.durationMs, () => {
+          // It fires when the new leader lacks something: a quiet partition fails over losing nothing.
+          if (log.failOver() > 0) fire(r);
+          // Without a leader for the election: requests in flight are lost and retried, as in an outage.
+          if (leader.up) sim.crash(leader, Math.round(sim.kafka.leaderElectionMs * US));
         });
         break;
       }
@@ -222,6 +262,13 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
       for (const n of network) if (n(from, to, m) < 0) return -1;
       let extra = 0;
       for (const d of delays) extra += d(from, to, m);
+      return extra;
+    };
+  }
+  if (reorders.length > 0) {
+    sim.reorderFilter = (from, to, m) => {
+      let extra = 0;
+      for (const n of reorders) extra += n(from, to, m);
       return extra;
     };
   }

@@ -72,11 +72,32 @@ export const leaseExpiry = z.strictObject({
  */
 export const rewind = z.strictObject({ kind: z.literal('rewind'), group: name, atMs: ms, records: count.default(100) });
 
+/**
+ * Messages to `to` (from `from`, if given) sent during the window are each held back a
+ * random extra time up to `windowMs`, so messages sent within `windowMs` of one another
+ * may arrive in any order: requests and callbacks between services (a pool of
+ * connections, a load balancer, retries on another connection) overtake each other. A
+ * Kafka connection keeps its order, so from the broker only records of different
+ * partitions change places.
+ */
+export const reorder = z.strictObject({ kind: z.literal('reorder'), to: name, from: name.optional(), windowMs: positiveMs, atMs: ms, durationMs: positiveMs });
+
+/**
+ * A partition's followers stop replicating at `atMs` (a slow follower, a disk stall);
+ * `durationMs` later its leader fails and a follower takes over, without what the leader
+ * had appended since: those records are gone. A producer with `acks: 1` was told they
+ * were written (the leader acknowledges on its own append); one with `acks: 'all'` (the
+ * default) was not, and sends them again to the new leader. Consumers never saw them
+ * (they read up to the high watermark, which replication moves).
+ */
+export const leaderFailover = z.strictObject({ kind: z.literal('leader-failover'), topic: name, partition: z.number().int().min(0), atMs: ms, durationMs: positiveMs });
+
 /** Every attempt to process the record with this key on this topic throws. */
 export const poison = z.strictObject({ kind: z.literal('poison'), topic: name, key: name });
 
 export const faultSchema = z.union([
   crashAtTime, crashAtPoint, redeliver, duplicate, loseResponse, delay, pause, partition, outage, throttle, clockSkew, leaseExpiry, poison, rewind,
+  reorder, leaderFailover,
 ]);
 export const faultPlanSchema = z.array(faultSchema);
 
@@ -96,6 +117,8 @@ export function schemaOfKind(fault: { kind?: unknown; point?: unknown }): z.ZodT
     case 'lease-expiry': return leaseExpiry;
     case 'poison': return poison;
     case 'rewind': return rewind;
+    case 'reorder': return reorder;
+    case 'leader-failover': return leaderFailover;
     default: return undefined;
   }
 }
@@ -106,6 +129,7 @@ export type FaultKind = Fault['kind'];
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison', 'rewind',
+  'reorder', 'leader-failover',
 ];
 
 /** How far back a generated rewind goes at most (records per partition): as far as topics keep committed records. */

@@ -3,7 +3,7 @@
 // variants, presets, metrics and claims. Built from the declarations alone: no run.
 import { z } from 'zod';
 import { STEP_CRASH_POINTS } from '../runtime/sim/kernel.js';
-import { EntityWatch, pluralOf } from '../checks/entity.js';
+import { EntityWatch, pluralNoun, pluralOf } from '../checks/entity.js';
 import { mergeByName } from '../checks/types.js';
 import type { BaseParams, Scenario } from './scenario.js';
 import { presetNames } from './presets.js';
@@ -73,7 +73,7 @@ export function describeScenario<P extends BaseParams>(scenario: Scenario<P>): S
       headline: scenario.metrics?.headline ?? (loadName !== undefined ? 'response (the load generator\'s)' : null),
       latencies: [...(scenario.metrics?.latencies ?? [])],
       slo: scenario.metrics?.slo ?? null,
-      unit: scenario.entities?.[0] !== undefined ? pluralOf(scenario.entities[0]) : `${scenario.metrics?.unit ?? 'request'}s`,
+      unit: scenario.entities?.[0] !== undefined ? pluralOf(scenario.entities[0]) : pluralNoun(scenario.metrics?.unit ?? 'request'),
     },
     claims: (scenario.claims ?? []).map((c) => c.claim),
     survivesFaults: scenario.survivesFaults !== false,

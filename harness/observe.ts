@@ -27,8 +27,9 @@ export function defaultKeysOf(msg: unknown): readonly string[] {
   const m = msg as { key?: unknown; records?: { key: string }[]; items?: unknown[] };
   if (Array.isArray(m.records)) return m.records.map((r) => r.key);
   if (Array.isArray(m.items)) return m.items.map(idOf).filter((k): k is string => k !== undefined);
-  if (typeof m.key === 'string') return [m.key];
-  return [];
+  // A single message names its key as an item does (`key`, `id`, an `…Id` field): a callback `{ id }` is traced too.
+  const id = idOf(m);
+  return id === undefined ? [] : [id];
 }
 
 /** An item's identity: `key`, `id`, or its first string field named like `…Id`. */

@@ -3,7 +3,7 @@
 import type { LoadView } from '../runtime/contract.js';
 import type { Metrics } from '../runtime/sim/metrics.js';
 import type { EntityWatch } from '../checks/entity.js';
-import { pluralOf } from '../checks/entity.js';
+import { pluralNoun, pluralOf } from '../checks/entity.js';
 import type { InvariantResult, Observation } from '../checks/types.js';
 import { summarizeAll } from '../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, perSecond, type RunResult, type TimelinePoint } from '../reports/run-result.js';
@@ -60,7 +60,7 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
     params: params as unknown as Record<string, unknown>,
     ok: r.ok,
     historyHash: r.historyHash,
-    unit: { singular: unitName, plural: primary !== undefined ? pluralOf(primary) : `${unitName}s` },
+    unit: { singular: unitName, plural: primary !== undefined ? pluralOf(primary) : pluralNoun(unitName) },
     invariants: r.invariants,
     faults: r.faults,
     load: load === undefined ? null : { planned: load.planned, offered: load.offered, outstanding: load.outstanding, answers: { ...load.answers }, gaveUp: load.gaveUp },

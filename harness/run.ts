@@ -165,7 +165,7 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     // waits (see stuckAfterMs): nothing will change.
     const same = pending.join('; ') === pendingSince;
     pendingSince = pending.join('; ');
-    if (pending.length > 0 && same && quietMs > stuckAfterMs(sim) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) {
+    if (pending.length > 0 && same && quietMs > stuckAfterMs(sim, opts.faults ?? []) && !sim.hasUnacknowledgedProduces() && !sim.hasPausedActor()) {
       stuck = true;
       break;
     }
@@ -181,9 +181,12 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
  * times its longest timer (a caller that sweeps for time-outs every T/2 and retries after T
  * can sit idle for 3 × T/2), plus the Kafka clients' own timeouts.
  */
-function stuckAfterMs(sim: Simulation): number {
+function stuckAfterMs(sim: Simulation, faults: FaultPlan): number {
   const k = sim.kafka;
-  return 4 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000;
+  // A timestamp taken while a clock was off makes a wait that compares against it longer by the skew.
+  let skewMs = 0;
+  for (const f of faults) if (f.kind === 'clock-skew') skewMs = Math.max(skewMs, Math.abs(f.skewMs));
+  return 4 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000 + skewMs;
 }
 
 /** The verdicts of a run: every checker's, merged by name, and the load and drain conditions. */

@@ -36,8 +36,14 @@ export interface ActorDecl {
   /** Simulator: parallel workers (threads) and how long one message keeps one busy. */
   readonly workers?: number;
   readonly serviceTime?: ServiceTime;
-  /** Idempotent Kafka producer (drops retried duplicates). Default true. */
+  /** Idempotent Kafka producer (drops retried duplicates). Default true; false with `acks: 1`, as in Kafka. */
   readonly idempotentProducer?: boolean;
+  /**
+   * Kafka producer acks: 'all' (default) is answered once the partition's followers have the
+   * records; 1 as soon as its leader has, so a leader failover (the `leader-failover` fault)
+   * loses records the producer was told were written. Cannot go with `idempotentProducer: true`.
+   */
+  readonly acks?: 1 | 'all';
   /** Live placement; default: the load generator 'edge', consumers 'worker', the rest 'api'. */
   readonly place?: Placement;
 }

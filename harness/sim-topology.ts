@@ -15,9 +15,11 @@ export function buildSim(sim: Simulation, t: Topology): BuiltTopology {
   try {
     for (const topic of t.topics) sim.addTopic(topic);
     for (const a of t.actors) {
+      if (a.acks !== undefined && a.acks !== 1 && a.acks !== 'all') throw new Error(`actor "${a.name}" has acks ${JSON.stringify(a.acks)}; Kafka producers take 1 or 'all'`);
+      if (a.acks === 1 && a.idempotentProducer === true) throw new Error(`actor "${a.name}" asks for an idempotent producer with acks 1; Kafka's idempotence needs acks 'all' (drop one of the two)`);
       sim.addActor({
         name: a.name, behaviour: a.behaviour, store: a.store, consumes: a.consumes,
-        workers: a.workers, serviceTime: a.serviceTime, idempotentProducer: a.idempotentProducer,
+        workers: a.workers, serviceTime: a.serviceTime, idempotentProducer: a.idempotentProducer, acks: a.acks,
       });
     }
     for (const [store, tables] of Object.entries(t.tables ?? {})) {

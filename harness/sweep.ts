@@ -3,6 +3,7 @@
 // runs; only their summaries and bounded timelines are kept, so memory stays flat.
 import { runScenario } from './run.js';
 import type { BaseParams, Scenario } from './scenario.js';
+import { pluralNoun, pluralOf } from '../checks/entity.js';
 import { checkThresholds, measurableOf, type Threshold } from '../reports/slo.js';
 import {
   COMPLETED_SHARE_MIN, CAPACITY_SCHEMA_VERSION, SHED_SHARE_MAX, backlogBounded, knees, steadyRates,
@@ -69,7 +70,7 @@ export function sweep(scenarios: readonly Scenario<any>[], opts: SweepOptions): 
   const k = knees(points);
   return {
     schemaVersion: CAPACITY_SCHEMA_VERSION, kind: 'capacity', scenario: scenarios.map((s) => s.name).join(' vs '),
-    unit: { singular: unitName, plural: entity?.plural ?? `${unitName}s` },
+    unit: { singular: unitName, plural: entity !== undefined ? pluralOf(entity) : pluralNoun(unitName) },
     headline: points[0]?.headline ?? null, latencies: [...(first.metrics?.latencies ?? [])],
     seed: opts.seed, durationSec: opts.durationSec, thresholds: opts.thresholds.map((t) => t.text),
     sweep: opts.sweep ?? null, points, knees: k,

@@ -42,6 +42,6 @@ describe('the fault space is derived from the topology and a probe run', () => {
 
   it('the derived chaos plan uses every kind the space offers', () => {
     const plan = derivedChaos(refunds, refunds.defaults);
-    expect(new Set(plan.map((f) => f.kind))).toEqual(new Set(['crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison', 'rewind']));
+    expect(new Set(plan.map((f) => f.kind))).toEqual(new Set(['crash', 'redeliver', 'duplicate', 'lose-response', 'delay', 'pause', 'partition', 'outage', 'throttle', 'clock-skew', 'lease-expiry', 'poison', 'rewind', 'reorder', 'leader-failover']));
   });
 });

@@ -3,9 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import projection from './helpers/projection.js';
 import { runScenario } from '../harness/run.js';
-import { checkScenario } from '../harness/check.js';
-import { faultPlanSchema, type FaultPlan } from '../faults/plan.js';
+import { checkPlan, checkScenario, runCandidate } from '../harness/check.js';
+import { faultPlanSchema, type FaultKind, type FaultPlan } from '../faults/plan.js';
+import type { FaultSpace } from '../faults/generators.js';
 import type { Scenario } from '../harness/scenario.js';
+import statusCallbacks from '../examples/status-callbacks.js';
+import refundsScenario from '../scenarios/refunds/index.js';
+import { PartitionLog } from '../runtime/sim/kafka/partition-log.js';
 
 const scenario = projection as unknown as Scenario<any>;
 const run = (variant: string, faults: FaultPlan) => runScenario(scenario, { seed: 1, overrides: { variant }, faults, traceViolations: false });
@@ -35,5 +39,143 @@ describe('rewind: an operator resets a group\'s committed offsets', () => {
     expect(faultPlanSchema.safeParse([{ kind: 'rewind', group: 'g', atMs: 0, records: 0 }]).success).toBe(false);
     expect(faultPlanSchema.parse([{ kind: 'rewind', group: 'g', atMs: 0 }])[0]).toMatchObject({ records: 100 });
     expect(() => run('correct', [{ kind: 'rewind', group: 'nope', atMs: 0, records: 5 }])).toThrow(/consumer group "nope".*it has: projection/);
+  });
+});
+
+/** The scenario with one kind left out of its fault space (what "only this kind catches it" is measured against). */
+function without<S extends Scenario<any>>(s: S, kind: FaultKind): S {
+  return {
+    ...s,
+    faults: (space: FaultSpace, p: never) => {
+      const own = s.faults?.(space, p) ?? space;
+      return { ...own, weights: { ...own.weights, [kind]: 0 } };
+    },
+  };
+}
+
+describe('reorder: messages between services change places', () => {
+  const callbacks = statusCallbacks as unknown as Scenario<any>;
+  const runCallbacks = (variant: string, faults: FaultPlan) => runScenario(callbacks, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+  const reorder: FaultPlan = [{ kind: 'reorder', to: 'status', windowMs: 100, atMs: 0, durationMs: 3_000 }];
+
+  it('swaps two callbacks sent in order: a service that trusts its link\'s order is caught, the correct one holds', () => {
+    const trusting = runCallbacks('trusts-link-order', reorder);
+    expect(trusting.faults[0].fired).toBeGreaterThan(0);
+    expect(trusting.invariants.find((i) => i.name === 'order-status-lifecycle')?.examples[0]?.message).toMatch(/moved PAID -> CREATED/);
+    expect(runCallbacks('correct', reorder).ok).toBe(true);
+    // A delay of the same link keeps its order (a TCP connection's), so it cannot show the bug.
+    expect(runCallbacks('trusts-link-order', [{ kind: 'delay', to: 'status', extraMs: 100, atMs: 0, durationMs: 3_000 }]).ok).toBe(true);
+    expect(runCallbacks('trusts-link-order', []).ok).toBe(true);
+  });
+
+  it('only it catches the trusting service in a search; the correct one holds while it fires', async () => {
+    const caught = await checkScenario(callbacks, { runs: 300, seed: 2, overrides: { variant: 'trusts-link-order' } });
+    expect(caught.ok).toBe(false);
+    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toEqual(['reorder']);
+    const blind = await checkScenario(without(callbacks, 'reorder'), { runs: 300, seed: 2, overrides: { variant: 'trusts-link-order' } });
+    expect(blind.ok).toBe(true);
+    expect(blind.faultKinds.reorder.planned).toBe(0);
+    const correct = await checkScenario(callbacks, { runs: 300, seed: 2, overrides: {} });
+    expect(correct.ok).toBe(true);
+    expect(correct.faultKinds.reorder.fired).toBeGreaterThan(30);
+  });
+
+  it('keeps a Kafka connection\'s order: records of one partition never change places', () => {
+    // The ttl-dedup projector applies events blindly; each item's events share a partition, so only a broken order shows it.
+    const r = run('ttl-dedup', [{ kind: 'reorder', to: 'projector', windowMs: 500, atMs: 0, durationMs: 15_000 }]);
+    expect(r.faults[0].fired).toBeGreaterThan(0);
+    expect(r.ok).toBe(true);
+  });
+
+  it('is validated data, and refuses to reorder what a broker actor receives', () => {
+    expect(faultPlanSchema.safeParse([{ kind: 'reorder', to: 'status', windowMs: 0, atMs: 0, durationMs: 10 }]).success).toBe(false);
+    expect(() => runCallbacks('correct', [{ kind: 'reorder', to: 'nope', windowMs: 5, atMs: 0, durationMs: 10 }])).toThrow(/actor "nope"/);
+    expect(() => run('correct', [{ kind: 'reorder', to: 'kafka:events/0', windowMs: 5, atMs: 0, durationMs: 10 }])).toThrow(/Kafka connection keeps its order/);
+  });
+});
+
+describe('leader-failover: acks=1 loses what the old leader had not replicated', () => {
+  const refunds = refundsScenario as unknown as Scenario<any>;
+  const runRefunds = (variant: string, faults: FaultPlan) => runScenario(refunds, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+  const failover: FaultPlan = [{ kind: 'leader-failover', topic: 'refund-requested', partition: 0, atMs: 500, durationMs: 1_000 }];
+
+  it('loses acknowledged records of an acks=1 producer; an acks=all producer sends them again', () => {
+    const one = runRefunds('relay-acks-one', failover);
+    expect(one.faults[0].fired).toBe(1);
+    expect(one.invariants.find((i) => i.name === 'no-lost-refund')?.ok).toBe(false);
+    const all = runRefunds('correct', failover);
+    expect(all.faults[0].fired).toBe(1);
+    expect(all.ok).toBe(true);
+    // The same partition's leader down for as long, without a stalled follower, loses nothing.
+    expect(runRefunds('relay-acks-one', [{ kind: 'outage', topic: 'refund-requested', partition: 0, atMs: 500, durationMs: 1_000 }]).ok).toBe(true);
+    expect(runRefunds('relay-acks-one', []).ok).toBe(true);
+  });
+
+  it('only it catches acks=1 in a search; the correct pipeline holds while it fires', async () => {
+    const caught = await checkScenario(refunds, { runs: 200, seed: 2, overrides: { variant: 'relay-acks-one' } });
+    expect(caught.ok).toBe(false);
+    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toEqual(['leader-failover']);
+    const blind = await checkScenario(without(refunds, 'leader-failover'), { runs: 200, seed: 2, overrides: { variant: 'relay-acks-one' } });
+    expect(blind.ok).toBe(true);
+    expect(blind.faultKinds['leader-failover'].planned).toBe(0);
+    const correct = await checkScenario(refunds, { runs: 200, seed: 2, overrides: {} });
+    expect(correct.ok).toBe(true);
+    expect(correct.faultKinds['leader-failover'].fired).toBeGreaterThan(10);
+  });
+
+  it('truncates to the high watermark: consumers never read past it, and an idempotent producer\'s retry is appended again', () => {
+    const log = new PartitionLog('t', 0);
+    log.append('a', 1);
+    log.lastSeqByProducer.set(7, 0);
+    log.stallReplication();
+    log.append('b', 2);
+    log.lastSeqByProducer.set(7, 1);
+    expect(log.end).toBe(2);
+    expect(log.visibleEnd).toBe(1);
+    expect(log.read(0, 10).map((r) => r.key)).toEqual(['a']);
+    expect(log.failOver()).toBe(1);
+    expect(log.end).toBe(1);
+    expect(log.lastSeqByProducer.get(7)).toBe(0);
+    expect(log.failOver()).toBe(0);
+  });
+
+  it('is validated data: a topic or partition the scenario lacks is refused, and so is acks 1 with an idempotent producer', () => {
+    expect(faultPlanSchema.safeParse([{ kind: 'leader-failover', topic: 't', partition: -1, atMs: 0, durationMs: 10 }]).success).toBe(false);
+    expect(() => runRefunds('correct', [{ kind: 'leader-failover', topic: 'nope', partition: 0, atMs: 0, durationMs: 10 }])).toThrow(/topic "nope"/);
+    expect(() => runRefunds('correct', [{ kind: 'leader-failover', topic: 'refund-requested', partition: 99, atMs: 0, durationMs: 10 }])).toThrow(/partition 99/);
+    const both = { ...refunds, topology: (p: never) => ({ ...refunds.topology(p), actors: refunds.topology(p).actors.map((a) => (a.name === 'outbox-relay' ? { ...a, acks: 1 as const, idempotentProducer: true } : a)) }) };
+    expect(() => runScenario(both as Scenario<any>, { seed: 1, overrides: {} })).toThrow(/idempotence needs acks 'all'/);
+  });
+});
+
+describe('the drain waits for what callers were told exists', () => {
+  it('a callback delayed past a clock skew by a pipeline that declares nothing pending is late, not lost', () => {
+    // The orders API without `pending`: the drain knows only that a caller was told its order was created.
+    const base = statusCallbacks as unknown as Scenario<any>;
+    const silent = {
+      ...base,
+      topology: (p: never) => {
+        const t = base.topology(p);
+        return { ...t, actors: t.actors.map((a) => (a.name === 'orders' ? { ...a, behaviour: { ...a.behaviour, pending: undefined } } : a)) };
+      },
+    } as Scenario<any>;
+    // Callbacks stamped on a clock 3 s fast, and a cut link that loses their first attempts: the retry loop waits out the skew.
+    const plan: FaultPlan = [
+      { kind: 'partition', actor: 'orders', atMs: 2, durationMs: 1_252 },
+      { kind: 'clock-skew', actor: 'orders', skewMs: 3_106, atMs: 0, durationMs: 1_254 },
+    ];
+    // As the search ran it (its load and settings), where it was first reported lost.
+    const r = runCandidate(silent, checkPlan(silent, {}), { seed: 0, workload: {}, faults: plan });
+    expect(r.ok).toBe(true);
+    // Negative control: a pipeline that never sends the callback is still named lost.
+    const mute = {
+      ...silent,
+      topology: (p: never) => {
+        const t = silent.topology(p);
+        return { ...t, actors: t.actors.map((a) => (a.name === 'status' ? { ...a, behaviour: { ...a.behaviour, receive: (s: unknown) => s } } : a)) };
+      },
+    } as Scenario<any>;
+    const lost = runScenario(mute, { seed: 0, overrides: {}, faults: [], traceViolations: false });
+    expect(lost.invariants.find((i) => i.name === 'no-lost-order-status')?.examples[0]?.message).toMatch(/told it was created, but there is no order-status/);
   });
 });

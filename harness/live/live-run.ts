@@ -23,7 +23,7 @@ import { WorkerPool } from '../../runtime/live/worker-pool.js';
 import type { LiveHostTopology } from '../../runtime/live/topology.js';
 import { LiveFaultRunner, type LiveFault } from '../../runtime/live/live-faults.js';
 import { OwnBroker } from '../../runtime/live/own-broker.js';
-import { EntityWatch } from '../../checks/entity.js';
+import { EntityWatch, pluralOf } from '../../checks/entity.js';
 import { mergeByName, type Observation } from '../../checks/types.js';
 import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type TimelinePoint } from '../../reports/run-result.js';
 import type { BaseParams, Scenario } from '../scenario.js';
@@ -243,7 +243,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     }
     for (const e of scenario.entities ?? []) {
       const open = await countByStatus(pool, naming.store(e.store), e.table, e.status, Object.keys(e.terminal), false);
-      if (open > 0) out.push(`${open} ${e.plural ?? `${e.name}s`} not ended`);
+      if (open > 0) out.push(`${open} ${pluralOf(e)} not ended`);
     }
     for (const [g, n] of Object.entries(await lagByGroup(admin, topology, naming))) if (n > 0) out.push(`group ${g}: ${n} records not committed`);
     return out;

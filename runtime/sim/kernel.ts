@@ -36,6 +36,13 @@ const WITHDRAWN = -3;
  */
 export type NetworkFilter = (from: number, to: number, msg: unknown) => number;
 
+/**
+ * Fault hook on every network send between actors, after the network filter: extra
+ * latency in µs for a message that leaves its link's order (0: it keeps its place).
+ * Later messages on the link are not held behind it, so they may overtake it.
+ */
+export type ReorderFilter = (from: number, to: number, msg: unknown) => number;
+
 /** Fault hook before a behaviour handles a records batch: a message makes that handling throw (poison). */
 export type PoisonCheck = (a: SimActor, m: RecordsMessage) => string | null;
 
@@ -102,6 +109,7 @@ export class Simulation {
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
   crashPlan: CrashPlanHook | null = null;
   networkFilter: NetworkFilter | null = null;
+  reorderFilter: ReorderFilter | null = null;
   deliveryFilter: DeliveryFilter | null = null;
   poisonCheck: PoisonCheck | null = null;
   /** Messages dropped by faults (lost responses, cut links, throttling). */
@@ -348,7 +356,7 @@ export class Simulation {
       return;
     }
     const departUs = this.nowUs + delayUs;
-    if (this.networkFilter === null) {
+    if (this.networkFilter === null && this.reorderFilter === null) {
       const slot = this.push(departUs + latUs, DELIVER, target, msg, -1, null, 0);
       this.ev.depart[slot] = departUs;
       this.ev.from[slot] = a.id;
@@ -381,6 +389,13 @@ export class Simulation {
       if (extraUs < 0) {
         this.messagesDropped++;
         this.hash.mix(0xd409);
+        return;
+      }
+    }
+    if (this.reorderFilter !== null && from >= 0) {
+      const outOfOrderUs = this.reorderFilter(from, to, msg);
+      if (outOfOrderUs > 0) {
+        this.push(this.nowUs + latUs + extraUs + outOfOrderUs, DELIVER, target, msg, -1, null, 0);
         return;
       }
     }
@@ -421,7 +436,8 @@ export class Simulation {
 
   private boot(a: SimActor, restart: boolean): void {
     a.up = true;
-    a.producer = new SimProducer(this, a, a.spec.idempotentProducer ?? true);
+    // Kafka turns idempotence off when acks=1 is asked for (an idempotent producer needs acks=all).
+    a.producer = new SimProducer(this, a, a.spec.idempotentProducer ?? a.spec.acks !== 1, a.spec.acks);
     this.current = a;
     this.handlingType = undefined; // a timer set in init is never a poller's re-arm
     a.state = a.spec.behaviour.init(this.ctx);

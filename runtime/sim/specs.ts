@@ -37,8 +37,14 @@ export interface ActorSpec {
   readonly workers?: number;
   readonly serviceTime?: ServiceTime;
   readonly consumes?: ConsumerSpec;
-  /** Idempotent producer (drops retried duplicates by producer id + sequence). Default true. */
+  /** Idempotent producer (drops retried duplicates by producer id + sequence). Default true (false with acks 1). */
   readonly idempotentProducer?: boolean;
+  /**
+   * When the broker acknowledges a produce: 'all' (the default) once the partition's
+   * followers have it, 1 as soon as the leader has appended it, which a leader failover
+   * can then lose after the producer was told it was written.
+   */
+  readonly acks?: 1 | 'all';
   /** Kafka and coordinator actors: their sends are plumbing, not progress. */
   readonly system?: boolean;
 }
@@ -58,6 +64,8 @@ export interface KafkaOptions {
   /** A produce not acknowledged this long after it was first sent fails (delivery.timeout.ms). */
   readonly deliveryTimeoutMs: number;
   readonly partitionServiceMs: number;
+  /** How long a partition has no leader when its leader fails over (the controller electing a follower). */
+  readonly leaderElectionMs: number;
 }
 
 export interface NetworkOptions {
@@ -84,6 +92,7 @@ export const DEFAULT_KAFKA: KafkaOptions = {
   // Brokers are not a capacity limit unless a scenario says so: a partition appends
   // and answers in zero virtual time (and without a completion event).
   partitionServiceMs: 0,
+  leaderElectionMs: 200,
 };
 
 export const DEFAULT_NETWORK: NetworkOptions = { latencyMs: 0.5, jitterMs: 0.2 };

@@ -36,7 +36,10 @@ export function refundTopology(p: RefundParams): Topology {
         name: 'rms', store: STORES.rms, behaviour: rmsBehaviour(p, box), workers: 32, consumes: REFUND_CONSUMERS.rms,
         serviceTime: (msg, rng) => ((msg as { type: string }).type === '$records' ? 0.2 + 0.01 * itemCount(msg) : rng.exp(2)),
       },
-      { name: 'outbox-relay', store: STORES.rms, behaviour: box.relay, serviceTime: perItemMs(0.2, 0, itemCount) },
+      {
+        name: 'outbox-relay', store: STORES.rms, behaviour: box.relay, serviceTime: perItemMs(0.2, 0, itemCount),
+        acks: p.variant === 'relay-acks-one' ? 1 : 'all',
+      },
       {
         name: 'batcher', behaviour: p.variant === 'commit-before-effect' ? commitOnRead(batching) : batching, workers: 1,
         serviceTime: perItemMs(0.1, 0.002, itemCount), consumes: REFUND_CONSUMERS.batcher, place: 'worker',

@@ -14,6 +14,7 @@ export const VARIANTS = {
   'ds-leaks-reservation': 'DS reserves a batch\'s whole amount and does not return what failed refunds did not use',
   'dual-write': 'RMS stores the refund and publishes its event directly, without an outbox: a crash in between loses it',
   'client-retry-new-key': 'the client retries a request that timed out with a fresh idempotency key',
+  'relay-acks-one': 'the outbox relay produces with acks=1: a leader failover loses events the broker had acknowledged, and their outbox rows are gone',
 } as const;
 
 /**

@@ -13,12 +13,46 @@ export class PartitionLog {
   readonly lastSeqByProducer = new Map<number, number>();
   /** Appends seen, for the run result. */
   appended = 0;
+  /**
+   * While the followers are stalled (a leader-failover fault): the offset they have
+   * replicated to, which is the high watermark, and the producers' sequences then. Null
+   * when they keep up (every append is replicated at once, as with a healthy ISR).
+   */
+  private replicated: { readonly end: number; readonly lastSeqByProducer: ReadonlyMap<number, number> } | null = null;
 
   constructor(readonly topic: string, readonly partition: number) {}
 
   /** The log end offset (next offset to be written; the high watermark with one replica). */
   get end(): number {
     return this.base + this.records.length - this.head;
+  }
+
+  /** The high watermark: consumers read up to here, and acks=all producers are answered once it passes their records. */
+  get visibleEnd(): number {
+    return this.replicated === null ? this.end : this.replicated.end;
+  }
+
+  get replicating(): boolean {
+    return this.replicated === null;
+  }
+
+  /** The followers stop copying: what is appended from now on lives on the leader alone. */
+  stallReplication(): void {
+    if (this.replicated === null) this.replicated = { end: this.end, lastSeqByProducer: new Map(this.lastSeqByProducer) };
+  }
+
+  /**
+   * The leader fails and a follower takes over with what it replicated: records past the
+   * high watermark are gone, and so is the producer state they carried. Returns how many.
+   */
+  failOver(): number {
+    if (this.replicated === null) return 0;
+    const lost = this.end - this.replicated.end;
+    this.records.length -= lost;
+    this.lastSeqByProducer.clear();
+    for (const [id, seq] of this.replicated.lastSeqByProducer) this.lastSeqByProducer.set(id, seq);
+    this.replicated = null;
+    return lost;
   }
 
   get start(): number {
@@ -32,10 +66,10 @@ export class PartitionLog {
     return offset;
   }
 
-  /** Up to `max` records from `offset` (clamped to the retained range). */
+  /** Up to `max` records from `offset` (clamped to the retained range, and below the high watermark). */
   read(offset: number, max: number): KafkaRecord[] {
     const from = Math.max(offset, this.base) - this.base + this.head;
-    const to = Math.min(this.records.length, from + max);
+    const to = Math.min(this.visibleEnd - this.base + this.head, from + max);
     return from >= to ? [] : (this.records.slice(from, to) as KafkaRecord[]);
   }
 

@@ -4,11 +4,13 @@
 // poll with fetch.min.bytes / fetch.max.wait.ms).
 import type { Behaviour, Context } from '../../contract.js';
 import type { PartitionLog } from './partition-log.js';
-import type { FetchRequest, PartitionMessage } from './protocol.js';
+import type { FetchRequest, PartitionMessage, ProduceResponse } from './protocol.js';
 
 interface PartitionState {
   /** Fetches waiting for data (volatile: lost if the partition leader crashes). */
   parked: FetchRequest[];
+  /** acks=all answers waiting for the followers (volatile too; only a stalled replication makes any wait). */
+  unreplicated: { readonly replyTo: number; readonly answer: ProduceResponse }[];
 }
 
 export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState, PartitionMessage> {
@@ -22,8 +24,16 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
       records: log.read(f.offset, f.maxRecords),
     });
 
+  // acks=1 is answered on the leader's append; acks=all once the followers have the
+  // records, at once while they keep up. A retried batch's answer waits the same way
+  // (Kafka answers a duplicate from the same purgatory).
+  const acknowledge = (state: PartitionState, ctx: Context, req: { replyTo: number; acks: 1 | -1 }, answer: ProduceResponse) => {
+    if (req.acks === 1 || log.replicating) ctx.send(req.replyTo, answer);
+    else state.unreplicated.push({ replyTo: req.replyTo, answer });
+  };
+
   return {
-    init: () => ({ parked: [] }),
+    init: () => ({ parked: [], unreplicated: [] }),
     receive(state, msg, ctx) {
       switch (msg.type) {
         case 'produce': {
@@ -32,24 +42,18 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
             const last = log.lastSeqByProducer.get(msg.producerId);
             if (last !== undefined && msg.seqBase <= last) {
               ctx.count('kafka.duplicatesDropped');
-              ctx.send(msg.replyTo, {
-                kc: 1, type: 'produced', topic: log.topic, partition: log.partition,
-                requestId: msg.requestId, baseOffset: -1, duplicate: true,
-              });
+              acknowledge(state, ctx, msg, { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset: -1, duplicate: true });
               return state;
             }
             log.lastSeqByProducer.set(msg.producerId, msg.seqBase + n - 1);
           }
           const baseOffset = log.end;
           for (let i = 0; i < n; i++) log.append(msg.keys[i], msg.values[i]);
-          ctx.send(msg.replyTo, {
-            kc: 1, type: 'produced', topic: log.topic, partition: log.partition,
-            requestId: msg.requestId, baseOffset, duplicate: false,
-          });
-          if (state.parked.length > 0) {
+          acknowledge(state, ctx, msg, { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset, duplicate: false });
+          if (state.parked.length > 0 && log.replicating) {
             const still: FetchRequest[] = [];
             for (const f of state.parked) {
-              if (log.end - f.offset >= f.minRecords) answer(ctx, f);
+              if (log.visibleEnd - f.offset >= f.minRecords) answer(ctx, f);
               else still.push(f);
             }
             state.parked = still;
@@ -57,7 +61,7 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
           return state;
         }
         case 'fetch': {
-          if (log.end - msg.offset >= msg.minRecords || msg.maxWaitMs <= 0) answer(ctx, msg);
+          if (log.visibleEnd - msg.offset >= msg.minRecords || msg.maxWaitMs <= 0) answer(ctx, msg);
           else {
             state.parked.push(msg);
             ctx.setTimer(msg.maxWaitMs, { type: 'fetch-expired', fetchId: msg.fetchId, replyTo: msg.replyTo });

@@ -29,7 +29,7 @@ function settle(sim: Simulation, host: SimActor, type: '$produced' | '$produceFa
 interface InFlight {
   readonly request: {
     type: 'produce'; replyTo: number; requestId: number; producerId: number; seqBase: number;
-    keys: string[]; values: unknown[];
+    keys: string[]; values: unknown[]; acks: 1 | -1;
   };
   readonly tokens: unknown[];
   sentUs: number;
@@ -51,8 +51,12 @@ export class SimProducer {
   private readonly dirty: PartitionProducer[] = [];
   private watchdogArmed = false;
 
-  constructor(private readonly sim: Simulation, private readonly host: SimActor, idempotent: boolean) {
+  /** acks=all (-1) or acks=1: see ActorSpec.acks. */
+  private readonly acks: 1 | -1;
+
+  constructor(private readonly sim: Simulation, private readonly host: SimActor, idempotent: boolean, acks: 1 | 'all' = 'all') {
     this.producerId = idempotent ? sim.allocateProducerId() : -1;
+    this.acks = acks === 1 ? 1 : -1;
   }
 
   private partitionsOf(topic: string): PartitionProducer[] {
@@ -90,7 +94,7 @@ export class SimProducer {
     if (p.inFlight !== null || p.keys.length === 0) return;
     const request = {
       type: 'produce' as const, replyTo: this.host.id, requestId: this.sim.clientRequestId(),
-      producerId: this.producerId, seqBase: p.seq, keys: p.keys, values: p.values,
+      producerId: this.producerId, seqBase: p.seq, keys: p.keys, values: p.values, acks: this.acks,
     };
     p.seq += p.keys.length;
     p.inFlight = { request, tokens: p.tokens, sentUs: this.sim.nowUsExact, firstSentUs: this.sim.nowUsExact };

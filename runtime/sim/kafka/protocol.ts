@@ -12,6 +12,8 @@ export interface ProduceRequest {
   readonly seqBase: number;
   readonly keys: readonly string[];
   readonly values: readonly unknown[];
+  /** 1: the leader acknowledges on its own append; -1 (acks=all): once the followers have it too. */
+  readonly acks: 1 | -1;
 }
 
 export interface ProduceResponse {
