@@ -6,6 +6,9 @@ import { sampleCandidates } from '../checks/search.js';
 import { checkPlan, checkScenario, runCandidate } from '../harness/check.js';
 import { workerEvaluator } from '../harness/worker-pool.js';
 import scenario from '../scenarios/refunds/index.js';
+import type { Scenario } from '../harness/scenario.js';
+import { loadScenario } from '../harness/load-scenario.js';
+import { fileURLToPath } from 'node:url';
 
 export async function checkRunsPerSec(runs: number, workers: number): Promise<number> {
   const t0 = performance.now();
@@ -16,16 +19,16 @@ export async function checkRunsPerSec(runs: number, workers: number): Promise<nu
 }
 
 /** Runs until the first failure for each seed (capped); the median over seeds. */
-export function runsToCatch(variant: string, seeds: number, cap: number): { median: number; caught: number } {
+export function runsToCatch(target: Scenario<any>, variant: string, seeds: number, cap: number): { median: number; caught: number } {
   const overrides = { variant };
-  const plan = checkPlan(scenario, overrides);
+  const plan = checkPlan(target, overrides);
   const counts: number[] = [];
   let caught = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const candidates = sampleCandidates(plan.space, seed, cap);
     let n = cap + 1;
     for (let i = 0; i < candidates.length; i++) {
-      if (!runCandidate(scenario, plan, candidates[i]).ok) {
+      if (!runCandidate(target, plan, candidates[i]).ok) {
         n = i + 1;
         caught++;
         break;
@@ -37,4 +40,13 @@ export function runsToCatch(variant: string, seeds: number, cap: number): { medi
   return { median: counts[Math.floor(counts.length / 2)], caught };
 }
 
-export const BROKEN_VARIANTS = Object.keys(scenario.variants ?? {});
+/** Every broken variant of the zoo: the reference pipeline's and the examples' (the two-fault ones among them). */
+export const ZOO_SCENARIOS = ['refunds', 'examples/order-payments.ts', 'examples/two-services.ts', 'examples/status-callbacks.ts'];
+
+export async function zoo(): Promise<{ scenario: Scenario<any>; variant: string }[]> {
+  // As the CLI loads them (the examples are TypeScript files beside the build, not in it).
+  const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
+  const scenarios: Scenario<any>[] = [];
+  for (const name of ZOO_SCENARIOS) scenarios.push(await loadScenario(name.includes('/') ? `${root}${name}` : name));
+  return scenarios.flatMap((s) => Object.keys(s.variants ?? {}).map((variant) => ({ scenario: s, variant })));
+}

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { bareChain, kernelChain } from './kernel-chain.js';
 import { runScenario } from '../harness/run.js';
 import refundsScenario from '../scenarios/refunds/index.js';
-import { BROKEN_VARIANTS, checkRunsPerSec, runsToCatch } from './check-bench.js';
+import { checkRunsPerSec, runsToCatch, zoo } from './check-bench.js';
 import { sweep } from '../harness/sweep.js';
 import { parseThresholds } from '../reports/slo.js';
 import { liveBench } from './live-bench.js';
@@ -127,9 +127,9 @@ console.log(`check, 200-refund scenario, random plans, ${checkRuns} runs: ${one.
 
 const seeds = quick ? 5 : 20;
 const cap = 500;
-for (const variant of BROKEN_VARIANTS) {
-  const { median, caught } = runsToCatch(variant, seeds, cap);
-  console.log(`runs to catch ${variant.padEnd(24)} median ${median > cap ? `> ${cap}` : median} over ${seeds} seeds (caught in ${caught}/${seeds}; target <= 50) ${median <= 50 ? 'MET' : 'NOT MET'}`);
+for (const { scenario, variant } of await zoo()) {
+  const { median, caught } = runsToCatch(scenario, variant, seeds, cap);
+  console.log(`runs to catch ${`${scenario.name}/${variant}`.padEnd(44)} median ${median > cap ? `> ${cap}` : median} over ${seeds} seeds (caught in ${caught}/${seeds}; target <= 50) ${median <= 50 ? 'MET' : 'NOT MET'}`);
 }
 
 // Capacity: ten rates, each offered for the time that makes 100,000 refunds.

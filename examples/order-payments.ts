@@ -86,6 +86,8 @@ const worker = (variant: string, chargeTimeoutMs: number): Behaviour<WorkerState
       // No answer: ask again under the same key (the payment service answers a repeat from its record).
       const c = s.charging.get(m.key);
       if (c !== undefined) {
+        // The bug: the record counts as done once its charge goes again, trusting the retry in memory.
+        if (variant === 'timeout-releases') s.offsets.release(ctx, c.offsets.splice(0));
         charge(c.event);
         ctx.setTimer(chargeTimeoutMs, { type: 'charge-timeout', key: m.key });
       }
@@ -146,5 +148,8 @@ export default defineScenario({
     sameSets({ name: 'paid-means-charged', a: { store: 'orders-db', table: 'orders', where: (o: Order) => o.status === 'PAID', noun: 'paid order' }, b: { store: 'psp', table: 'charges', where: (c: { status: string }) => c.status === 'APPROVED', keyOf: (c: { orderId: string }) => c.orderId, noun: 'approved charge' } }),
   ],
   metrics: { headline: 'apiResponse', slo: 'apiResponse.p99<50' },
-  variants: { 'mark-before-charge': 'the processed-events mark commits before the charge (seeds/002): a crash in between leaves the order stuck' },
+  variants: {
+    'mark-before-charge': 'the processed-events mark commits before the charge (seeds/002): a crash in between leaves the order stuck',
+    'timeout-releases': 'a worker whose charge timed out commits the order\'s record when it asks again, trusting the retry in memory: the payment service losing the charge and a worker crash before the retry is answered leave the order stuck',
+  },
 });

@@ -7,7 +7,9 @@
 // planted bug, `trusts-link-order`, guards only the retry loop's callbacks (a retry can
 // come late) and applies first attempts as they come, trusting that two requests sent in
 // order arrive in order. One TCP connection keeps that promise; a pool of them, or a load
-// balancer in between, does not, and a PAID order goes back to CREATED. Try:
+// balancer in between, does not, and a PAID order goes back to CREATED. The other,
+// `retry-from-memory`, needs two faults at once: the status service losing a callback,
+// then an orders crash before its retry. Try:
 //   npx faultline check examples/status-callbacks.ts --variant trusts-link-order
 import { defineScenario, loadGenerator, z, type Behaviour, type RuntimeMessage } from 'faultline';
 
@@ -21,15 +23,18 @@ type Tick = { type: 'pay-due' } | { type: 'retry-due' };
 
 const callbackKey = (c: { readonly id: string; readonly version: number }) => `${c.id}/${c.version}`;
 
-const ordersApi = (paidAfterMs: number, retryMs: number): Behaviour<null, PlaceOrder | StatusAck | Tick | RuntimeMessage> => ({
-  init: () => null,
+const ordersApi = (variant: string, paidAfterMs: number, retryMs: number): Behaviour<Map<string, Pending>, PlaceOrder | StatusAck | Tick | RuntimeMessage> => ({
+  // Callbacks waiting for their acknowledgement, in memory: only the retry-from-memory variant keeps them here.
+  init: () => new Map(),
   // What the run waits for before its verdict: callbacks not yet acknowledged, and payments not yet due.
-  pending: (_s, store) => store.scan('callbacks').length + store.scan('due').length,
+  pending: (s, store) => s.size + store.scan('callbacks').length + store.scan('due').length,
   receive(s, m, ctx) {
     const store = ctx.store;
     // The callback, in the transaction of the change it announces; sent now, and again until acknowledged.
     const announce = (c: Callback) => {
-      store.put<Pending>('callbacks', callbackKey(c), { ...c, sentAtMs: ctx.now() });
+      // The bug: the callback is kept for retries in memory, not in the transaction of the change.
+      if (variant === 'retry-from-memory') s.set(callbackKey(c), { ...c, sentAtMs: ctx.now() });
+      else store.put<Pending>('callbacks', callbackKey(c), { ...c, sentAtMs: ctx.now() });
       ctx.send('status', { type: 'status-update', ...c, retry: false, replyTo: ctx.ref(ctx.selfName) } satisfies StatusUpdate);
     };
     switch (m.type) {
@@ -56,14 +61,16 @@ const ordersApi = (paidAfterMs: number, retryMs: number): Behaviour<null, PlaceO
         ctx.setTimer(10, { type: 'pay-due' });
         break;
       case 'retry-due':
-        for (const [key, c] of store.scan<Pending>('callbacks')) {
+        for (const [key, c] of variant === 'retry-from-memory' ? [...s] : store.scan<Pending>('callbacks')) {
           if (ctx.now() - c.sentAtMs < retryMs) continue;
-          store.put<Pending>('callbacks', key, { ...c, sentAtMs: ctx.now() });
+          if (variant === 'retry-from-memory') s.set(String(key), { ...c, sentAtMs: ctx.now() });
+          else store.put<Pending>('callbacks', key, { ...c, sentAtMs: ctx.now() });
           ctx.send('status', { type: 'status-update', id: c.id, status: c.status, version: c.version, retry: true, replyTo: ctx.ref(ctx.selfName) } satisfies StatusUpdate);
         }
         ctx.setTimer(retryMs / 2, { type: 'retry-due' });
         break;
       case 'status-ack':
+        s.delete(callbackKey(m));
         store.delete('callbacks', callbackKey(m));
         break;
     }
@@ -97,7 +104,7 @@ export default defineScenario({
     topics: [],
     actors: [
       { name: 'customers', behaviour: loadGenerator<PlaceOrder>({ target: 'orders', load: p, keyPrefix: 'order', responseType: 'order-response', request: (_n, key, replyTo) => ({ type: 'place-order', key, replyTo }) }) },
-      { name: 'orders', behaviour: ordersApi(p.paidAfterMs, p.retryMs), serviceTime: 0.5 },
+      { name: 'orders', behaviour: ordersApi(p.variant, p.paidAfterMs, p.retryMs), serviceTime: 0.5 },
       { name: 'status', behaviour: statusService(p.variant), serviceTime: 0.5 },
     ],
     tables: { orders: { due: 'queue' } },
@@ -109,6 +116,7 @@ export default defineScenario({
   }],
   metrics: { headline: 'response' },
   variants: {
+    'retry-from-memory': 'the orders API keeps callbacks to retry in memory, not with the change: the status service losing one and an orders crash before the retry loses it for good',
     'trusts-link-order': 'the status service checks versions on retried callbacks only: two first attempts that change places move a PAID order back to CREATED',
   },
 });

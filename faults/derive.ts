@@ -24,6 +24,8 @@ export interface TopologyFacts {
   readonly poisonable: readonly { readonly topic: string; readonly keys: readonly string[] }[];
   /** The actor the load generator sends to, if any. */
   readonly intake?: string;
+  /** Requests seen from one service to another (with a `replyTo`), and the caller's longest timer. */
+  readonly calls?: readonly { readonly from: string; readonly to: string; readonly timeoutMs: number }[];
 }
 
 /** The derived space: faults start within [0, horizonMs], while the load is in flight. */
@@ -38,6 +40,7 @@ export function deriveFaultSpace(f: TopologyFacts, horizonMs: number): FaultSpac
     responses: [...f.answers],
     leaseGrants: f.leaseGrants.filter((g) => names.includes(g.actor)),
     poisonable: f.poisonable.filter((p) => p.keys.length > 0),
+    calls: (f.calls ?? []).filter((c) => names.includes(c.from) && names.includes(c.to)),
     horizonMs: Math.max(100, Math.round(horizonMs)),
   };
 }

@@ -20,6 +20,12 @@ export interface FaultSpace {
   readonly leaseGrants: readonly { readonly actor: string; readonly messageType: string }[];
   /** Records that may be poisoned: topics whose consumers dead-letter, and keys on them. */
   readonly poisonable: readonly { readonly topic: string; readonly keys: readonly string[] }[];
+  /**
+   * Calls from one service to another and how long the caller waits before it retries:
+   * each gives paired faults, the callee impaired and the caller crashing while it waits
+   * (a window two independent faults rarely hit together).
+   */
+  readonly calls?: readonly { readonly from: string; readonly to: string; readonly timeoutMs: number }[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
   /** Relative weights of kinds in a plan, whole numbers (default 1 each; 0 leaves a kind out). */
@@ -56,14 +62,10 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
           // two messages, while dual-write windows sit between the effect steps of one.
           fc.oneof(
             { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), actor, atMs: at, restartAfterMs: restart }) },
-            {
-              weight: 3,
-              arbitrary: fc.constantFrom(...space.crashPoints).chain((p) =>
-                fc.record({
-                  kind: fc.constant('crash' as const), actor: fc.constant(p.actor), point: fc.constant(p.point),
-                  occurrence: fc.integer({ min: 1, max: 8 }), restartAfterMs: restart,
-                })),
-            },
+            { weight: 3, arbitrary: fc.constantFrom(...space.crashPoints).chain((p) => pointCrash(p, fc.integer({ min: 1, max: 8 }), restart)) },
+            // Armed at a time: on a busy actor the first passes all fall in its first few
+            // milliseconds, and the window that matters may open only seconds in.
+            { weight: 2, arbitrary: fc.constantFrom(...space.crashPoints).chain((p) => pointCrash(p, fc.integer({ min: 1, max: 3 }), restart, at)) },
           );
     case 'redeliver':
       return fc.record({ kind: fc.constant('redeliver' as const), group: fc.constantFrom(...space.groups), atMs: at });
@@ -106,6 +108,44 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
   }
 }
 
+function pointCrash(p: { actor: string; point: string }, occurrence: fc.Arbitrary<number>, restart: fc.Arbitrary<number>, after?: fc.Arbitrary<number>): fc.Arbitrary<Fault> {
+  const base = { kind: fc.constant('crash' as const), actor: fc.constant(p.actor), point: fc.constant(p.point), occurrence, restartAfterMs: restart };
+  return after === undefined ? fc.record(base) : fc.record({ ...base, afterMs: after });
+}
+
+/**
+ * Two faults in one window: a service a caller depends on is impaired (crashed, cut off,
+ * stalled) for about one of the caller's retry time-outs, and the caller crashes while it
+ * waits (at a time, or at its next pass through one of its crash points). A bug in what a
+ * caller does when a call times out (it trusts a retry held in memory, it commits early)
+ * shows only then; independent draws meet in that window once in a thousand runs.
+ */
+export function pairArbitrary(space: FaultSpace): fc.Arbitrary<Fault[]> {
+  const calls = space.calls ?? [];
+  return fc.constantFrom(...calls).chain((c) => {
+    const timeoutMs = Math.max(100, Math.round(c.timeoutMs));
+    const t = fc.integer({ min: 0, max: Math.max(1, Math.round(space.horizonMs)) });
+    const downMs = fc.integer({ min: Math.round(timeoutMs / 2), max: 2 * timeoutMs });
+    const points = space.crashPoints.filter((p) => p.actor === c.from);
+    const hows = (['crash', 'partition', 'pause'] as const).filter((k) => (space.weights?.[k] ?? 1) > 0);
+    return fc.record({ t, downMs, laterMs: fc.integer({ min: 0, max: 3 * timeoutMs }), how: fc.constantFrom(...hows), restart: fc.integer({ min: 0, max: 1_000 }) })
+      .chain(({ t, downMs, laterMs, how, restart }) => {
+        const down: Fault = how === 'crash'
+          ? { kind: 'crash', actor: c.to, atMs: t, restartAfterMs: downMs }
+          : { kind: how as 'partition' | 'pause', actor: c.to, atMs: t, durationMs: downMs };
+        // The caller's crash lands while the callee is down or within one time-out after.
+        const atMs = t + Math.min(laterMs, downMs + timeoutMs);
+        const up: fc.Arbitrary<Fault> = points.length === 0
+          ? fc.constant({ kind: 'crash', actor: c.from, atMs, restartAfterMs: restart })
+          : fc.oneof(
+            fc.constant<Fault>({ kind: 'crash', actor: c.from, atMs, restartAfterMs: restart }),
+            fc.constantFrom(...points).map((p): Fault => ({ kind: 'crash', actor: c.from, point: p.point, occurrence: 1, afterMs: atMs, restartAfterMs: restart })),
+          );
+        return up.map((u) => [down, u]);
+      });
+  });
+}
+
 /**
  * The part of a space that aims at `actors` only (what targets nothing there keeps the
  * whole list, so every kind stays possible).
@@ -122,8 +162,12 @@ export function focusOn(space: FaultSpace, actors: readonly string[]): FaultSpac
     producers: keep(space.producers, (p) => p),
     responses: keep(space.responses, (r) => r.to),
     leaseGrants: keep(space.leaseGrants, (g) => g.actor),
+    calls: keep(space.calls ?? [], (c) => (actors.includes(c.to) ? c.to : c.from)),
   };
 }
+
+/** How heavily paired faults weigh among a plan's kinds (they are drawn like one kind more). */
+const PAIR_WEIGHT = 2;
 
 /**
  * Swarm plans: each plan draws a random non-empty subset of fault kinds and one or two
@@ -134,8 +178,13 @@ export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<Fa
   const kinds = kindsIn(space);
   if (kinds.length === 0) return fc.constant([]);
   const actors = space.actors.length > 0 ? fc.subarray([...space.actors], { minLength: 1, maxLength: Math.min(2, space.actors.length) }) : fc.constant([] as string[]);
-  return fc.tuple(fc.subarray(kinds, { minLength: 1 }), actors).chain(([enabled, focus]) => {
+  // Paired faults are one more choice of the swarm: a plan has them or not.
+  const choices: (FaultKind | 'pair')[] = (space.calls ?? []).length > 0 && kinds.includes('crash') ? [...kinds, 'pair'] : kinds;
+  return fc.tuple(fc.subarray(choices, { minLength: 1 }), actors).chain(([enabled, focus]) => {
     const focused = focus.length > 0 ? focusOn(space, focus) : space;
-    return fc.array(fc.oneof(...enabled.map((k) => ({ weight: Math.max(1, Math.round(space.weights?.[k] ?? 1)), arbitrary: faultArbitrary(focused, k) }))), { minLength: 1, maxLength: maxFaults });
+    const entries = enabled.map((k) => k === 'pair'
+      ? { weight: PAIR_WEIGHT, arbitrary: pairArbitrary(focused) }
+      : { weight: Math.max(1, Math.round(space.weights?.[k] ?? 1)), arbitrary: faultArbitrary(focused, k).map((f) => [f]) });
+    return fc.array(fc.oneof(...entries), { minLength: 1, maxLength: maxFaults }).map((groups) => groups.flat());
   });
 }

@@ -32,7 +32,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
   const delivery: ((a: SimActor, m: unknown) => boolean)[] = [];
   const reorders: NetworkFilter[] = [];
   const poisons: { topic: string; key: string; report: FaultReport }[] = [];
-  const points = new Map<string, { report: FaultReport; occurrence: number; hits: number }[]>();
+  const points = new Map<string, { report: FaultReport; occurrence: number; fromUs: number; hits: number }[]>();
 
   const actor = (name: string, f: Fault) => {
     if (!sim.hasActor(name)) throw new FaultPlanError(`fault ${JSON.stringify(f)} names actor "${name}", which the scenario does not have; it has: ${sim.actors.filter((a) => a.spec.system !== true).map((a) => a.name).join(', ')}`);
@@ -67,7 +67,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
         sim.armCrashPoint(f.actor, f.point, f.restartAfterMs);
         const key = `${f.actor}\u0000${f.point}`;
         const list = points.get(key) ?? [];
-        list.push({ report: r, occurrence: f.occurrence, hits: 0 });
+        list.push({ report: r, occurrence: f.occurrence, fromUs: Math.round((f.afterMs ?? 0) * US), hits: 0 });
         points.set(key, list);
         break;
       }
@@ -248,6 +248,7 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
       if (list === undefined) return false;
       let crash = false;
       for (const p of list) {
+        if (sim.nowUsExact < p.fromUs) continue;
         p.hits++;
         if (p.hits === p.occurrence) {
           fire(p.report);

@@ -22,8 +22,10 @@ export const crashAtPoint = z.strictObject({
   actor: name,
   /** A behaviour's crash point or a kernel step boundary (before-commit, after-commit, after-sends). */
   point: name,
-  /** Which pass through the point crashes (1 = the first). */
+  /** Which pass through the point crashes (1 = the first)… */
   occurrence: count.default(1),
+  /** …counting passes from this time on (default: from the start): a point a busy actor passes thousands of times, armed deep in the run. */
+  afterMs: ms.optional(),
   restartAfterMs: ms.default(100),
 });
 
@@ -147,6 +149,8 @@ export function healTimeMs(plan: FaultPlan): number {
   for (const f of plan) {
     if ('durationMs' in f) t = Math.max(t, f.atMs + f.durationMs);
     else if (f.kind === 'crash' && 'atMs' in f) t = Math.max(t, f.atMs + f.restartAfterMs);
+    // Armed from a time: the run goes on at least until then (and its restart), or the drain may end first.
+    else if (f.kind === 'crash' && f.afterMs !== undefined) t = Math.max(t, f.afterMs + f.restartAfterMs);
     else if ('atMs' in f) t = Math.max(t, f.atMs);
   }
   return t;

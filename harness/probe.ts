@@ -20,6 +20,7 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
   const grants = new Map<string, { actor: string; messageType: string }>();
   const keys = new Map<string, Set<string>>([...deadLettering].map((t) => [t, new Set<string>()]));
   const intakes = new Map<string, number>();
+  const calls = new Map<string, { from: string; to: string }>();
   const ex = executeScenario(scenario, params, { seed: PROBE_SEED, traceViolations: false, summaries: false, sim: kafka }, undefined, (sim) => {
     const topicOf = new Map<number, string>();
     for (const t of sim.topics.values()) for (const ref of t.partitionRefs) topicOf.set(ref, t.name);
@@ -42,6 +43,7 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
       if (src.name === loadName) intakes.set(dst.name, (intakes.get(dst.name) ?? 0) + 1);
       if (src.spec.behaviour.leaseGrantType === type) grants.set(`${dst.name}\u0000${type}`, { actor: dst.name, messageType: type });
       if (m.replyTo === undefined) answers.set(`${dst.name}\u0000${type}`, { to: dst.name, messageType: type });
+      else if (src.name !== loadName) calls.set(`${src.name}\u0000${dst.name}`, { from: src.name, to: dst.name });
       return 0;
     };
   });
@@ -54,6 +56,8 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
     leaseGrants: [...grants.values()],
     poisonable: [...keys].map(([topic, k]) => ({ topic, keys: [...k] })),
     intake: [...intakes].sort((a, b) => b[1] - a[1])[0]?.[0],
+    // A caller's longest timer stands for how long it waits before it retries a call.
+    calls: [...calls.values()].map((c) => ({ ...c, timeoutMs: ex.sim.actor(c.from).longestTimerMs })),
   };
   return { facts, loadMs: ex.built.load()?.plannedMs ?? 0 };
 }

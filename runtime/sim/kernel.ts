@@ -847,6 +847,7 @@ export class Simulation {
       setTimer(delayMs, msg) {
         const a = cur();
         if (delayMs * US > sim.longestTimerUs) sim.longestTimerUs = delayMs * US;
+        if (delayMs > a.longestTimerMs) a.longestTimerMs = delayMs;
         const dueUs = sim.nowUs + Math.max(0, Math.round(delayMs * US));
         if (a.spec.system !== true) sim.noteTimer(dueUs, (msg as { type?: unknown } | null)?.type === sim.handlingType);
         const id = sim.nextTimer++;

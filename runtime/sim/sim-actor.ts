@@ -32,6 +32,8 @@ export class SimActor {
   skewUs = 0;
   /** A group coordinator: its offset commits drive retention of the topics it serves. */
   retainsTopics = false;
+  /** The longest timer it has set (ms): how long it waits before it retries, for the fault space's paired faults. */
+  longestTimerMs = 0;
   /** Has sent messages ahead of the clock (a crash must withdraw those not yet gone). */
   sentAhead = false;
   readonly serviceTime: ServiceTime;

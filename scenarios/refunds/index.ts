@@ -14,7 +14,7 @@ import { REFUND_LOAD, refundParamsShape, type RefundParams } from './params.js';
 import { rmsBehaviour } from './rms.js';
 import { dsBehaviour } from './ds.js';
 import { csBehaviour } from './cs.js';
-import { commitOnRead } from './variants.js';
+import { commitOnRead, releaseOnTimeout } from './variants.js';
 import { STORES } from './invariants.js';
 import { REFUND_COMMON, REFUND_CONSUMERS, refundTables, refundClient } from './common.js';
 import { REFUND_FAULT_PRESETS } from './presets.js';
@@ -41,7 +41,7 @@ export function refundTopology(p: RefundParams): Topology {
         acks: p.variant === 'relay-acks-one' ? 1 : 'all',
       },
       {
-        name: 'batcher', behaviour: p.variant === 'commit-before-effect' ? commitOnRead(batching) : batching, workers: 1,
+        name: 'batcher', behaviour: p.variant === 'commit-before-effect' ? commitOnRead(batching) : p.variant === 'batcher-releases-on-timeout' ? releaseOnTimeout(batching) : batching, workers: 1,
         serviceTime: perItemMs(0.1, 0.002, itemCount), consumes: REFUND_CONSUMERS.batcher, place: 'worker',
       },
       { name: 'ds', store: STORES.ds, behaviour: dsBehaviour(p), workers: 4, serviceTime: perItemMs(5, 0.05, itemCount), place: 'worker' },

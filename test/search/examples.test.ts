@@ -1,0 +1,3 @@
+import { zooMinimality } from './zoo-seeds.js';
+
+await zooMinimality((scenario) => scenario !== 'refunds');
