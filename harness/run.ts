@@ -183,9 +183,10 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
  */
 function stuckAfterMs(sim: Simulation, faults: FaultPlan): number {
   const k = sim.kafka;
-  // A timestamp taken while a clock was off makes a wait that compares against it longer by the skew.
+  // A timestamp taken while a clock was off makes a wait that compares against it longer by
+  // the skew; overlapping skews add up, so the sum bounds it.
   let skewMs = 0;
-  for (const f of faults) if (f.kind === 'clock-skew') skewMs = Math.max(skewMs, Math.abs(f.skewMs));
+  for (const f of faults) if (f.kind === 'clock-skew') skewMs += Math.abs(f.skewMs);
   return 4 * (sim.longestTimerUs / 1000) + k.sessionTimeoutMs + k.heartbeatIntervalMs + k.requestTimeoutMs + k.fetchMaxWaitMs + 1_000 + skewMs;
 }
 

@@ -28,6 +28,15 @@ describe('rewind: an operator resets a group\'s committed offsets', () => {
     expect(run('ttl-dedup', []).ok).toBe(true);
   });
 
+  it('only it catches the ttl-dedup projector in a search', async () => {
+    const caught = await checkScenario(scenario, { runs: 300, seed: 3, overrides: { variant: 'ttl-dedup' } });
+    expect(caught.ok).toBe(false);
+    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toContain('rewind');
+    const blind = await checkScenario(without(scenario, 'rewind'), { runs: 300, seed: 3, overrides: { variant: 'ttl-dedup' } });
+    expect(blind.ok).toBe(true);
+    expect(blind.faultKinds.rewind.planned).toBe(0);
+  });
+
   it('is in the derived fault space: a correct pipeline holds while rewinds fire', async () => {
     const correct = await checkScenario(scenario, { runs: 150, seed: 3, overrides: {} });
     expect(correct.ok).toBe(true);
@@ -149,6 +158,16 @@ describe('leader-failover: acks=1 loses what the old leader had not replicated',
 });
 
 describe('the drain waits for what callers were told exists', () => {
+  it('overlapping clock skews add up: a retry loop that waits out both is not called stuck', () => {
+    // Found by a random-seed search: two skews on one clock, 23.5 s in all, and retries stamped with it.
+    const scenario = statusCallbacks as unknown as Scenario<any>;
+    const faults: FaultPlan = [
+      { kind: 'clock-skew', actor: 'orders', skewMs: 10_213, atMs: 0, durationMs: 425 },
+      { kind: 'clock-skew', actor: 'orders', skewMs: 13_351, atMs: 0, durationMs: 425 },
+    ];
+    expect(runCandidate(scenario, checkPlan(scenario, {}), { seed: 0, workload: {}, faults }).ok).toBe(true);
+  });
+
   it('a callback delayed past a clock skew by a pipeline that declares nothing pending is late, not lost', () => {
     // The orders API without `pending`: the drain knows only that a caller was told its order was created.
     const base = statusCallbacks as unknown as Scenario<any>;
