@@ -181,7 +181,13 @@ export function defineScenario<S extends z.ZodRawShape = Record<string, never>>(
     ...(def.params ?? {}),
     variant: z.enum(variants as [string, ...string[]]).default(VARIANT_CORRECT),
   });
-  const parse = (overrides: Readonly<Record<string, unknown>>): P => {
+  const parse = (given: Readonly<Record<string, unknown>>): P => {
+    // --param reads `acks=1` as the number 1; a parameter that takes text ("1" of an enum) gets the text.
+    const overrides: Record<string, unknown> = { ...given };
+    for (const [key, value] of Object.entries(given)) {
+      const field = (schema.shape as Record<string, z.ZodType | undefined>)[key];
+      if (field !== undefined && (typeof value === 'number' || typeof value === 'boolean') && !field.safeParse(value).success && field.safeParse(String(value)).success) overrides[key] = String(value);
+    }
     const parsed = schema.safeParse(overrides);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -146,6 +146,16 @@ describe('defineScenario', () => {
     expect(() => s.parse({ size: 9 })).toThrow(/size above count/);
   });
 
+  it('gives a text parameter the text of a number or boolean --param read as JSON (acks=1, flag=true)', () => {
+    const s = defineScenario({
+      name: 'p', description: 'd', params: { acks: z.enum(['1', 'all']).default('all'), mode: z.string().default('x'), size: z.number().default(1) },
+      topology: () => ({ topics: [], actors: [] }),
+    });
+    expect(s.parse({ acks: 1, mode: true, size: 2 })).toMatchObject({ acks: '1', mode: 'true', size: 2 });
+    expect(() => s.parse({ acks: 2 })).toThrow(/bad parameter "acks"/);
+    expect(() => s.parse({ size: 'big' })).toThrow(/bad parameter "size"/);
+  });
+
   it('refuses a parameter the kit already has, and one without a default', () => {
     expect(() => defineScenario({ name: 'x', description: '', params: { count: z.number().default(1) }, topology: () => ({ topics: [], actors: [] }) })).toThrow(/"count", which the kit's load/);
     expect(() => defineScenario({ name: 'x', description: '', params: { size: z.number() }, topology: () => ({ topics: [], actors: [] }) })).toThrow(/need defaults/);
