@@ -59,6 +59,9 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const quiet = a.json === true;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (!quiet) process.stdout.write(`${commandLine({ seed, workers })}\n`);
+  // A simulator-only setting is said, not silently dropped.
+  const acksOne = plan.topology.actors.filter((x) => x.acks === 1).map((x) => x.name);
+  if (acksOne.length > 0 && !quiet) say(`note: ${acksOne.join(', ')} ${acksOne.length > 1 ? 'ask' : 'asks'} for acks 1; live runs produce with acks=all (one local broker has no follower a failover could lose records to)`);
   let result;
   try {
     result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });

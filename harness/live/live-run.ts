@@ -194,7 +194,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const naming = runNaming(runId);
   const kafka = kafkaClient(o.kafka, 'faultline-coordinator');
   const { pool, admin } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming.prefix);
-  log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ')}`);
+  log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ') || '(none: the services only call each other)'}`);
 
   const t0 = Date.now();
   let faults: LiveFaultRunner;
