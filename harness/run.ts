@@ -15,7 +15,7 @@ import { FaultPlanError, injectFaults } from '../faults/inject.js';
 import { healTimeMs, type FaultPlan, type FaultReport } from '../faults/plan.js';
 import { ScenarioError, type BaseParams, type Scenario } from './scenario.js';
 import { buildSim, type BuiltTopology } from './sim-topology.js';
-import { backlog, pendingWork } from './drain.js';
+import { backlog, owedRows, pendingWork } from './drain.js';
 import { defaultKeysOf, simObservation } from './observe.js';
 
 export interface RunOptions {
@@ -151,8 +151,11 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
     // was set before the quiet began has fired and what was set since did nothing.
     if (pending.length === 0 && quietMs >= settleMs
       && (sim.nowMs >= Math.min(sim.workTimersDueUs / 1000, deadline - CHUNK_MS) || quietMs > sim.longestTimerUs / 1000)) {
-      drained = true;
-      break;
+      pending = owedRows(sim, built, entities);
+      if (pending.length === 0) {
+        drained = true;
+        break;
+      }
     }
     if (!more) {
       // Nothing left to happen at all: settled, or stuck for good.
