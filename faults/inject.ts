@@ -47,6 +47,8 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
     return { topic, leader: sim.actors[ref] };
   };
 
+  const partitionRefs = new Set([...sim.topics.values()].flatMap((t) => t.partitionRefs));
+
   for (const [index, r] of reports.entries()) {
     const f = r.fault;
     switch (f.kind) {
@@ -136,15 +138,18 @@ export function injectFaults(sim: Simulation, plan: FaultPlan, onFire?: (fault: 
         const rng = new Prng(sim.seed, `reorder#${index}`);
         const held = (src: number, dest: number) => {
           const now = sim.nowUsExact;
-          if (dest !== to || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
+          // A message an actor sends itself never crosses a network.
+          if (dest !== to || src === dest || (from >= 0 && src !== from) || now < w.fromUs || now >= w.untilUs) return 0;
           const us = Math.round(rng.random() * windowUs);
           if (us > 0) fire(r);
           return us;
         };
-        // Between services a message leaves its link's order; from the broker it keeps it
-        // (one connection), so only different partitions' records change places.
+        // Between services a message leaves its link's order; from a partition it keeps it
+        // (one connection), so only different partitions' records change places. The group
+        // coordinator's messages are left alone: a consumer hears of its assignments in the
+        // order the group made them (an eager rebalance revokes before it assigns).
         reorders.push((src, dest) => (sim.actors[src].spec.system === true ? 0 : held(src, dest)));
-        delays.push((src, dest) => (sim.actors[src]?.spec.system === true ? held(src, dest) : 0));
+        delays.push((src, dest) => (src >= 0 && partitionRefs.has(src) ? held(src, dest) : 0));
         break;
       }
       case 'partition': {

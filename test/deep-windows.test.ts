@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkPlan, checkScenario, runCandidate } from '../harness/check.js';
-import { pairArbitrary, planArbitrary } from '../faults/generators.js';
+import { faultArbitrary, kindsIn, pairArbitrary, planArbitrary } from '../faults/generators.js';
 import { injectFaults } from '../faults/inject.js';
 import { healTimeMs } from '../faults/plan.js';
 import type { Scenario } from '../harness/scenario.js';
@@ -76,4 +76,19 @@ describe('two-fault variants: caught by a pair, never by one fault', () => {
     // The correct pipeline holds under the same plan.
     expect(runCandidate(scenario, checkPlan(scenario, {}), c.candidate).ok).toBe(true);
   });
+
+  it.each(cases.map(([s, v]) => [`${s.name}/${v}`, s, v] as const))('%s: no single fault of any kind the space draws catches it', (_name, scenario, variant) => {
+    // The one-fault plans a search draws, of every kind, crash points armed at a time among them.
+    const plan = checkPlan(scenario, { variant });
+    const workloads = fc.sample(plan.space.workload, { seed: 9, numRuns: 40 });
+    let runs = 0;
+    for (const kind of kindsIn(plan.space.faults)) {
+      fc.sample(faultArbitrary(plan.space.faults, kind), { seed: 9, numRuns: 40 }).forEach((f, i) => {
+        runs++;
+        expect(runCandidate(scenario, plan, { seed: i, workload: workloads[i], faults: [f] }).ok, JSON.stringify(f)).toBe(true);
+      });
+    }
+    expect(kindsIn(plan.space.faults).length).toBeGreaterThanOrEqual(8);
+    expect(runs).toBe(40 * kindsIn(plan.space.faults).length);
+  }, 300_000);
 });

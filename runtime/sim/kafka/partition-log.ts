@@ -36,6 +36,13 @@ export class PartitionLog {
     return this.replicated === null;
   }
 
+  /** Whether a producer's batch ending at `lastSeq` was on the followers too (replicated before any stall). */
+  replicatedSeq(producerId: number, lastSeq: number): boolean {
+    if (this.replicated === null) return true;
+    const seq = this.replicated.lastSeqByProducer.get(producerId);
+    return seq !== undefined && lastSeq <= seq;
+  }
+
   /** The followers stop copying: what is appended from now on lives on the leader alone. */
   stallReplication(): void {
     if (this.replicated === null) this.replicated = { end: this.end, lastSeqByProducer: new Map(this.lastSeqByProducer) };

@@ -42,7 +42,10 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
             const last = log.lastSeqByProducer.get(msg.producerId);
             if (last !== undefined && msg.seqBase <= last) {
               ctx.count('kafka.duplicatesDropped');
-              acknowledge(state, ctx, msg, { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset: -1, duplicate: true });
+              const answer: ProduceResponse = { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset: -1, duplicate: true };
+              // A retry of a batch the followers already have is answered at once; of one they lack, once they have it.
+              if (log.replicatedSeq(msg.producerId, msg.seqBase + n - 1)) ctx.send(msg.replyTo, answer);
+              else acknowledge(state, ctx, msg, answer);
               return state;
             }
             log.lastSeqByProducer.set(msg.producerId, msg.seqBase + n - 1);
