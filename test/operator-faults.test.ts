@@ -14,7 +14,9 @@ import { Simulation } from '../runtime/sim/kernel.js';
 import { injectFaults } from '../faults/inject.js';
 
 const scenario = projection as unknown as Scenario<any>;
-const run = (variant: string, faults: FaultPlan) => runScenario(scenario, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+/** Runs a variant of a scenario under a plan (seed 1). */
+const runnerOf = (s: Scenario<any>) => (variant: string, faults: FaultPlan) => runScenario(s, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+const run = runnerOf(scenario);
 
 describe('rewind: an operator resets a group\'s committed offsets', () => {
   // Late in the 15 s load and as far back as topics keep: records about 10 s old come again.
@@ -31,12 +33,7 @@ describe('rewind: an operator resets a group\'s committed offsets', () => {
   });
 
   it('only it catches the ttl-dedup projector in a search', async () => {
-    const caught = await checkScenario(scenario, { runs: 300, seed: 3, overrides: { variant: 'ttl-dedup' } });
-    expect(caught.ok).toBe(false);
-    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toContain('rewind');
-    const blind = await checkScenario(without(scenario, 'rewind'), { runs: 300, seed: 3, overrides: { variant: 'ttl-dedup' } });
-    expect(blind.ok).toBe(true);
-    expect(blind.faultKinds.rewind.planned).toBe(0);
+    await onlyItCatches(scenario, 'ttl-dedup', 'rewind', 300, 3);
   });
 
   it('is in the derived fault space: a correct pipeline holds while rewinds fire', async () => {
@@ -64,9 +61,26 @@ function without<S extends Scenario<any>>(s: S, kind: FaultKind): S {
   };
 }
 
+/**
+ * A search catches `variant` with `kind` in the space, and one without it passes as many
+ * runs: only that kind reaches the bug. Returns the correct pipeline's search, to read what fired.
+ */
+async function onlyItCatches(s: Scenario<any>, variant: string, kind: FaultKind, runs: number, seed: number) {
+  const caught = await checkScenario(s, { runs, seed, overrides: { variant } });
+  expect(caught.ok).toBe(false);
+  expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toContain(kind);
+  const blind = await checkScenario(without(s, kind), { runs, seed, overrides: { variant } });
+  expect(blind.ok).toBe(true);
+  expect(blind.runs).toBe(runs);
+  expect(blind.faultKinds[kind].planned).toBe(0);
+  const correct = await checkScenario(s, { runs, seed, overrides: {} });
+  expect(correct.ok).toBe(true);
+  return correct;
+}
+
 describe('reorder: messages between services change places', () => {
   const callbacks = statusCallbacks as unknown as Scenario<any>;
-  const runCallbacks = (variant: string, faults: FaultPlan) => runScenario(callbacks, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+  const runCallbacks = runnerOf(callbacks);
   const reorder: FaultPlan = [{ kind: 'reorder', to: 'status', windowMs: 100, atMs: 0, durationMs: 3_000 }];
 
   it('swaps two callbacks sent in order: a service that trusts its link\'s order is caught, the correct one holds', () => {
@@ -80,14 +94,7 @@ describe('reorder: messages between services change places', () => {
   });
 
   it('only it catches the trusting service in a search; the correct one holds while it fires', async () => {
-    const caught = await checkScenario(callbacks, { runs: 300, seed: 2, overrides: { variant: 'trusts-link-order' } });
-    expect(caught.ok).toBe(false);
-    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toEqual(['reorder']);
-    const blind = await checkScenario(without(callbacks, 'reorder'), { runs: 300, seed: 2, overrides: { variant: 'trusts-link-order' } });
-    expect(blind.ok).toBe(true);
-    expect(blind.faultKinds.reorder.planned).toBe(0);
-    const correct = await checkScenario(callbacks, { runs: 300, seed: 2, overrides: {} });
-    expect(correct.ok).toBe(true);
+    const correct = await onlyItCatches(callbacks, 'trusts-link-order', 'reorder', 300, 2);
     expect(correct.faultKinds.reorder.fired).toBeGreaterThan(30);
   });
 
@@ -127,7 +134,7 @@ describe('reorder: messages between services change places', () => {
 
 describe('leader-failover: acks=1 loses what the old leader had not replicated', () => {
   const refunds = refundsScenario as unknown as Scenario<any>;
-  const runRefunds = (variant: string, faults: FaultPlan) => runScenario(refunds, { seed: 1, overrides: { variant }, faults, traceViolations: false });
+  const runRefunds = runnerOf(refunds);
   const failover: FaultPlan = [{ kind: 'leader-failover', topic: 'refund-requested', partition: 0, atMs: 500, durationMs: 1_000 }];
 
   it('loses acknowledged records of an acks=1 producer; an acks=all producer sends them again', () => {
@@ -143,14 +150,7 @@ describe('leader-failover: acks=1 loses what the old leader had not replicated',
   });
 
   it('only it catches acks=1 in a search; the correct pipeline holds while it fires', async () => {
-    const caught = await checkScenario(refunds, { runs: 200, seed: 2, overrides: { variant: 'relay-acks-one' } });
-    expect(caught.ok).toBe(false);
-    expect(caught.counterexample!.candidate.faults.map((f) => f.kind)).toEqual(['leader-failover']);
-    const blind = await checkScenario(without(refunds, 'leader-failover'), { runs: 200, seed: 2, overrides: { variant: 'relay-acks-one' } });
-    expect(blind.ok).toBe(true);
-    expect(blind.faultKinds['leader-failover'].planned).toBe(0);
-    const correct = await checkScenario(refunds, { runs: 200, seed: 2, overrides: {} });
-    expect(correct.ok).toBe(true);
+    const correct = await onlyItCatches(refunds, 'relay-acks-one', 'leader-failover', 200, 2);
     expect(correct.faultKinds['leader-failover'].fired).toBeGreaterThan(4);
   });
 
