@@ -30,6 +30,7 @@ export { retryDelayMs, mayRetry, deadLetter, firstDelivery, type RetryPolicy } f
 export { ViolationLog, type Checker, type Observation, type InvariantResult, type Violation } from './checks/types.js';
 export { type EntityDecl } from './checks/entity.js';
 export { atMostOnce, exactlyOnePer, sameSets, fencedWrites, type RowSet } from './checks/effects.js';
+export { versionsIncrease } from './checks/versions.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

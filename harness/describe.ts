@@ -19,6 +19,9 @@ export interface ScenarioDescription {
   readonly entities: { name: string; table: string; transitions: string; terminal: string }[];
   readonly invariants: { name: string; description: string }[];
   readonly variants: { name: string; description: string }[];
+  /** The design run without --variant, and the variant that fixes its documented bug, if it has one. */
+  readonly defaultVariant: string;
+  readonly fixedBy?: string;
   readonly presets: string[];
   readonly metrics: { headline: string | null; latencies: string[]; slo: string | null; unit: string };
   readonly claims: string[];
@@ -68,6 +71,8 @@ export function describeScenario<P extends BaseParams>(scenario: Scenario<P>): S
     })),
     invariants: invariants.map((i) => ({ name: i.name, description: i.description })),
     variants: Object.entries(scenario.variants ?? {}).map(([name, description]) => ({ name, description })),
+    defaultVariant: scenario.defaultVariant ?? 'correct',
+    fixedBy: scenario.fixedBy,
     presets: presetNames(scenario, p),
     metrics: {
       headline: scenario.metrics?.headline ?? (loadName !== undefined ? 'response (the load generator\'s)' : null),

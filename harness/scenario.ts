@@ -135,6 +135,14 @@ export interface ScenarioDefinition<P extends BaseParams> {
   outcomes?(o: Observation, p: P): Record<string, number>;
   /** Deliberately broken versions (the bug zoo): name → what is wrong. The behaviours read `p.variant`. */
   readonly variants?: Readonly<Record<string, string>>;
+  /**
+   * The name of the design run unless `--variant` says otherwise (default "correct"). A
+   * scenario that models a system as it was built, documented bug and all, names it here
+   * (say "as-seeded") and its fix with `fixedBy`.
+   */
+  readonly defaultVariant?: string;
+  /** The variant that fixes the default design's documented bug: it must hold where the default fails. */
+  readonly fixedBy?: string;
   /** Named fault plans (`--faults NAME`), timed to the parameters. "none" and a derived "chaos" come free. */
   presets?(p: P): Readonly<Record<string, FaultPlan>>;
   /** Narrows or reweights the fault space derived from the topology. */
@@ -172,14 +180,16 @@ export function defineScenario<S extends z.ZodRawShape = Record<string, never>>(
   type P = BaseParams & z.infer<z.ZodObject<S>>;
   if (typeof def.name !== 'string' || !/^[a-z0-9][\w.-]*$/i.test(def.name)) throw new ScenarioError(`a scenario needs a name of letters, digits, '-', '_' or '.', got ${JSON.stringify(def.name)}`);
   const load = { ...LOAD_DEFAULTS, ...def.load };
-  const variants = [VARIANT_CORRECT, ...Object.keys(def.variants ?? {}).filter((v) => v !== VARIANT_CORRECT)];
+  const byDefault = def.defaultVariant ?? VARIANT_CORRECT;
+  const variants = [byDefault, ...Object.keys(def.variants ?? {}).filter((v) => v !== byDefault)];
+  if (def.fixedBy !== undefined && !variants.includes(def.fixedBy)) throw new ScenarioError(`scenario "${def.name}": fixedBy names "${def.fixedBy}", which is not one of its variants (${variants.join(', ')})`);
   const loadShape = Object.fromEntries(Object.entries(loadParamsShape).map(([k, t]) => [k, (t as z.ZodType).default(load[k as keyof LoadParams] as never)]));
   const clash = Object.keys(def.params ?? {}).find((k) => k in loadShape || k === 'variant');
   if (clash !== undefined) throw new ScenarioError(`scenario "${def.name}" declares parameter "${clash}", which the kit's load (or variant) already has; set its default with \`load: { ${clash}: … }\``);
   const schema = z.strictObject({
     ...loadShape,
     ...(def.params ?? {}),
-    variant: z.enum(variants as [string, ...string[]]).default(VARIANT_CORRECT),
+    variant: z.enum(variants as [string, ...string[]]).default(byDefault),
   });
   const parse = (given: Readonly<Record<string, unknown>>): P => {
     // --param reads `acks=1` as the number 1; a parameter that takes text ("1" of an enum) gets the text.

@@ -9,7 +9,7 @@ const i = process.argv.indexOf('--scale');
 const scale = i >= 0 ? Number(process.argv[i + 1]) : 1;
 const base = Math.floor(Math.random() * 2 ** 30);
 const searches = [
-  ['refunds', 16_000], ['examples/order-payments.ts', 12_000], ['examples/two-services.ts', 8_000],
+  ['refunds', 16_000], ['orders --variant fixed', 4_000], ['examples/order-payments.ts', 10_000], ['examples/two-services.ts', 8_000],
   ['examples/status-callbacks.ts', 10_000], ['test/helpers/projection.ts', 6_000],
 ];
 let runs = 0;
@@ -17,7 +17,7 @@ let failed = 0;
 for (const [k, [scenario, n]] of searches.entries()) {
   const seed = base + k;
   const count = Math.max(1, Math.round(n * scale));
-  const r = spawnSync(process.execPath, [`${root}dist/cli/main.js`, 'check', scenario, '--seed', String(seed), '--runs', String(count), '--workers', '2'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [`${root}dist/cli/main.js`, 'check', ...scenario.split(' '), '--seed', String(seed), '--runs', String(count), '--workers', '2'], { cwd: root, encoding: 'utf8' });
   const last = r.stdout.trim().split('\n').filter((l) => /^(OK|FAILED)/.test(l)).pop() ?? r.stderr.trim().split('\n')[0];
   console.log(`${scenario} --seed ${seed} --runs ${count}: ${last}`);
   if (r.status !== 0) {

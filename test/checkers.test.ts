@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EntityWatch, type EntityDecl } from '../checks/entity.js';
 import { atMostOnce, exactlyOnePer, fencedWrites, sameSets } from '../checks/effects.js';
 import { mergeByName } from '../checks/types.js';
+import { versionsIncrease } from '../checks/versions.js';
 import { loadOf, observed } from './helpers/observed.js';
 
 // Every kit checker against histories written by hand: the correct one passes, and each
@@ -259,6 +260,42 @@ describe('fenced writes', () => {
     f.write('b', 1);
     f.write('c', 7);
     expect(f.result().examples.map((e) => e.key)).toEqual(['b', 'c']);
+  });
+});
+
+describe('versions increase (optimistic locking)', () => {
+  const versions = (everyWrite?: boolean) => {
+    const w = observed([versionsIncrease({ name: 'versions', store: 'api', table: 'orders', everyWrite, noun: 'order' })]);
+    const put = (key: string, version: number, status: string) => {
+      w.store('api').put('orders', key, { status, version });
+      w.commit('api');
+    };
+    return { put, failed: () => w.check().filter((r) => !r.ok) };
+  };
+
+  it('passes rows whose version rises with every write', () => {
+    const v = versions();
+    v.put('o1', 1, 'CREATED');
+    v.put('o1', 2, 'PENDING');
+    v.put('o1', 3, 'PAID');
+    v.put('o2', 1, 'CREATED');
+    expect(v.failed()).toEqual([]);
+  });
+
+  it('catches a version that goes back, and a write that does not move it (a lost update)', () => {
+    const back = versions();
+    back.put('o1', 2, 'PENDING');
+    back.put('o1', 1, 'CREATED');
+    expect(back.failed()[0].examples[0]).toMatchObject({ key: 'o1', message: expect.stringMatching(/went back from 2 to 1/) });
+    const stuck = versions();
+    stuck.put('o1', 2, 'PENDING');
+    stuck.put('o1', 2, 'PAID');
+    expect(stuck.failed()[0].examples[0]).toMatchObject({ key: 'o1', message: expect.stringMatching(/without its version moving/) });
+    // Only never falling, when asked for no more.
+    const lax = versions(false);
+    lax.put('o1', 2, 'PENDING');
+    lax.put('o1', 2, 'PAID');
+    expect(lax.failed()).toEqual([]);
   });
 });
 

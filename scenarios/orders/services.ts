@@ -1,0 +1,45 @@
+// The order API (the order and its event in one transaction: the transactional outbox)
+// and the payment service (charges keyed by order and attempt: a repeat of an attempt is
+// answered from its record; a decline is one attempt's, the next attempt draws again).
+import type { Behaviour, RuntimeMessage } from '../../runtime/contract.js';
+import type { Outbox } from '../../actors/outbox.js';
+import type { Charge, Order, OrderCreated } from './worker.js';
+
+export type PlaceOrder = { type: 'place-order'; key: string; amount: number; replyTo: number };
+
+export const TOPIC_ORDERS = 'orders';
+
+export function orderApi(box: Outbox): Behaviour<null, PlaceOrder | RuntimeMessage> {
+  return {
+    init: () => null,
+    receive(s, m, ctx) {
+      if (m.type !== 'place-order') return s;
+      // A retried request (same key) finds its order and is answered from it.
+      if (ctx.store.insertIfAbsent<Order>('orders', m.key, { request: m.key, amount: m.amount, status: 'CREATED', version: 1 })) {
+        box.write(ctx, TOPIC_ORDERS, m.key, { eventId: `${m.key}/created`, orderId: m.key, amount: m.amount } satisfies OrderCreated);
+      }
+      ctx.send(m.replyTo, { type: 'order-response', key: m.key, status: 'CREATED' });
+      return s;
+    },
+  };
+}
+
+export function paymentService(approvalRate: number): Behaviour<null, Charge | RuntimeMessage> {
+  return {
+    init: () => null,
+    receive(s, m, ctx) {
+      if (m.type !== 'charge') return s;
+      // Idempotency key: the order and the attempt. A repeat of an attempt gets that attempt's
+      // answer; a new attempt after an approval, the approval (an order is charged once).
+      const attemptKey = `${m.key}#${m.attempt}`;
+      let approved = ctx.store.get<{ approved: boolean }>('attempts', attemptKey)?.approved;
+      if (approved === undefined) {
+        approved = ctx.store.has('charges', m.key) || ctx.random() < approvalRate;
+        ctx.store.put('attempts', attemptKey, { approved });
+        if (approved && !ctx.store.has('charges', m.key)) ctx.store.put('charges', m.key, { orderId: m.key, amount: m.amount, status: 'APPROVED' });
+      }
+      ctx.send(m.replyTo, { type: 'charged', key: m.key, attempt: m.attempt, approved });
+      return s;
+    },
+  };
+}

@@ -1,0 +1,160 @@
+// The payment worker of seeds/002: one consumer-group member that takes each order's
+// "created" event, dedups it by processed_events(event_id, worker_id), moves the order
+// with optimistic locking, calls the payment service and retries a declined charge up to
+// `maxAttempts` times, 1–2 s apart, synchronously: the partition waits (records of one
+// partition are handled one at a time, in order). After the last decline the event goes
+// to dead_letter_events with the reason and the order to FAILED; the record's offset is
+// committed only once its order is PAID or FAILED.
+// The seed's design (`as-seeded`) marks the event processed before it calls the payment
+// service: a crash in between leaves the order in PAYMENT_PENDING for good, since the
+// redelivered event is then skipped. `fixed` writes the mark with the outcome, in one
+// transaction. A charge whose answer does not come is asked again (the payment service
+// keys charges by order, so a repeat is harmless); only declines count as attempts.
+import type { Behaviour, Context, RuntimeMessage } from '../../runtime/contract.js';
+import type { OrderParams } from './params.js';
+
+export interface Order { readonly request: string; readonly amount: number; readonly status: string; readonly version: number }
+export interface OrderCreated { readonly eventId: string; readonly orderId: string; readonly amount: number }
+export interface DeadLetter { readonly eventId: string; readonly orderId: string; readonly payload: OrderCreated; readonly reason: string; readonly attempts: number; readonly failedAtMs: number }
+export type Charge = { type: 'charge'; key: string; amount: number; attempt: number; replyTo: number };
+export type Charged = { type: 'charged'; key: string; attempt: number; approved: boolean };
+
+interface Pending {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly event: OrderCreated;
+}
+/** The record a partition is working on (the head of its queue), its charge attempt, and whether that charge is unanswered. */
+interface Head extends Pending { attempt: number; awaiting: boolean }
+
+interface WorkerState {
+  /** Per partition ("topic#p"), the records waiting, in order; the first is in hand. */
+  readonly queues: Map<string, Pending[]>;
+  /** The in-hand record of each order, by order id (answers find their partition here). */
+  readonly heads: Map<string, Head>;
+}
+
+type Tick = { type: 'charge-timeout'; key: string; attempt: number } | { type: 'retry-charge'; key: string; attempt: number };
+
+const partitionKey = (topic: string, partition: number) => `${topic}#${partition}`;
+
+/** Moves an order with a version check (optimistic locking); false when it was not in `from`. */
+function move(ctx: Context, orderId: string, from: readonly string[], to: string): boolean {
+  const o = ctx.store.get<Order>('orders', orderId);
+  if (o === undefined || !from.includes(o.status)) return false;
+  return ctx.store.putIfVersion<Order>('orders', orderId, o.version, { ...o, status: to, version: o.version + 1 });
+}
+
+export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMessage | Charged | Tick> {
+  const fixed = p.variant === 'fixed';
+  const markKey = (e: OrderCreated) => `${e.eventId}|${p.workerId}`;
+  const mark = (ctx: Context, e: OrderCreated) => ctx.store.put('processed_events', markKey(e), { eventId: e.eventId, workerId: p.workerId });
+
+  const charge = (ctx: Context, h: Head) => {
+    h.awaiting = true;
+    ctx.send('payment-service', { type: 'charge', key: h.event.orderId, amount: h.event.amount, attempt: h.attempt, replyTo: ctx.ref(ctx.selfName) } satisfies Charge);
+    ctx.setTimer(p.chargeTimeoutMs, { type: 'charge-timeout', key: h.event.orderId, attempt: h.attempt });
+  };
+
+  /** The record is done: its offset is committed, and the partition's next record is taken up. */
+  const finish = (s: WorkerState, ctx: Context, h: Head) => {
+    s.heads.delete(h.event.orderId);
+    ctx.commit(h.topic, h.partition, h.offset + 1);
+    const q = s.queues.get(partitionKey(h.topic, h.partition));
+    q?.shift();
+    next(s, ctx, h.topic, h.partition);
+  };
+
+  /** Takes up the first waiting record of a partition, unless one is in hand. */
+  const next = (s: WorkerState, ctx: Context, topic: string, partition: number) => {
+    const q = s.queues.get(partitionKey(topic, partition));
+    if (q === undefined || q.length === 0) return;
+    const h: Head = { ...q[0], attempt: 1, awaiting: false };
+    if (s.heads.has(h.event.orderId)) return; // this order's event is already in hand (a redelivery behind it waits)
+    const e = h.event;
+    if (ctx.store.has('processed_events', markKey(e))) {
+      ctx.count('orders.duplicatesSkipped');
+      s.heads.set(e.orderId, h);
+      finish(s, ctx, h);
+      return;
+    }
+    const o = ctx.store.get<Order>('orders', e.orderId);
+    if (o !== undefined && (o.status === 'PAID' || o.status === 'FAILED')) {
+      // Another member finished it (a rebalance gave the event to two of them).
+      if (fixed) mark(ctx, e);
+      s.heads.set(e.orderId, h);
+      finish(s, ctx, h);
+      return;
+    }
+    // The seed's bug: the event is marked processed before the payment is called.
+    if (!fixed) mark(ctx, e);
+    move(ctx, e.orderId, ['CREATED'], 'PAYMENT_PENDING');
+    s.heads.set(e.orderId, h);
+    charge(ctx, h);
+  };
+
+  const declined = (s: WorkerState, ctx: Context, h: Head) => {
+    h.awaiting = false;
+    if (h.attempt < p.maxAttempts) {
+      ctx.count('orders.chargeRetries');
+      ctx.setTimer(p.retryDelayMs * (1 + ctx.random()), { type: 'retry-charge', key: h.event.orderId, attempt: h.attempt + 1 });
+      return;
+    }
+    ctx.store.put<DeadLetter>('dead_letter_events', h.event.eventId, {
+      eventId: h.event.eventId, orderId: h.event.orderId, payload: h.event, reason: `payment declined ${h.attempt} times`, attempts: h.attempt, failedAtMs: ctx.now(),
+    });
+    move(ctx, h.event.orderId, ['PAYMENT_PENDING', 'CREATED'], 'FAILED');
+    if (fixed) mark(ctx, h.event);
+    finish(s, ctx, h);
+  };
+
+  return {
+    init: () => ({ queues: new Map(), heads: new Map() }),
+    receive(s, m, ctx) {
+      switch (m.type) {
+        case '$assigned':
+          // A new assignment: what was in hand is another member's now, or comes again from the committed offsets.
+          s.queues.clear();
+          s.heads.clear();
+          return s;
+        case '$records': {
+          const k = partitionKey(m.topic, m.partition);
+          let q = s.queues.get(k);
+          if (q === undefined) s.queues.set(k, (q = []));
+          const idle = q.length === 0;
+          for (const r of m.records) q.push({ topic: m.topic, partition: m.partition, offset: r.offset, event: r.value as OrderCreated });
+          if (idle) next(s, ctx, m.topic, m.partition);
+          return s;
+        }
+        case 'charged': {
+          const h = s.heads.get(m.key);
+          if (h === undefined || h.attempt !== m.attempt || !h.awaiting) return s; // a late or repeated answer
+          if (!m.approved) {
+            declined(s, ctx, h);
+            return s;
+          }
+          move(ctx, m.key, ['PAYMENT_PENDING', 'CREATED'], 'PAID');
+          if (fixed) mark(ctx, h.event);
+          finish(s, ctx, h);
+          return s;
+        }
+        case 'charge-timeout': {
+          // No answer: the same attempt again (the payment service answers a repeat from its record).
+          const h = s.heads.get(m.key);
+          if (h !== undefined && h.attempt === m.attempt && h.awaiting) charge(ctx, h);
+          return s;
+        }
+        case 'retry-charge': {
+          const h = s.heads.get(m.key);
+          if (h === undefined || h.attempt !== m.attempt - 1 || h.awaiting) return s;
+          h.attempt = m.attempt;
+          charge(ctx, h);
+          return s;
+        }
+        default:
+          return s;
+      }
+    },
+  };
+}
