@@ -51,6 +51,8 @@ export interface StartedMessage {
 export interface AssignedMessage {
   readonly type: '$assigned';
   readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly offset?: number }[];
+  /** The group's generation this assignment belongs to (where the runtime knows it). */
+  readonly generation?: number;
 }
 
 export type RuntimeMessage = RecordsMessage | ProducedMessage | ProduceFailedMessage | StartedMessage | AssignedMessage;

@@ -51,3 +51,22 @@ describe('orders (seeds/002)', () => {
     expect(r.invariants.find((i) => i.name === 'order-versions-increase')?.ok).toBe(true);
   });
 });
+
+describe('a commit between a rejoin and the behaviour\'s $assigned (found by a 2,000-run search of orders --variant fixed)', () => {
+  it('goes out for the generation the behaviour knows, and cannot move the new owner\'s offsets back', async () => {
+    // A worker paused across two rebalances finishes an old charge after its client rejoined:
+    // stamped with the new generation, its commit moved a partition's offset behind work done.
+    const { checkPlan, runCandidate } = await import('../harness/check.js');
+    const plan = checkPlan(scenario, { variant: 'fixed' });
+    const r = runCandidate(scenario, plan, {
+      seed: 331467534, workload: { approvalRate: 0.3 },
+      faults: [
+        { kind: 'pause', actor: 'payment-worker-1', atMs: 2902, durationMs: 3611 },
+        { kind: 'pause', actor: 'payment-worker-1', atMs: 1911, durationMs: 980 },
+        { kind: 'redeliver', group: 'payment-workers', atMs: 822 },
+        { kind: 'outage', topic: 'orders', partition: 0, atMs: 2230, durationMs: 3772 },
+      ],
+    });
+    expect(r.invariants.filter((i) => !i.ok).map((i) => i.examples[0]?.message)).toEqual([]);
+  });
+});

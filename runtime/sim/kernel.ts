@@ -609,6 +609,7 @@ export class Simulation {
         const poison = this.poisonCheck(a, m as RecordsMessage);
         if (poison !== null) throw new Error(poison);
       }
+      if (t === '$assigned' && a.consumer !== null) a.consumer.assignedSeen((m as { generation?: number }).generation ?? -1);
       a.state = a.spec.behaviour.receive(a.state, m, this.ctx);
     } catch (err) {
       if (err instanceof CrashSignal) crashedAt = err.point;

@@ -41,6 +41,8 @@ export class SimConsumer {
   readonly group: string;
   readonly memberId: string;
   private generation = -1;
+  /** The latest generation whose `$assigned` the behaviour has handled. */
+  private seenGeneration = -1;
   private owned = new Map<number, Owned>();
   private watchdogArmed = false;
   private commitWatchdogArmed = false;
@@ -96,7 +98,7 @@ export class SimConsumer {
       });
     }
     this.owned = owned;
-    this.sim.enqueueLocal(this.host, { type: '$assigned', partitions: a.partitions });
+    this.sim.enqueueLocal(this.host, { type: '$assigned', partitions: a.partitions, generation: a.generation });
     for (const o of owned.values()) this.fetch(o);
   }
 
@@ -199,30 +201,40 @@ export class SimConsumer {
    * dead letters right after it): the behaviour never saw them, so it never would.
    */
   commit(flat: readonly unknown[], n: number): void {
-    // Always for the current generation: a batch a rebalance replaced never reaches the
-    // behaviour (the kernel drops it before and after its service time; see isStale).
+    // For the generation the behaviour has been told of. A batch a rebalance replaced never
+    // reaches it (the kernel drops it; see isStale), but work it finishes later (an answer
+    // to a call it made) may commit between this client's rejoin and the behaviour's
+    // `$assigned`: a single-threaded client (the Java consumer, whose rebalance listener runs
+    // inside poll) has no such window, so that commit goes out for the generation the
+    // behaviour knows, and is refused, rather than move the new owner's offsets back.
+    const stale = this.seenGeneration < this.generation;
     const offsets: TopicPartitionOffset[] = [];
     for (let i = 0; i < n; i += 3) {
       const topic = flat[i] as string;
       const partition = flat[i + 1] as number;
       let offset = flat[i + 2] as number;
-      const o = this.owned.get(this.sim.topic(topic).partitionRefs[partition]);
+      const o = stale ? undefined : this.owned.get(this.sim.topic(topic).partitionRefs[partition]);
       if (o !== undefined) {
         if (o.dead !== null) while (o.dead.delete(offset)) offset++;
         o.committed = offset;
       }
       offsets.push({ topic, partition, offset });
     }
-    this.sendCommit(offsets);
+    this.sendCommit(offsets, stale ? this.seenGeneration : this.generation);
   }
 
-  private sendCommit(offsets: TopicPartitionOffset[]): void {
+  /** The behaviour has handled the `$assigned` of `generation`: its commits speak for it from now on. */
+  assignedSeen(generation: number): void {
+    if (generation > this.seenGeneration) this.seenGeneration = generation;
+  }
+
+  private sendCommit(offsets: TopicPartitionOffset[], generation = this.generation): void {
     const now = this.sim.nowUsExact;
     for (const x of offsets) {
       const o = this.owned.get(this.sim.topic(x.topic).partitionRefs[x.partition]);
       if (o !== undefined) o.commitSentUs = now;
     }
-    this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation: this.generation, offsets }, this.host.id);
+    this.sim.sendRaw(this.coordinator, { type: 'commit', member: this.host.id, memberId: this.memberId, generation, offsets }, this.host.id);
     this.armCommitWatchdog();
   }
 
