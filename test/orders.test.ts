@@ -70,3 +70,15 @@ describe('a commit between a rejoin and the behaviour\'s $assigned (found by a 2
     expect(r.invariants.filter((i) => !i.ok).map((i) => i.examples[0]?.message)).toEqual([]);
   });
 });
+
+describe('the seed\'s claims, measured on its design', () => {
+  it('the API is fast and no event is lost, but its dedup strands orders under rebalances; dead letters come after the last attempt', async () => {
+    const { measureClaims } = await import('../harness/claims.js');
+    const claims = measureClaims(scenario, 1, 0.5);
+    expect(claims.map((c) => c.verdict)).toEqual(['PASS', 'PASS', 'FAIL', 'PASS']);
+    expect(claims[2].measured).toMatch(/stranded in PAYMENT_PENDING/);
+    // The fix, measured the same way: duplicate detection holds too.
+    const fixed = { ...scenario, parse: (o: Record<string, unknown>) => scenario.parse({ variant: 'fixed', ...o }) } as Scenario<any>;
+    expect(measureClaims(fixed, 1, 0.5).map((c) => c.verdict)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+  });
+});

@@ -14,6 +14,7 @@ import { ViolationLog, type Checker } from '../../checks/types.js';
 import { orderParamsShape, type OrderParams } from './params.js';
 import { TOPIC_ORDERS, orderApi, paymentService, type PlaceOrder } from './services.js';
 import { paymentWorker, type DeadLetter, type Order } from './worker.js';
+import { ORDER_CLAIMS } from './claims.js';
 
 const box = outbox({ pollMs: 20, batchMax: 500 });
 const DB = 'orders-db';
@@ -71,6 +72,7 @@ export default defineScenario({
     deadLetterAfterMaxAttempts(p as OrderParams),
   ],
   metrics: { headline: 'apiResponse', slo: 'apiResponse.p99<50' },
+  claims: ORDER_CLAIMS,
   defaultVariant: 'as-seeded',
   fixedBy: 'fixed',
   variants: {

@@ -81,7 +81,8 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     }
     const o = ctx.store.get<Order>('orders', e.orderId);
     if (o !== undefined && (o.status === 'PAID' || o.status === 'FAILED')) {
-      // Another member finished it (a rebalance gave the event to two of them).
+      // Another member finished it (a rebalance gave the event to two of them), or the event came twice.
+      ctx.count('orders.duplicatesSkipped');
       if (fixed) mark(ctx, e);
       s.heads.set(e.orderId, h);
       finish(s, ctx, h);
