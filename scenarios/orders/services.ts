@@ -1,6 +1,6 @@
 // The order API (the order and its event in one transaction: the transactional outbox)
 // and the payment service (charges keyed by order and attempt: a repeat of an attempt is
-// answered from its record; a decline is one attempt's, the next attempt draws again).
+// answered from its record; a decline is one attempt's, the next attempt is decided anew).
 import type { Behaviour, RuntimeMessage } from '../../runtime/contract.js';
 import type { Outbox } from '../../actors/outbox.js';
 import type { Charge, Order, OrderCreated } from './worker.js';
@@ -24,6 +24,22 @@ export function orderApi(box: Outbox): Behaviour<null, PlaceOrder | RuntimeMessa
   };
 }
 
+/**
+ * A mock gateway's decision, from the charge's idempotency key (as a test gateway decides by
+ * card number): the same in the simulator and live, whatever order charges arrive in. In [0, 1).
+ */
+function decides(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  // murmur3's finaliser: keys that differ in their last character (the attempt) land far apart.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
+}
+
 export function paymentService(approvalRate: number): Behaviour<null, Charge | RuntimeMessage> {
   return {
     init: () => null,
@@ -34,7 +50,7 @@ export function paymentService(approvalRate: number): Behaviour<null, Charge | R
       const attemptKey = `${m.key}#${m.attempt}`;
       let approved = ctx.store.get<{ approved: boolean }>('attempts', attemptKey)?.approved;
       if (approved === undefined) {
-        approved = ctx.store.has('charges', m.key) || ctx.random() < approvalRate;
+        approved = ctx.store.has('charges', m.key) || decides(attemptKey) < approvalRate;
         ctx.store.put('attempts', attemptKey, { approved });
         if (approved && !ctx.store.has('charges', m.key)) ctx.store.put('charges', m.key, { orderId: m.key, amount: m.amount, status: 'APPROVED' });
       }
