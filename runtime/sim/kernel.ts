@@ -546,6 +546,8 @@ export class Simulation {
     // poll() before it hands out any record of the generation: with service time, a batch of
     // the new generation could finish on another worker first, and the behaviour's
     // assignment handling would then forget work it had already taken.
+    // Its commits speak for this generation from the handling on (see SimConsumer.commit).
+    if (type === '$assigned') a.consumer?.assignedSeen((m as { generation?: number }).generation ?? -1);
     const ms = type === '$assigned' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
     if (ms > 0) {
       this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
@@ -609,7 +611,6 @@ export class Simulation {
         const poison = this.poisonCheck(a, m as RecordsMessage);
         if (poison !== null) throw new Error(poison);
       }
-      if (t === '$assigned' && a.consumer !== null) a.consumer.assignedSeen((m as { generation?: number }).generation ?? -1);
       a.state = a.spec.behaviour.receive(a.state, m, this.ctx);
     } catch (err) {
       if (err instanceof CrashSignal) crashedAt = err.point;

@@ -1,24 +1,15 @@
 // faultline live against a real broker and PostgreSQL (npm run kafka:up, npm run pg:up).
 // Without them it says what it skips and why; in CI (FAULTLINE_REQUIRE_KAFKA=1) they must be there.
 import { afterAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
-import { brokerUp, brokers, dbUrl } from './servers.js';
+import { brokerUp, brokers, dbUrl, liveServers } from './servers.js';
 import { runLive, LiveSetupError, type LiveRunResult } from '../../harness/live/live-run.js';
-import { PgStore, connectPg } from '../../runtime/live/pg-store.js';
+import { PgStore } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../harness/run.js';
 import refundsScenario from '../../scenarios/refunds/index.js';
 import type { RefundRow } from '../../scenarios/refunds/model.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
-let pool: pg.Pool | undefined;
-try {
-  pool = await connectPg(dbUrl);
-} catch {
-  pool = undefined;
-}
-const up = (await brokerUp()) && pool !== undefined;
-if (!up && process.env.FAULTLINE_REQUIRE_KAFKA === '1') throw new Error(`faultline live needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl}, and FAULTLINE_REQUIRE_KAFKA=1`);
-if (!up) console.warn(`test:kafka: skipping faultline live: it needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl} (npm run kafka:up; npm run pg:up)`);
+const { pool, up } = await liveServers('faultline live');
 afterAll(async () => pool?.end());
 
 const kafka = { brokers };

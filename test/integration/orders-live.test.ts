@@ -1,22 +1,14 @@
 // orders (seeds/002) live: the same behaviours on the project's broker and PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
-import { brokerUp, brokers, dbUrl } from './servers.js';
+import { brokers, dbUrl, liveServers } from './servers.js';
 import { runLive, type LiveRunResult } from '../../harness/live/live-run.js';
-import { PgStore, connectPg } from '../../runtime/live/pg-store.js';
+import { PgStore } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../harness/run.js';
 import orders from '../../scenarios/orders/index.js';
 import type { Order } from '../../scenarios/orders/worker.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
-let pool: pg.Pool | undefined;
-try {
-  pool = await connectPg(dbUrl);
-} catch {
-  pool = undefined;
-}
-const up = (await brokerUp()) && pool !== undefined;
-if (!up && process.env.FAULTLINE_REQUIRE_KAFKA === '1') throw new Error(`orders live needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl}`);
+const { pool, up } = await liveServers('orders live');
 afterAll(async () => pool?.end());
 
 // Short real-time waits: a live run is seconds, not the seed's minutes.

@@ -1,6 +1,8 @@
 // Where the integration tests find the project's servers (npm run kafka:up / pg:up),
 // and whether they answer.
 import { Kafka, logLevel } from 'kafkajs';
+import type pg from 'pg';
+import { connectPg } from '../../runtime/live/pg-store.js';
 
 export const brokers = [`127.0.0.1:${process.env.FAULTLINE_KAFKA_PORT ?? 19092}`];
 export const dbUrl = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
@@ -18,4 +20,21 @@ export async function brokerUp(): Promise<boolean> {
   } finally {
     await admin.disconnect().catch(() => {});
   }
+}
+
+/**
+ * A pool on the project's database and whether both servers answer; in CI
+ * (FAULTLINE_REQUIRE_KAFKA=1) they must, else the file says what it skips and why.
+ */
+export async function liveServers(what: string): Promise<{ pool: pg.Pool | undefined; up: boolean }> {
+  let pool: pg.Pool | undefined;
+  try {
+    pool = await connectPg(dbUrl);
+  } catch {
+    pool = undefined;
+  }
+  const up = (await brokerUp()) && pool !== undefined;
+  if (!up && process.env.FAULTLINE_REQUIRE_KAFKA === '1') throw new Error(`${what} needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl}, and FAULTLINE_REQUIRE_KAFKA=1`);
+  if (!up) console.warn(`test:kafka: skipping ${what}: it needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl} (npm run kafka:up; npm run pg:up)`);
+  return { pool, up };
 }

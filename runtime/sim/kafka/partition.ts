@@ -27,8 +27,8 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
   // acks=1 is answered on the leader's append; acks=all once the followers have the
   // records, at once while they keep up. A retried batch's answer waits the same way
   // (Kafka answers a duplicate from the same purgatory).
-  const acknowledge = (state: PartitionState, ctx: Context, req: { replyTo: number; acks: 1 | -1 }, answer: ProduceResponse) => {
-    if (req.acks === 1 || log.replicating) ctx.send(req.replyTo, answer);
+  const acknowledge = (state: PartitionState, ctx: Context, req: { replyTo: number; acks: 1 | -1 }, answer: ProduceResponse, replicated = log.replicating) => {
+    if (req.acks === 1 || replicated) ctx.send(req.replyTo, answer);
     else state.unreplicated.push({ replyTo: req.replyTo, answer });
   };
 
@@ -42,10 +42,8 @@ export function partitionBehaviour(log: PartitionLog): Behaviour<PartitionState,
             const last = log.lastSeqByProducer.get(msg.producerId);
             if (last !== undefined && msg.seqBase <= last) {
               ctx.count('kafka.duplicatesDropped');
-              const answer: ProduceResponse = { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset: -1, duplicate: true };
               // A retry of a batch the followers already have is answered at once; of one they lack, once they have it.
-              if (log.replicatedSeq(msg.producerId, msg.seqBase + n - 1)) ctx.send(msg.replyTo, answer);
-              else acknowledge(state, ctx, msg, answer);
+              acknowledge(state, ctx, msg, { kc: 1, type: 'produced', topic: log.topic, partition: log.partition, requestId: msg.requestId, baseOffset: -1, duplicate: true }, log.replicatedSeq(msg.producerId, msg.seqBase + n - 1));
               return state;
             }
             log.lastSeqByProducer.set(msg.producerId, msg.seqBase + n - 1);
