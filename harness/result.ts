@@ -74,6 +74,7 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
       shed: r.shed,
       throughputPerSec: perSecond(r.completed, r.spanMs),
       counters,
+      ...(r.metrics.gauges.size > 0 ? { gauges: Object.fromEntries([...r.metrics.gauges].map(([k, g]) => [k, { last: g.last, max: g.max }])) } : {}),
       derived,
     },
     histograms,

@@ -101,7 +101,10 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   const completed = () => completionOf(scenario, entities, sim.metrics, built.load()).completed;
   const shed = () => completionOf(scenario, entities, sim.metrics, built.load()).shed;
   sim.start();
-  const timeline = new Timeline(() => ({ offered: built.load()?.offered ?? 0, completed: completed(), shed: shed(), backlog: backlog(sim) }));
+  const timeline = new Timeline(() => {
+    const gauges = sim.metrics.gaugeValues();
+    return { offered: built.load()?.offered ?? 0, completed: completed(), shed: shed(), backlog: backlog(sim), ...(gauges !== undefined ? { gauges } : {}) };
+  });
   timeline.tick(0);
   const progress = opts.onProgress;
   const loadFraction = () => {

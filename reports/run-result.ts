@@ -37,6 +37,8 @@ export interface RunMetrics {
   readonly shed: number;
   readonly throughputPerSec: number;
   readonly counters: Record<string, number>;
+  /** Levels behaviours set (ctx.gauge): the last value and the peak of each (absent: none set). */
+  readonly gauges?: Record<string, { readonly last: number; readonly max: number }>;
   /** The scenario's derived figures (ratios), by name. */
   readonly derived: Record<string, number>;
 }
@@ -77,7 +79,7 @@ export interface RunResult {
   };
 }
 
-export type TimelinePoint = Readonly<{ tMs: number; offered: number; completed: number; shed: number; backlog: number }>;
+export type TimelinePoint = Readonly<{ tMs: number; offered: number; completed: number; shed: number; backlog: number; gauges?: Readonly<Record<string, number>> }>;
 
 /** A whole-run condition that failed (the drain, the load), reported like an invariant so the verdict and renderers see it. */
 export function runConditionFailed(name: string, description: string, message: string): InvariantResult {

@@ -126,6 +126,11 @@ export interface Context {
   /** Records a whole-number value (a batch size, a count) into a named histogram / adds to a counter. Metrics only: checkers never read them. */
   record(metric: string, value: number): void;
   count(metric: string, by?: number): void;
+  /**
+   * Sets a level that goes up and down (a state's size, a queue's length): the run's
+   * timeline samples each gauge's latest value, and the result keeps its last and peak.
+   */
+  gauge(metric: string, value: number): void;
 }
 
 /**

@@ -257,6 +257,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   let loadUnfinished = false;
   let pending: string[] = [];
   const timeline: TimelinePoint[] = [];
+  /** The coordinator's gauges and the worker processes' (summed over processes). */
+  const gaugesNow = (): Record<string, number> | undefined => {
+    const out: Record<string, number> = { ...metrics.gaugeValues() };
+    for (const [k, v] of workers.gauges) out[k] = (out[k] ?? 0) + v;
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
   let sampler: NodeJS.Timeout | undefined;
   /** Once a second: offered, completed and shed, and the consumer lag (skipped while a sample is still out). */
   const startSampler = () => {
@@ -268,7 +274,8 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
         const tMs = Math.round(node!.nowMs());
         const { completed, shed } = await completedNow();
         const backlog = await consumerLag(admin, topology, naming);
-        if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog });
+        const gauges = gaugesNow();
+        if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog, ...(gauges !== undefined ? { gauges } : {}) });
       } catch {
         // the database or broker is away (a fault): no point this second
       } finally {
@@ -333,6 +340,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const nowMs = node.nowMs();
   try {
     for (const [k, v] of workers.counters) metrics.count(k, v);
+    for (const [k, v] of workers.gauges) metrics.gauge(k, (metrics.gauges.get(k)?.last ?? 0) + v);
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const load = loadView();
     // Requests still unanswered count in response time with how long they waited.

@@ -18,7 +18,8 @@ const send = (m: unknown) => process.send?.(m);
 function report(t: 'metrics' | 'stopped') {
   const m = node?.metrics;
   const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
-  return { t, counters: Object.fromEntries(m?.counters ?? []), histograms, errors: [], stats: node?.stats() };
+  const gauges = Object.fromEntries([...(m?.gauges ?? [])].map(([k, g]) => [k, g.last]));
+  return { t, counters: Object.fromEntries(m?.counters ?? []), gauges, histograms, errors: [], stats: node?.stats() };
 }
 let reporter: NodeJS.Timeout | undefined;
 

@@ -321,6 +321,7 @@ export class LiveActor {
       observe: (metric, ms) => node.metrics.record(metric, ms),
       record: (metric, value) => node.metrics.recordRaw(metric, value),
       count: (metric, by) => node.metrics.count(metric, by),
+      gauge: (metric, value) => node.metrics.gauge(metric, value),
     };
   }
 }

@@ -156,6 +156,13 @@ export class WorkerPool {
     return out;
   }
 
+  /** The running workers' latest gauge values, summed (a level of each process: its share of a state). */
+  get gauges(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const w of this.workers) for (const [k, v] of Object.entries(w?.stats?.gauges ?? {})) out.set(k, (out.get(k) ?? 0) + v);
+    return out;
+  }
+
   get histograms(): Report['histograms'] {
     return this.reports().flatMap(({ report }) => report.histograms);
   }

@@ -891,6 +891,9 @@ export class Simulation {
       count(metric, by = 1) {
         sim.metrics.count(metric, by);
       },
+      gauge(metric, value) {
+        sim.metrics.gauge(metric, value);
+      },
     };
   }
 }

@@ -56,6 +56,8 @@ export class Metrics {
   private readonly byName = new Map<string, Histogram>();
   readonly units = new Map<string, HistogramUnit>();
   readonly counters = new Map<string, number>();
+  /** Levels set by behaviours (ctx.gauge): the latest value and the peak of each. */
+  readonly gauges = new Map<string, { last: number; max: number }>();
 
   /** Every histogram, up to date. */
   get histograms(): ReadonlyMap<string, Histogram> {
@@ -119,6 +121,23 @@ export class Metrics {
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  gauge(name: string, value: number): void {
+    const g = this.gauges.get(name);
+    if (g === undefined) this.gauges.set(name, { last: value, max: value });
+    else {
+      g.last = value;
+      if (value > g.max) g.max = value;
+    }
+  }
+
+  /** The latest value of every gauge, for a timeline point (undefined when there are none). */
+  gaugeValues(): Record<string, number> | undefined {
+    if (this.gauges.size === 0) return undefined;
+    const out: Record<string, number> = {};
+    for (const [k, g] of this.gauges) out[k] = g.last;
+    return out;
   }
 
   counter(name: string): number {
