@@ -46,5 +46,5 @@ export type { CheckResult } from './reports/check-result.js';
 export type { CapacityResult } from './reports/capacity.js';
 
 // For tables of millions of rows of one shape.
-export { DenseTable, Interner } from './runtime/sim/dense-table.js';
+export { DenseTable, Interner, fieldsAre } from './runtime/sim/dense-table.js';
 export { SeqMap } from './runtime/sim/seq-map.js';

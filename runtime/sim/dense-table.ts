@@ -9,6 +9,19 @@
 import type { Key } from '../contract.js';
 import { MapBase } from './map-base.js';
 
+/**
+ * Whether a row has exactly `n` fields, for an `encode` that stores a fixed shape: a field
+ * present with the value undefined is not the same row as one without it, so only the
+ * shapes the behaviours build fit, and any other goes to the side Map, kept as written.
+ */
+export function fieldsAre(row: object, n: number): boolean {
+  // Counted with for-in, not Object.keys: this runs on every write and must not allocate.
+  // Inherited enumerable fields count too.
+  let k = 0;
+  for (const _ in row) k++;
+  return k === n;
+}
+
 export abstract class DenseTable<R> extends MapBase<Key, R> {
   private present = new Uint8Array(0);
   private readonly overflow = new Map<Key, R>();

@@ -3,7 +3,7 @@
 // them in a peak-season run. Rows read back equal the rows written, field for field;
 // anything that does not fit (another key, a field out of range) is kept as written.
 import type { Key } from '../../runtime/contract.js';
-import { DenseTable, Interner } from '../../runtime/sim/dense-table.js';
+import { DenseTable, Interner, fieldsAre } from '../../runtime/sim/dense-table.js';
 import { grown } from '../../runtime/sim/typed-array.js';
 import type { DocumentRow, LedgerRow, Outcome, RefundRow, RefundStatus } from './model.js';
 
@@ -25,14 +25,6 @@ export const refundKey = (n: number) => `rf-${n}`;
 const STATUSES: readonly RefundStatus[] = ['PENDING', 'DISBURSED', 'REJECTED', 'DEAD_LETTERED'];
 const OUTCOMES: readonly Outcome[] = ['DISBURSED', 'FAILED'];
 const isInt32 = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
-/** A row field present with the value undefined is not the same row as one without it; only the shapes the behaviours build fit. */
-const fieldsAre = (row: object, n: number) => {
-  // Counted with for-in, not Object.keys: this runs on every write and must not allocate.
-  // Inherited enumerable fields count too; such a row then goes to the side Map, kept as is.
-  let k = 0;
-  for (const _ in row) k++;
-  return k === n;
-};
 
 export class RefundTable extends DenseTable<RefundRow> {
   private refundType = new Int32Array(0);

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { acceptedReachSink, distinctKeys, lateDropsJustified, totalsMatch } from '../checks/streams.js';
+import { loadOf, observed } from './helpers/observed.js';
+
+// The kit's stream checkers against tables written by hand: a correct sink passes, and
+// each way of breaking it is caught and names the key (negative controls).
+
+const MIN = 60_000;
+const source = { store: 'producer', table: 'accepted', noun: 'accepted payment' };
+const sink = { store: 'sink', table: 'rows', keyOf: (r: { tx: string }) => r.tx, noun: 'sink' };
+const dropped = { store: 'job', table: 'dropped', noun: 'dropped as late' };
+
+function pipeline(notCreated: number[] = []) {
+  const checkers = [
+    distinctKeys({ name: 'distinct', rows: sink }),
+    acceptedReachSink({ name: 'reach', sink, excused: dropped }),
+    lateDropsJustified({ name: 'late', events: source, eventTimeOf: (r: { t: number }) => r.t, dropped, witnessOf: (d: { witness: string }) => d.witness, allowedLatenessMs: 60 * MIN }),
+    totalsMatch({ name: 'totals', source, sink, valueOf: (r: { amount: number }) => r.amount, unit: 'cents' }),
+  ];
+  const w = observed(checkers, { load: loadOf(4, notCreated, 'tx') });
+  // tx-1..tx-4 accepted; tx-3 was 90 min late, tx-4 the latest event.
+  const times = [0, 10 * MIN, -90 * MIN, 20 * MIN];
+  times.forEach((t, i) => w.store('producer').put('accepted', `tx-${i + 1}`, { t, amount: 100 * (i + 1) }));
+  w.commit('producer');
+  let row = 0;
+  const land = (tx: string, amount: number) => w.store('sink').put('rows', ++row, { tx, amount });
+  const drop = (tx: string, witness: string) => w.store('job').put('dropped', tx, { witness });
+  const failed = () => {
+    w.commit('sink');
+    w.commit('job');
+    return Object.fromEntries(w.check().filter((r) => !r.ok).map((r) => [r.name, r.examples.map((e) => `${e.key}: ${e.message}`)]));
+  };
+  return { land, drop, failed };
+}
+
+describe('stream checkers', () => {
+  it('a sink with every accepted event once, and a drop that really was late, passes', () => {
+    const p = pipeline();
+    p.land('tx-1', 100);
+    p.land('tx-2', 200);
+    p.land('tx-4', 400);
+    p.drop('tx-3', 'tx-4');
+    expect(p.failed()).toEqual({});
+  });
+
+  it('a transaction twice in the sink: distinct and the totals both name it', () => {
+    const p = pipeline();
+    for (const [tx, a] of [['tx-1', 100], ['tx-2', 200], ['tx-2', 200], ['tx-4', 400]] as const) p.land(tx, a);
+    p.drop('tx-3', 'tx-4');
+    expect(p.failed()).toEqual({ distinct: ['tx-2: 2 sink rows for one key'], totals: ['tx-2: 400 cents in the sink against 200 cents in the accepted payment'] });
+  });
+
+  it('an accepted event missing, and not dropped: lost', () => {
+    const p = pipeline();
+    p.land('tx-1', 100);
+    p.land('tx-4', 400);
+    p.drop('tx-3', 'tx-4');
+    expect(p.failed()).toEqual({ reach: ['tx-2: the caller was told it was accepted; it is not in the sink and was not dropped as late'] });
+  });
+
+  it('a request the caller was not told was accepted may be missing', () => {
+    const p = pipeline([2]);
+    p.land('tx-1', 100);
+    p.land('tx-4', 400);
+    p.drop('tx-3', 'tx-4');
+    expect(p.failed()).toEqual({});
+  });
+
+  it('a drop that was not late enough, behind a witness nobody sent, or of an event nobody sent', () => {
+    const p = pipeline();
+    p.land('tx-1', 100);
+    p.land('tx-4', 400);
+    p.drop('tx-2', 'tx-4'); // 10 min behind: within the hour promised
+    p.drop('tx-3', 'tx-9');
+    p.drop('tx-7', 'tx-4');
+    expect(p.failed()).toEqual({
+      late: [
+        'tx-2: dropped as late, but only 10 min behind "tx-4" (the pipeline promises to keep events up to 60 min late)',
+        'tx-3: dropped as late behind "tx-9", which is no accepted payment',
+        'tx-7: dropped as late, but no accepted payment has this key',
+      ],
+    });
+  });
+
+  it('an amount changed on its way, and a row of a key nobody sent', () => {
+    const p = pipeline();
+    p.land('tx-1', 100);
+    p.land('tx-2', 250);
+    p.land('tx-4', 400);
+    p.land('tx-8', 5);
+    p.drop('tx-3', 'tx-4');
+    expect(p.failed()).toEqual({ totals: ['tx-2: 250 cents in the sink against 200 cents in the accepted payment', 'tx-8: 5 cents in the sink, and no accepted payment has this key'] });
+  });
+});
