@@ -59,6 +59,14 @@ function faultWindows(r: RunResult): { from: number; to: number; fault: string }
   return out;
 }
 
+/** The fault windows as shaded bands, a layer under a chart over time (none when no fault fired at a time). */
+function faultLayer(r: RunResult): object[] {
+  const windows = faultWindows(r);
+  return windows.length > 0
+    ? [{ data: { values: windows }, mark: { type: 'rect', color: '#f4a261', opacity: 0.25 }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: [{ field: 'fault' }] } }]
+    : [];
+}
+
 /** Completions per second and consumer lag over time, fault windows shaded. */
 export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
   const t = r.timeline;
@@ -70,19 +78,37 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
     rows.push({ s: t[i].tMs / 1000, series: 'requests offered per s', value: dt > 0 ? (t[i].offered - t[i - 1].offered) / dt : 0 });
     rows.push({ s: t[i].tMs / 1000, series: 'backlog', value: t[i].backlog });
   }
-  const windows = faultWindows(r);
   return {
     width: WIDTH, height: HEIGHT, title: `Throughput and backlog over ${clockOf(r)} time (faults shaded)`,
     layer: [
-      ...(windows.length > 0
-        ? [{ data: { values: windows }, mark: { type: 'rect', color: '#f4a261', opacity: 0.25 }, encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: [{ field: 'fault' }] } }]
-        : []),
+      ...faultLayer(r),
       {
         data: { values: rows },
         mark: { type: 'line' },
         encoding: {
           x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
           y: { field: 'value', type: 'quantitative', title: 'per second / backlog' },
+          color: { field: 'series', type: 'nominal' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Each gauge a behaviour set (a state's size, a queue's length) over time, fault windows shaded. */
+export function gaugesSpec(r: RunResult): TopLevelSpec | undefined {
+  const rows = r.timeline.flatMap((p) => Object.entries(p.gauges ?? {}).map(([series, value]) => ({ s: p.tMs / 1000, series, value })));
+  if (rows.length < 2) return undefined;
+  return {
+    width: WIDTH, height: HEIGHT, title: `Gauges over ${clockOf(r)} time (faults shaded)`,
+    layer: [
+      ...faultLayer(r),
+      {
+        data: { values: rows },
+        mark: { type: 'line' },
+        encoding: {
+          x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
+          y: { field: 'value', type: 'quantitative', title: 'level' },
           color: { field: 'series', type: 'nominal' },
         },
       },

@@ -3,7 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { clockOf, type RunResult } from './run-result.js';
 import type { CapacityResult } from './capacity.js';
-import { capacityCurveSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, sweptParamSpec, timelineSpec } from './charts.js';
+import { capacityCurveSpec, gaugesSpec, latencyCurveSpec, latencySpectrumSpec, renderSvg, sweptParamSpec, timelineSpec } from './charts.js';
 import { capacityColumns, reasons } from './capacity-render.js';
 import { seriesName } from './capacity.js';
 import { measureRows, outcomeRows } from './summary-table.js';
@@ -49,7 +49,7 @@ export async function renderRunHtml(r: RunResult): Promise<string> {
     table(['histogram', 'count', 'p50', 'p99', 'p99.9', 'max'], Object.entries(m.latencyMs).filter(([k]) => m.histogramUnits[k] === 'ms').map(([k, s]) => [k === m.headline ? `${k} (headline)` : k, s.count, num(s.p50), num(s.p99), num(s.p999), num(s.max)])),
     '<h2>Measures</h2>',
     table(['measure', 'value'], measureRows(r)),
-    await figures([latencySpectrumSpec(r), timelineSpec(r)]),
+    await figures([latencySpectrumSpec(r), timelineSpec(r), gaugesSpec(r)]),
     ...r.invariants.flatMap((i) => i.examples.map((v) => `<h3 class="bad">${esc(v.invariant)}: ${esc(v.key)}</h3><p>${esc(v.message)}</p>${v.trace ? `<pre>${esc(v.trace.join('\n'))}</pre>` : ''}`)),
   ];
   return page(`faultline ${r.scenario} seed ${r.seed}`, body.join('\n'));

@@ -48,4 +48,13 @@ describe('metrics', () => {
       expect(h.minNonZeroValue).toBe(Math.min(...expect_(name)) * 1000);
     }
   });
+
+  it('keep each gauge\'s last value and its peak, and none until one is set', () => {
+    const m = new Metrics();
+    expect(m.gaugeValues()).toBeUndefined();
+    for (const v of [3, 9, 4]) m.gauge('queue', v);
+    m.gauge('state', 0);
+    expect(m.gauges.get('queue')).toEqual({ last: 4, max: 9 });
+    expect(m.gaugeValues()).toEqual({ queue: 4, state: 0 });
+  });
 });

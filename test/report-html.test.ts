@@ -5,6 +5,7 @@ import { runScenario } from '../harness/run.js';
 import { sweep } from '../harness/sweep.js';
 import refundsScenario from '../scenarios/refunds/index.js';
 import refunds2pcScenario from '../scenarios/refunds-2pc/index.js';
+import paymentsDedup from '../scenarios/payments-dedup/index.js';
 import { REFUND_FAULT_PRESETS } from '../scenarios/refunds/presets.js';
 import { parseThresholds } from '../reports/slo.js';
 import { renderCapacityHtml, renderRunHtml } from '../reports/html.js';
@@ -54,6 +55,15 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     expect(seen.charts).toBe(2);
     expect(seen.marks).toBeGreaterThan(5);
     expect(seen.requests).toBe(0);
+  });
+
+  it('a run whose behaviours set gauges charts them over time (the dedup state of payments-dedup)', async () => {
+    const r = runScenario(paymentsDedup, { seed: 1, overrides: { count: 3_000 }, faults: [{ kind: 'crash', actor: 'stream-job', atMs: 8_000, restartAfterMs: 1_000 }], traceViolations: false });
+    const html = await renderRunHtml(r);
+    expect(html).toContain('Gauges over virtual time');
+    const seen = await openInChromium(html, 'run-gauges');
+    expect(seen.errors).toEqual([]);
+    expect(seen.charts).toBe(3);
   });
 
   it('a capacity report compares designs and a swept parameter, knee marked', async () => {
