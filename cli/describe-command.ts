@@ -25,7 +25,7 @@ function render(d: ScenarioDescription): string {
   out.push('', 'invariants:');
   for (const i of d.invariants) out.push(`  ${i.name}: ${i.description}`);
   out.push('', `variants (--variant): ${d.variants.length === 0 ? 'none' : ''}${d.defaultVariant !== 'correct' ? ` (by default: ${d.defaultVariant}${d.fixedBy !== undefined ? `, whose documented bug ${d.fixedBy} fixes` : ''})` : ''}`);
-  for (const v of d.variants) out.push(`  ${v.name}: ${v.description}`);
+  for (const v of d.variants) out.push(`  ${v.name}${d.alternatives.includes(v.name) ? ' (a sound alternative)' : ''}: ${v.description}`);
   out.push('', `fault presets (--faults): ${d.presets.join(', ')}`);
   if (!d.survivesFaults) out.push('survives faults: no (a design kept for comparison: searches of it are expected to fail)');
   out.push('', `metrics: headline ${d.metrics.headline ?? 'none'}${d.metrics.latencies.length > 0 ? `; also ${d.metrics.latencies.join(', ')}` : ''}; unit ${d.metrics.unit}; capacity SLO ${d.metrics.slo ?? 'none'}`);

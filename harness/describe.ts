@@ -22,6 +22,8 @@ export interface ScenarioDescription {
   /** The design run without --variant, and the variant that fixes its documented bug, if it has one. */
   readonly defaultVariant: string;
   readonly fixedBy?: string;
+  /** Variants that are sound alternative designs, not bugs. */
+  readonly alternatives: readonly string[];
   readonly presets: string[];
   readonly metrics: { headline: string | null; latencies: string[]; slo: string | null; unit: string };
   readonly claims: string[];
@@ -73,6 +75,7 @@ export function describeScenario<P extends BaseParams>(scenario: Scenario<P>): S
     variants: Object.entries(scenario.variants ?? {}).map(([name, description]) => ({ name, description })),
     defaultVariant: scenario.defaultVariant ?? 'correct',
     fixedBy: scenario.fixedBy,
+    alternatives: [...(scenario.alternatives ?? [])],
     presets: presetNames(scenario, p),
     metrics: {
       headline: scenario.metrics?.headline ?? (loadName !== undefined ? 'response (the load generator\'s)' : null),

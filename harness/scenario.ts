@@ -143,6 +143,12 @@ export interface ScenarioDefinition<P extends BaseParams> {
   readonly defaultVariant?: string;
   /** The variant that fixes the default design's documented bug: it must hold where the default fails. */
   readonly fixedBy?: string;
+  /**
+   * Variants that are sound designs, not bugs: alternatives to compare (a retry topic against
+   * synchronous retries, with `capacity --sweep variant=…`). Held to the checks as the fix is;
+   * never counted in the bug zoo.
+   */
+  readonly alternatives?: readonly string[];
   /** Named fault plans (`--faults NAME`), timed to the parameters. "none" and a derived "chaos" come free. */
   presets?(p: P): Readonly<Record<string, FaultPlan>>;
   /** Narrows or reweights the fault space derived from the topology. */
@@ -183,6 +189,8 @@ export function defineScenario<S extends z.ZodRawShape = Record<string, never>>(
   const byDefault = def.defaultVariant ?? VARIANT_CORRECT;
   const variants = [byDefault, ...Object.keys(def.variants ?? {}).filter((v) => v !== byDefault)];
   if (def.fixedBy !== undefined && !variants.includes(def.fixedBy)) throw new ScenarioError(`scenario "${def.name}": fixedBy names "${def.fixedBy}", which is not one of its variants (${variants.join(', ')})`);
+  const unknownAlternative = (def.alternatives ?? []).find((v) => !variants.includes(v) || v === byDefault);
+  if (unknownAlternative !== undefined) throw new ScenarioError(`scenario "${def.name}": alternatives names "${unknownAlternative}", which is not one of its variants other than the default (${variants.join(', ')})`);
   const loadShape = Object.fromEntries(Object.entries(loadParamsShape).map(([k, t]) => [k, (t as z.ZodType).default(load[k as keyof LoadParams] as never)]));
   const clash = Object.keys(def.params ?? {}).find((k) => k in loadShape || k === 'variant');
   if (clash !== undefined) throw new ScenarioError(`scenario "${def.name}" declares parameter "${clash}", which the kit's load (or variant) already has; set its default with \`load: { ${clash}: … }\``);

@@ -13,7 +13,7 @@ import { versionsIncrease } from '../../checks/versions.js';
 import { ViolationLog, type Checker } from '../../checks/types.js';
 import { orderParamsShape, type OrderParams } from './params.js';
 import { TOPIC_ORDERS, orderApi, paymentService, type PlaceOrder } from './services.js';
-import { paymentWorker, type DeadLetter, type Order } from './worker.js';
+import { TOPIC_RETRY, paymentWorker, type DeadLetter, type Order } from './worker.js';
 import { ORDER_CLAIMS } from './claims.js';
 
 const box = outbox({ pollMs: 20, batchMax: 500 });
@@ -41,7 +41,7 @@ export default defineScenario({
   params: orderParamsShape,
   load: { count: 600, ratePerSec: 5, clientTimeoutMs: 2_000 },
   topology: (p) => ({
-    topics: [{ name: TOPIC_ORDERS, partitions: p.partitions }],
+    topics: [{ name: TOPIC_ORDERS, partitions: p.partitions }, ...(p.variant === 'retry-topic' ? [{ name: TOPIC_RETRY, partitions: p.partitions }] : [])],
     actors: [
       {
         name: 'customers',
@@ -53,7 +53,7 @@ export default defineScenario({
       { name: 'api', store: DB, behaviour: orderApi(box), workers: 8, serviceTime: 2 },
       { name: 'publisher', store: DB, behaviour: box.relay, serviceTime: 0.5 },
       ...Array.from({ length: p.members }, (_, i) => ({
-        name: `payment-worker-${i + 1}`, store: DB, behaviour: paymentWorker(p as OrderParams), serviceTime: 1, consumes: { group: 'payment-workers', topics: [TOPIC_ORDERS] },
+        name: `payment-worker-${i + 1}`, store: DB, behaviour: paymentWorker(p as OrderParams), serviceTime: 1, consumes: { group: 'payment-workers', topics: p.variant === 'retry-topic' ? [TOPIC_ORDERS, TOPIC_RETRY] : [TOPIC_ORDERS] },
       })),
       { name: 'payment-service', behaviour: paymentService(p.approvalRate), workers: 64, serviceTime: p.paymentLatencyMs },
     ],
@@ -75,8 +75,10 @@ export default defineScenario({
   claims: ORDER_CLAIMS,
   defaultVariant: 'as-seeded',
   fixedBy: 'fixed',
+  alternatives: ['retry-topic'],
   variants: {
     fixed: 'the processed-events mark is written with the outcome (PAID or FAILED), in one transaction: a crash before the payment call leaves the event unmarked, and its redelivery is paid',
+    'retry-topic': 'the fix, with the seed\'s production alternative to synchronous retries: a declined event goes to the orders-retry topic with its next attempt and when it is due, and its partition moves on once the broker has it (compare: capacity orders --sweep variant=fixed,retry-topic)',
   },
   check: {
     // A short load of orders, with the seed's timings scaled down so a run is seconds of virtual time.

@@ -10,6 +10,10 @@
 // redelivered event is then skipped. `fixed` writes the mark with the outcome, in one
 // transaction. A charge whose answer does not come is asked again (the payment service
 // keys charges by order, so a repeat is harmless); only declines count as attempts.
+// `retry-topic` is the seed's "production alternative", on the fix: a declined event goes
+// to the orders-retry topic with its next attempt and the time it is due, and the order's
+// partition moves on once the broker has it; the workers consume the retry topic too, and
+// only a retry partition waits for its head to come due.
 import type { Behaviour, Context, RuntimeMessage } from '../../runtime/contract.js';
 import type { OrderParams } from './params.js';
 
@@ -18,15 +22,23 @@ export interface OrderCreated { readonly eventId: string; readonly orderId: stri
 export interface DeadLetter { readonly eventId: string; readonly orderId: string; readonly payload: OrderCreated; readonly reason: string; readonly attempts: number; readonly failedAtMs: number }
 export type Charge = { type: 'charge'; key: string; amount: number; attempt: number; replyTo: number };
 export type Charged = { type: 'charged'; key: string; attempt: number; approved: boolean };
+/** An event on the retry topic: its next attempt, due at `notBefore` (the worker's clock). */
+export interface RetryEvent extends OrderCreated { readonly attempt: number; readonly notBefore: number }
+
+export const TOPIC_RETRY = 'orders-retry';
 
 interface Pending {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  readonly event: OrderCreated;
+  readonly event: OrderCreated | RetryEvent;
 }
-/** The record a partition is working on (the head of its queue), its charge attempt, and whether that charge is unanswered. */
-interface Head extends Pending { attempt: number; awaiting: boolean }
+/**
+ * The record a partition is working on (the head of its queue), its charge attempt, whether
+ * that charge is unanswered, and (retry topic) whether it waits to come due or for the
+ * broker to take its next attempt.
+ */
+interface Head extends Pending { attempt: number; awaiting: boolean; waiting?: 'due' | 'handoff'; handoff?: RetryEvent }
 
 interface WorkerState {
   /** Per partition ("topic#p"), the records waiting, in order; the first is in hand. */
@@ -35,7 +47,7 @@ interface WorkerState {
   readonly heads: Map<string, Head>;
 }
 
-type Tick = { type: 'charge-timeout'; key: string; attempt: number } | { type: 'retry-charge'; key: string; attempt: number };
+type Tick = { type: 'charge-timeout'; key: string; attempt: number } | { type: 'retry-charge'; key: string; attempt: number } | { type: 'retry-due'; key: string };
 
 const partitionKey = (topic: string, partition: number) => `${topic}#${partition}`;
 
@@ -47,7 +59,8 @@ function move(ctx: Context, orderId: string, from: readonly string[], to: string
 }
 
 export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMessage | Charged | Tick> {
-  const fixed = p.variant === 'fixed';
+  const retryTopic = p.variant === 'retry-topic';
+  const fixed = p.variant === 'fixed' || retryTopic;
   const markKey = (e: OrderCreated) => `${e.eventId}|${p.workerId}`;
   const mark = (ctx: Context, e: OrderCreated) => ctx.store.put('processed_events', markKey(e), { eventId: e.eventId, workerId: p.workerId });
 
@@ -64,13 +77,17 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     const q = s.queues.get(partitionKey(h.topic, h.partition));
     q?.shift();
     next(s, ctx, h.topic, h.partition);
+    // A record of this order on another partition (its retry, or the event redelivered) may have waited for it.
+    if (retryTopic) {
+      for (const waiting of s.queues.values()) if (waiting.length > 0 && !s.heads.has(waiting[0].event.orderId)) next(s, ctx, waiting[0].topic, waiting[0].partition);
+    }
   };
 
   /** Takes up the first waiting record of a partition, unless one is in hand. */
   const next = (s: WorkerState, ctx: Context, topic: string, partition: number) => {
     const q = s.queues.get(partitionKey(topic, partition));
     if (q === undefined || q.length === 0) return;
-    const h: Head = { ...q[0], attempt: 1, awaiting: false };
+    const h: Head = { ...q[0], attempt: 'attempt' in q[0].event ? q[0].event.attempt : 1, awaiting: false };
     if (s.heads.has(h.event.orderId)) return; // this order's event is already in hand (a redelivery behind it waits)
     const e = h.event;
     if (ctx.store.has('processed_events', markKey(e))) {
@@ -92,6 +109,13 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     if (!fixed) mark(ctx, e);
     move(ctx, e.orderId, ['CREATED'], 'PAYMENT_PENDING');
     s.heads.set(e.orderId, h);
+    const dueIn = 'notBefore' in e ? e.notBefore - ctx.now() : 0;
+    if (dueIn > 0) {
+      // A retry not yet due: its partition waits (the retry topic's records come due in about the order they were written).
+      h.waiting = 'due';
+      ctx.setTimer(dueIn, { type: 'retry-due', key: e.orderId });
+      return;
+    }
     charge(ctx, h);
   };
 
@@ -99,7 +123,16 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     h.awaiting = false;
     if (h.attempt < p.maxAttempts) {
       ctx.count('orders.chargeRetries');
-      ctx.setTimer(p.retryDelayMs * (1 + ctx.random()), { type: 'retry-charge', key: h.event.orderId, attempt: h.attempt + 1 });
+      const delayMs = p.retryDelayMs * (1 + ctx.random());
+      if (retryTopic) {
+        // The next attempt goes to the retry topic; this record is done once the broker has it.
+        const { eventId, orderId, amount } = h.event;
+        h.waiting = 'handoff';
+        h.handoff = { eventId, orderId, amount, attempt: h.attempt + 1, notBefore: ctx.now() + delayMs };
+        ctx.produce(TOPIC_RETRY, orderId, h.handoff, orderId);
+        return;
+      }
+      ctx.setTimer(delayMs, { type: 'retry-charge', key: h.event.orderId, attempt: h.attempt + 1 });
       return;
     }
     ctx.store.put<DeadLetter>('dead_letter_events', h.event.eventId, {
@@ -146,6 +179,27 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
           if (h !== undefined && h.attempt === m.attempt && h.awaiting) charge(ctx, h);
           return s;
         }
+        case 'retry-due': {
+          const h = s.heads.get(m.key);
+          if (h === undefined || h.waiting !== 'due') return s;
+          h.waiting = undefined;
+          charge(ctx, h);
+          return s;
+        }
+        case '$produced':
+          // The broker has the next attempt: the declined record is done.
+          for (const t of m.tokens) {
+            const h = s.heads.get(t as string);
+            if (h?.waiting === 'handoff') finish(s, ctx, h);
+          }
+          return s;
+        case '$produceFailed':
+          // Not taken in time: hand it off again (a copy that did land is a duplicate the retry path tolerates).
+          for (const t of m.tokens) {
+            const h = s.heads.get(t as string);
+            if (h?.waiting === 'handoff' && h.handoff !== undefined) ctx.produce(TOPIC_RETRY, h.event.orderId, h.handoff, h.event.orderId);
+          }
+          return s;
         case 'retry-charge': {
           const h = s.heads.get(m.key);
           if (h === undefined || h.attempt !== m.attempt - 1 || h.awaiting) return s;
