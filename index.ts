@@ -25,6 +25,7 @@ export { batcher, BATCHER_CRASH_POINTS, type Batch, type BatchDone, type Batcher
 export { OffsetTracker } from './actors/offset-tracker.js';
 export { lockServiceBehaviour, leaseClient, type Granted, type LeaseTimeout, type LeaseRequests, type LockRow } from './actors/lease-lock.js';
 export { retryDelayMs, mayRetry, deadLetter, firstDelivery, type RetryPolicy } from './actors/retries.js';
+export { CircuitBreaker, circuitBreakerSchema, BREAKER_LEVEL, type CircuitBreakerOptions, type BreakerState } from './actors/circuit-breaker.js';
 
 // The kit: effect checkers as data.
 export { ViolationLog, type Checker, type Observation, type InvariantResult, type Violation } from './checks/types.js';

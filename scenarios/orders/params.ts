@@ -2,6 +2,7 @@
 // service that approves ~70%, three attempts 1–2 s apart, one worker type).
 import { z } from 'zod';
 import type { BaseParams } from '../../harness/scenario.js';
+import { circuitBreakerSchema } from '../../actors/circuit-breaker.js';
 
 export const orderParamsShape = {
   partitions: z.number().int().min(1).default(12),
@@ -15,6 +16,11 @@ export const orderParamsShape = {
   /** A charge unanswered this long is asked again (same attempt). */
   chargeTimeoutMs: z.number().positive().default(2_000),
   workerId: z.string().min(1).default('payment-worker'),
+  /** A payment-service outage: from this time, for this long, every charge is answered "unavailable" at once (0: none). */
+  paymentOutageAtMs: z.number().min(0).default(0),
+  paymentOutageMs: z.number().min(0).default(0),
+  /** Variant `breaker`: the workers' circuit breaker (resilience4j's options) around payment calls. */
+  breaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
 };
 
 export type OrderParams = BaseParams & { readonly [K in keyof typeof orderParamsShape]: z.infer<(typeof orderParamsShape)[K]> };

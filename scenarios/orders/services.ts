@@ -40,11 +40,17 @@ function decides(key: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-export function paymentService(approvalRate: number): Behaviour<null, Charge | RuntimeMessage> {
+export function paymentService(approvalRate: number, outage: { readonly atMs: number; readonly durationMs: number } = { atMs: 0, durationMs: 0 }): Behaviour<null, Charge | RuntimeMessage> {
   return {
     init: () => null,
     receive(s, m, ctx) {
       if (m.type !== 'charge') return s;
+      const t = ctx.now();
+      if (outage.durationMs > 0 && t >= outage.atMs && t < outage.atMs + outage.durationMs) {
+        // Down: refused at once, nothing recorded (the gateway never saw the attempt).
+        ctx.send(m.replyTo, { type: 'charged', key: m.key, attempt: m.attempt, approved: false, unavailable: true });
+        return s;
+      }
       // Idempotency key: the order and the attempt. A repeat of an attempt gets that attempt's
       // answer; a new attempt after an approval, the approval (an order is charged once).
       const attemptKey = `${m.key}#${m.attempt}`;

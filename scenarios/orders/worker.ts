@@ -16,12 +16,14 @@
 // only a retry partition waits for its head to come due.
 import type { Behaviour, Context, RuntimeMessage } from '../../runtime/contract.js';
 import type { OrderParams } from './params.js';
+import { BREAKER_LEVEL, CircuitBreaker } from '../../actors/circuit-breaker.js';
 
 export interface Order { readonly request: string; readonly amount: number; readonly status: string; readonly version: number }
 export interface OrderCreated { readonly eventId: string; readonly orderId: string; readonly amount: number }
 export interface DeadLetter { readonly eventId: string; readonly orderId: string; readonly payload: OrderCreated; readonly reason: string; readonly attempts: number; readonly failedAtMs: number }
 export type Charge = { type: 'charge'; key: string; amount: number; attempt: number; replyTo: number };
-export type Charged = { type: 'charged'; key: string; attempt: number; approved: boolean };
+/** `unavailable`: the payment service was down and never saw the attempt (a failure, not a decline). */
+export type Charged = { type: 'charged'; key: string; attempt: number; approved: boolean; unavailable?: boolean };
 /** An event on the retry topic: its next attempt, due at `notBefore` (the worker's clock). */
 export interface RetryEvent extends OrderCreated { readonly attempt: number; readonly notBefore: number }
 
@@ -38,16 +40,18 @@ interface Pending {
  * that charge is unanswered, and (retry topic) whether it waits to come due or for the
  * broker to take its next attempt.
  */
-interface Head extends Pending { attempt: number; awaiting: boolean; waiting?: 'due' | 'handoff'; handoff?: RetryEvent }
+interface Head extends Pending { attempt: number; awaiting: boolean; lastUnavailable?: boolean; waiting?: 'due' | 'handoff' | 'breaker'; handoff?: RetryEvent; readonly takenAt: number }
 
 interface WorkerState {
   /** Per partition ("topic#p"), the records waiting, in order; the first is in hand. */
   readonly queues: Map<string, Pending[]>;
   /** The in-hand record of each order, by order id (answers find their partition here). */
   readonly heads: Map<string, Head>;
+  /** Variant `breaker`: this worker's circuit breaker around payment calls (volatile, as in-process breakers are). */
+  readonly breaker: CircuitBreaker | undefined;
 }
 
-type Tick = { type: 'charge-timeout'; key: string; attempt: number } | { type: 'retry-charge'; key: string; attempt: number } | { type: 'retry-due'; key: string };
+type Tick = { type: 'charge-timeout'; key: string; attempt: number } | { type: 'retry-charge'; key: string; attempt: number } | { type: 'retry-due'; key: string } | { type: 'breaker-wait'; key: string } | { type: 'charge-again'; key: string; attempt: number };
 
 const partitionKey = (topic: string, partition: number) => `${topic}#${partition}`;
 
@@ -60,11 +64,20 @@ function move(ctx: Context, orderId: string, from: readonly string[], to: string
 
 export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMessage | Charged | Tick> {
   const retryTopic = p.variant === 'retry-topic';
-  const fixed = p.variant === 'fixed' || retryTopic;
+  const withBreaker = p.variant === 'breaker';
+  const fixed = p.variant === 'fixed' || retryTopic || withBreaker;
   const markKey = (e: OrderCreated) => `${e.eventId}|${p.workerId}`;
   const mark = (ctx: Context, e: OrderCreated) => ctx.store.put('processed_events', markKey(e), { eventId: e.eventId, workerId: p.workerId });
 
-  const charge = (ctx: Context, h: Head) => {
+  const charge = (ctx: Context, h: Head, s: WorkerState) => {
+    const b = s.breaker;
+    if (b !== undefined && !b.tryAcquirePermission(ctx.now())) {
+      // Open: no call (fail fast); the event keeps its attempts and waits for the breaker.
+      h.waiting = 'breaker';
+      ctx.count('orders.callsNotPermitted');
+      ctx.setTimer(Math.max(1, b.permittedInMs(ctx.now())), { type: 'breaker-wait', key: h.event.orderId });
+      return;
+    }
     h.awaiting = true;
     ctx.send('payment-service', { type: 'charge', key: h.event.orderId, amount: h.event.amount, attempt: h.attempt, replyTo: ctx.ref(ctx.selfName) } satisfies Charge);
     ctx.setTimer(p.chargeTimeoutMs, { type: 'charge-timeout', key: h.event.orderId, attempt: h.attempt });
@@ -73,6 +86,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
   /** The record is done: its offset is committed, and the partition's next record is taken up. */
   const finish = (s: WorkerState, ctx: Context, h: Head) => {
     s.heads.delete(h.event.orderId);
+    ctx.observe('eventHandling', ctx.now() - h.takenAt);
     ctx.commit(h.topic, h.partition, h.offset + 1);
     const q = s.queues.get(partitionKey(h.topic, h.partition));
     q?.shift();
@@ -87,7 +101,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
   const next = (s: WorkerState, ctx: Context, topic: string, partition: number) => {
     const q = s.queues.get(partitionKey(topic, partition));
     if (q === undefined || q.length === 0) return;
-    const h: Head = { ...q[0], attempt: 'attempt' in q[0].event ? q[0].event.attempt : 1, awaiting: false };
+    const h: Head = { ...q[0], attempt: 'attempt' in q[0].event ? q[0].event.attempt : 1, awaiting: false, takenAt: ctx.now() };
     if (s.heads.has(h.event.orderId)) return; // this order's event is already in hand (a redelivery behind it waits)
     const e = h.event;
     if (ctx.store.has('processed_events', markKey(e))) {
@@ -116,7 +130,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
       ctx.setTimer(dueIn, { type: 'retry-due', key: e.orderId });
       return;
     }
-    charge(ctx, h);
+    charge(ctx, h, s);
   };
 
   const declined = (s: WorkerState, ctx: Context, h: Head) => {
@@ -136,7 +150,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
       return;
     }
     ctx.store.put<DeadLetter>('dead_letter_events', h.event.eventId, {
-      eventId: h.event.eventId, orderId: h.event.orderId, payload: h.event, reason: `payment declined ${h.attempt} times`, attempts: h.attempt, failedAtMs: ctx.now(),
+      eventId: h.event.eventId, orderId: h.event.orderId, payload: h.event, reason: h.lastUnavailable === true ? `payment failed ${h.attempt} times (last: the payment service was unavailable)` : `payment declined ${h.attempt} times`, attempts: h.attempt, failedAtMs: ctx.now(),
     });
     move(ctx, h.event.orderId, ['PAYMENT_PENDING', 'CREATED'], 'FAILED');
     if (fixed) mark(ctx, h.event);
@@ -144,7 +158,14 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
   };
 
   return {
-    init: () => ({ queues: new Map(), heads: new Map() }),
+    init: (ctx) => ({
+      queues: new Map(),
+      heads: new Map(),
+      breaker: withBreaker ? new CircuitBreaker(p.breaker, (to) => {
+        if (to === 'OPEN') ctx.count('orders.breakerOpened');
+        ctx.gauge(`breaker.${ctx.selfName}`, BREAKER_LEVEL[to]);
+      }) : undefined,
+    }),
     receive(s, m, ctx) {
       switch (m.type) {
         case '$assigned':
@@ -162,8 +183,20 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
           return s;
         }
         case 'charged': {
+          // Every answer tells the breaker whether the service works, a late one too (its probe is then accounted for).
+          if (m.unavailable === true) {
+            ctx.count('orders.chargesUnavailable');
+            s.breaker?.onError(ctx.now());
+          } else s.breaker?.onSuccess(ctx.now());
           const h = s.heads.get(m.key);
           if (h === undefined || h.attempt !== m.attempt || !h.awaiting) return s; // a late or repeated answer
+          if (m.unavailable === true && s.breaker !== undefined) {
+            // A failure, not a decline: the same attempt is made again after the delay (or when the breaker lets it).
+            h.awaiting = false;
+            ctx.setTimer(p.retryDelayMs * (1 + ctx.random()), { type: 'charge-again', key: m.key, attempt: h.attempt });
+            return s;
+          }
+          h.lastUnavailable = m.unavailable === true;
           if (!m.approved) {
             declined(s, ctx, h);
             return s;
@@ -176,14 +209,29 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
         case 'charge-timeout': {
           // No answer: the same attempt again (the payment service answers a repeat from its record).
           const h = s.heads.get(m.key);
-          if (h !== undefined && h.attempt === m.attempt && h.awaiting) charge(ctx, h);
+          if (h !== undefined && h.attempt === m.attempt && h.awaiting) {
+            s.breaker?.onError(ctx.now());
+            charge(ctx, h, s);
+          }
+          return s;
+        }
+        case 'charge-again': {
+          const h = s.heads.get(m.key);
+          if (h !== undefined && h.attempt === m.attempt && !h.awaiting && h.waiting === undefined) charge(ctx, h, s);
+          return s;
+        }
+        case 'breaker-wait': {
+          const h = s.heads.get(m.key);
+          if (h === undefined || h.waiting !== 'breaker') return s;
+          h.waiting = undefined;
+          charge(ctx, h, s);
           return s;
         }
         case 'retry-due': {
           const h = s.heads.get(m.key);
           if (h === undefined || h.waiting !== 'due') return s;
           h.waiting = undefined;
-          charge(ctx, h);
+          charge(ctx, h, s);
           return s;
         }
         case '$produced':
@@ -204,7 +252,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
           const h = s.heads.get(m.key);
           if (h === undefined || h.attempt !== m.attempt - 1 || h.awaiting) return s;
           h.attempt = m.attempt;
-          charge(ctx, h);
+          charge(ctx, h, s);
           return s;
         }
         default:

@@ -11,3 +11,9 @@ it('orders --variant fixed holds over 2,000 runs', async () => {
   expect(r.ok).toBe(true);
   expect(r.runs).toBe(2_000);
 }, 1_800_000);
+
+it.each([['retry-topic', {}], ['breaker', { paymentOutageMs: 2_000 }]] as const)('orders --variant %s holds over 2,000 runs', async (variant, extra) => {
+  const r = await checkScenario(orders as unknown as Scenario<any>, { runs: 2_000, seed: 12, overrides: { variant, ...extra } });
+  expect(r.counterexample?.message).toBeUndefined();
+  expect(r.ok).toBe(true);
+}, 1_800_000);
