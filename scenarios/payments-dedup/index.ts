@@ -46,8 +46,8 @@ export default defineScenario({
       },
       { name: PRODUCER, behaviour: paymentProducer, workers: 4, serviceTime: 0.2 },
       // One job (a Spark driver): live it runs in the coordinator, not a copy per worker process.
-      { name: JOB, behaviour: streamJob(p as DedupParams), serviceTime: perItemMs(0.05, 0.002, itemCount), consumes: { group: JOB, topics: [TOPIC_EVENTS] }, place: 'api' },
-      { name: SINK, behaviour: warehouse(p.variant), serviceTime: perItemMs(p.sinkLatencyMs, 0.005, itemCount) },
+      { name: JOB, behaviour: streamJob(p as DedupParams), serviceTime: perItemMs(0.05, p.jobRecordMs, itemCount), consumes: { group: JOB, topics: [TOPIC_EVENTS] }, place: 'api' },
+      { name: SINK, behaviour: warehouse(p.variant), serviceTime: perItemMs(p.sinkLatencyMs, p.sinkRowMs, itemCount) },
     ],
     tables: { [PRODUCER]: { accepted: () => new AcceptedTable(p.count) }, [SINK]: { [SINK_TABLE]: () => new SinkTable(p.count) } },
   }),

@@ -16,8 +16,11 @@ export const dedupParamsShape = {
   latenessMaxMs: z.number().min(0).default(5_400_000),
   /** The job sends a batch to the sink again when its answer has not come this long. */
   sinkTimeoutMs: z.number().positive().default(2_000),
-  /** How long the sink takes to write one batch. */
+  /** How long the sink takes to write one batch, and each row more (calibrate both to your warehouse). */
   sinkLatencyMs: z.number().min(0).default(20),
+  sinkRowMs: z.number().min(0).default(0.005),
+  /** The stream job's cost per record of a fetch (parse, filter, dedup lookup), calibrated to your job. */
+  jobRecordMs: z.number().min(0).default(0.002),
 };
 
 export type DedupParams = BaseParams & { readonly [K in keyof typeof dedupParamsShape]: z.infer<(typeof dedupParamsShape)[K]> };
