@@ -47,11 +47,14 @@ class KeyTally {
 }
 
 /** The keys of a row set's rows (rows under their own key or another's), each with `valueOf` summed. */
-function tally(obs: Observation, s: RowSet, valueOf: (row: any) => number = () => 1): KeyTally {
+function tally(obs: Observation, s: RowSet, valueOf: (row: any) => number = () => 1, logical = false): KeyTally {
   const t = new KeyTally(obs.load);
   const accept = whereRow(s);
   const key = keyOfRow(s);
-  for (const [k, row] of obs.table(s.store, s.table)) if (accept(row)) t.add(key(row, k), valueOf(row));
+  // `logical`: a row under the key of a retry minted afresh (a client's retryKey) counts for the request it stands for.
+  const load = obs.load;
+  const name = logical && load !== undefined ? (row: unknown, k: Key) => load.logicalKeyOf(key(row, k)) : key;
+  for (const [k, row] of obs.table(s.store, s.table)) if (accept(row)) t.add(name(row, k), valueOf(row));
   return t;
 }
 
@@ -76,6 +79,14 @@ const minutes = (ms: number) => `${(ms / 60_000).toLocaleString('en-US', { maxim
  */
 export function lateDropsJustified(o: {
   name: string; description?: string; events: RowSet; eventTimeOf(row: any): number; dropped: RowSet; witnessOf(row: any): string; allowedLatenessMs: number;
+  /**
+   * When the pipeline took an event in (its intake's clock). The drop came after both the
+   * witness and the dropped event arrived, so the witness's time counts only up to the later
+   * arrival plus `maxClockErrorMs`: one event stamped ahead by a fast device clock cannot
+   * excuse dropping on-time ones.
+   */
+  arrivedAtOf?(row: any): number;
+  maxClockErrorMs?: number;
 }): Checker {
   const description = o.description ?? `an event is dropped as late only if it is more than ${minutes(o.allowedLatenessMs)} behind an event the job had seen`;
   return {
@@ -94,8 +105,12 @@ export function lateDropsJustified(o: {
         if (event === undefined) log.add(k, `dropped as late, but no ${nounOf(o.events)} has this key`);
         else if (witness === undefined) log.add(k, `dropped as late behind "${witnessKey}", which is no ${nounOf(o.events)}`);
         else {
-          const behind = o.eventTimeOf(witness) - o.eventTimeOf(event);
-          if (behind <= o.allowedLatenessMs) log.add(k, `dropped as late, but only ${minutes(behind)} behind "${witnessKey}" (the pipeline promises to keep events up to ${minutes(o.allowedLatenessMs)} late)`);
+          // The drop came after both arrived: a witness is credible up to the later arrival (plus the clock error).
+          const stamped = o.eventTimeOf(witness);
+          const credible = o.arrivedAtOf === undefined ? stamped : Math.min(stamped, Math.max(o.arrivedAtOf(witness), o.arrivedAtOf(event)) + (o.maxClockErrorMs ?? 0));
+          const behind = credible - o.eventTimeOf(event);
+          const ahead = stamped > credible ? ` (stamped ${minutes(stamped - o.arrivedAtOf!(witness))} ahead of its arrival: its clock was wrong)` : '';
+          if (behind <= o.allowedLatenessMs) log.add(k, `dropped as late, but only ${minutes(behind)} behind "${witnessKey}"${ahead} (the pipeline promises to keep events up to ${minutes(o.allowedLatenessMs)} late)`);
         }
       }
       return log.result();
@@ -117,8 +132,8 @@ export function acceptedReachSink(o: { name: string; description?: string; sink:
       const log = new ViolationLog(o.name, description);
       const load = obs.load;
       if (load === undefined) return log.result();
-      const inSink = tally(obs, o.sink);
-      const excused = o.excused === undefined ? undefined : tally(obs, o.excused);
+      const inSink = tally(obs, o.sink, undefined, true);
+      const excused = o.excused === undefined ? undefined : tally(obs, o.excused, undefined, true);
       for (let n = 1; n <= load.planned; n++) {
         if (!load.created(n)) continue;
         const k = load.keyOf(n);
@@ -130,7 +145,8 @@ export function acceptedReachSink(o: { name: string; description?: string; sink:
 }
 
 /**
- * Reconciliation: per key, the values the sink holds add up to the value the source of
+ * Reconciliation (in whole units: cents, not fractions of a currency, as sums compare exactly):
+ * per key, the values the sink holds add up to the value the source of
  * truth has under that key (a key twice in the sink, or a changed amount, breaks it),
  * so the sink's total is the source's over the keys it holds.
  */

@@ -9,6 +9,9 @@ import { summarizeAll } from '../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, perSecond, type RunResult, type TimelinePoint } from '../reports/run-result.js';
 import type { BaseParams, Scenario } from './scenario.js';
 
+/** The gauge a declared table's row count is sampled into (metrics.tableSizes). */
+export const tableSizeGauge = (t: { readonly store: string; readonly table: string }) => `rows:${t.store}.${t.table}`;
+
 export interface ObservedRun {
   readonly seed: number;
   readonly obs: Observation;

@@ -10,7 +10,7 @@ import { NdjsonTraceWriter } from '../runtime/sim/trace-file.js';
 import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type TimelinePoint } from '../reports/run-result.js';
 import { mergeByName, type Checker, type InvariantResult, type Observation } from '../checks/types.js';
 import { EntityWatch } from '../checks/entity.js';
-import { completionOf, runResultOf } from './result.js';
+import { completionOf, runResultOf, tableSizeGauge } from './result.js';
 import { FaultPlanError, injectFaults } from '../faults/inject.js';
 import { healTimeMs, type FaultPlan, type FaultReport } from '../faults/plan.js';
 import { ScenarioError, type BaseParams, type Scenario } from './scenario.js';
@@ -101,7 +101,9 @@ export function executeScenario<P extends BaseParams>(scenario: Scenario<P>, par
   const completed = () => completionOf(scenario, entities, sim.metrics, built.load()).completed;
   const shed = () => completionOf(scenario, entities, sim.metrics, built.load()).shed;
   sim.start();
+  const tableSizes = scenario.metrics?.tableSizes ?? [];
   const timeline = new Timeline(() => {
+    for (const t of tableSizes) sim.metrics.gauge(tableSizeGauge(t), sim.store(t.store).table(t.table).size);
     const gauges = sim.metrics.gaugeValues();
     return { offered: built.load()?.offered ?? 0, completed: completed(), shed: shed(), backlog: backlog(sim), ...(gauges !== undefined ? { gauges } : {}) };
   });

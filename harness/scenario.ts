@@ -77,6 +77,12 @@ export interface MetricsDecl {
   readonly completed?: string;
   /** Counters to report even when they stay at 0 (a counter appears once counted otherwise): a threshold may name them. */
   readonly counters?: readonly string[];
+  /**
+   * Tables whose row count the runtime samples on the timeline, as gauges named
+   * "rows:<store>.<table>": what a state store really holds, counted from the store, not
+   * from what a behaviour says of it.
+   */
+  readonly tableSizes?: readonly { readonly store: string; readonly table: string }[];
   /** The unit's name, singular (default: the first entity's, else "request"). */
   readonly unit?: string;
   /** Ratios and figures from counters and outcomes, shown in every report and usable in --slo. */

@@ -91,4 +91,31 @@ describe('stream checkers', () => {
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({ totals: ['tx-2: 250 cents in the sink against 200 cents in the accepted payment', 'tx-8: 5 cents in the sink, and no accepted payment has this key'] });
   });
+
+  it('a witness stamped ahead of its arrival counts only up to the later arrival plus the clock error', () => {
+    const late = lateDropsJustified({
+      name: 'late', events: source, eventTimeOf: (r: { t: number }) => r.t, dropped, witnessOf: (d: { witness: string }) => d.witness,
+      allowedLatenessMs: 60 * MIN, arrivedAtOf: (r: { at: number }) => r.at, maxClockErrorMs: 5 * MIN,
+    });
+    const w = observed([late], { load: loadOf(4, [], 'tx') });
+    // tx-1 arrived at 0 stamped 2 h ahead (a fast clock); tx-2 on time at 30 min; tx-3 arrived at 40 min, 90 min late; tx-4 on time at 50 min.
+    const rows = [[120 * MIN, 0], [30 * MIN, 30 * MIN], [-50 * MIN, 40 * MIN], [50 * MIN, 50 * MIN]];
+    rows.forEach(([t, at], i) => w.store('producer').put('accepted', `tx-${i + 1}`, { t, at, amount: 1 }));
+    w.commit('producer');
+    for (const tx of ['tx-2', 'tx-3', 'tx-4']) w.store('job').put('dropped', tx, { witness: 'tx-1' });
+    w.commit('job');
+    // tx-3 really was late (behind tx-1's credible 45 min by 95 min); the on-time ones were not.
+    expect(w.check()[0].examples.map((e) => `${e.key}: ${e.message}`)).toEqual([
+      'tx-2: dropped as late, but only 5 min behind "tx-1" (stamped 120 min ahead of its arrival: its clock was wrong) (the pipeline promises to keep events up to 60 min late)',
+      'tx-4: dropped as late, but only 5 min behind "tx-1" (stamped 120 min ahead of its arrival: its clock was wrong) (the pipeline promises to keep events up to 60 min late)',
+    ]);
+  });
+
+  it('a sink row under the key of a retry minted afresh counts for the request it stands for', () => {
+    const w = observed([acceptedReachSink({ name: 'reach', sink })], { load: loadOf(2, [], 'tx') });
+    w.store('sink').put('rows', 1, { tx: 'tx-1' });
+    w.store('sink').put('rows', 2, { tx: 'tx-2~retry-1' });
+    w.commit('sink');
+    expect(w.check()[0].ok).toBe(true);
+  });
 });

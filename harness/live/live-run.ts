@@ -27,7 +27,7 @@ import { EntityWatch, pluralOf } from '../../checks/entity.js';
 import { mergeByName, type Observation } from '../../checks/types.js';
 import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type TimelinePoint } from '../../reports/run-result.js';
 import type { BaseParams, Scenario } from '../scenario.js';
-import { completionOf, runResultOf } from '../result.js';
+import { completionOf, runResultOf, tableSizeGauge } from '../result.js';
 import { livePlan } from './live-plan.js';
 
 /** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
@@ -168,6 +168,11 @@ async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: 
 }
 
 /** Rows of an entity's table whose status is (or is not) among `statuses`, counted by the database. */
+async function countRows(pool: pg.Pool, store: string, table: string): Promise<number> {
+  const r = await pool.query<{ n: string }>('SELECT count(*) AS n FROM faultline_rows WHERE store = $1 AND tbl = $2 AND row IS NOT NULL', [store, table]);
+  return Number(r.rows[0].n);
+}
+
 async function countByStatus(pool: pg.Pool, store: string, table: string, field: string, statuses: readonly string[], among: boolean): Promise<number> {
   const r = await pool.query<{ n: string }>(
     `SELECT count(*) AS n FROM faultline_rows WHERE store = $1 AND tbl = $2 AND row IS NOT NULL AND ${among ? '' : 'NOT '}(coalesce(row->>$3, '') = ANY($4::text[]))`,
@@ -257,10 +262,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   let loadUnfinished = false;
   let pending: string[] = [];
   const timeline: TimelinePoint[] = [];
-  /** The coordinator's gauges and the worker processes' (summed over processes). */
+  /** The coordinator's gauges and each worker process's, under its own name. */
   const gaugesNow = (): Record<string, number> | undefined => {
     const out: Record<string, number> = { ...metrics.gaugeValues() };
-    for (const [k, v] of workers.gauges) out[k] = (out[k] ?? 0) + v;
+    for (const [k, g] of workers.gauges) out[k] = g.last;
     return Object.keys(out).length > 0 ? out : undefined;
   };
   let sampler: NodeJS.Timeout | undefined;
@@ -274,6 +279,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
         const tMs = Math.round(node!.nowMs());
         const { completed, shed } = await completedNow();
         const backlog = await consumerLag(admin, topology, naming);
+        for (const t of scenario.metrics?.tableSizes ?? []) metrics.gauge(tableSizeGauge(t), await countRows(pool, naming.store(t.store), t.table));
         const gauges = gaugesNow();
         if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog, ...(gauges !== undefined ? { gauges } : {}) });
       } catch {
@@ -340,7 +346,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const nowMs = node.nowMs();
   try {
     for (const [k, v] of workers.counters) metrics.count(k, v);
-    for (const [k, v] of workers.gauges) metrics.gauge(k, (metrics.gauges.get(k)?.last ?? 0) + v);
+    for (const [k, g] of workers.gauges) metrics.gauges.set(k, { ...g });
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const load = loadView();
     // Requests still unanswered count in response time with how long they waited.

@@ -18,7 +18,7 @@ const send = (m: unknown) => process.send?.(m);
 function report(t: 'metrics' | 'stopped') {
   const m = node?.metrics;
   const histograms = [...(m?.histograms ?? [])].map(([name, h]) => ({ name, unit: m!.units.get(name) ?? 'ms', encoded: encodeIntoCompressedBase64(h) }));
-  const gauges = Object.fromEntries([...(m?.gauges ?? [])].map(([k, g]) => [k, g.last]));
+  const gauges = Object.fromEntries([...(m?.gauges ?? [])].map(([k, g]) => [k, { last: g.last, max: g.max }]));
   return { t, counters: Object.fromEntries(m?.counters ?? []), gauges, histograms, errors: [], stats: node?.stats() };
 }
 let reporter: NodeJS.Timeout | undefined;

@@ -156,10 +156,15 @@ export class WorkerPool {
     return out;
   }
 
-  /** The running workers' latest gauge values, summed (a level of each process: its share of a state). */
-  get gauges(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const w of this.workers) for (const [k, v] of Object.entries(w?.stats?.gauges ?? {})) out.set(k, (out.get(k) ?? 0) + v);
+  /**
+   * The running workers' gauges, each under its process ("<name>@w<i>"): a level of one
+   * process (its share of a state, its breaker's state) is not added to another's.
+   */
+  get gauges(): Map<string, { last: number; max: number }> {
+    const out = new Map<string, { last: number; max: number }>();
+    this.workers.forEach((w, i) => {
+      for (const [k, g] of Object.entries(w?.stats?.gauges ?? {})) out.set(`${k}@w${i}`, g);
+    });
     return out;
   }
 

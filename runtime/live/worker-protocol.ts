@@ -33,4 +33,4 @@ export type FromWorker =
   | { t: 'fired'; fault: number }
   | { t: 'error'; error: { tMs: number; actor: string; message: string } }
   /** What it has measured so far (every second), and at the end: a killed worker's last one still counts. */
-  | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, number>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };
+  | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, { last: number; max: number }>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };

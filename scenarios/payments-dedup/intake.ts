@@ -12,15 +12,15 @@ export type SubmitPayment = { type: 'payment'; key: string; amount: number; even
 /** A payment event on the topic. `ingestedAt`: when the producer took it (end-to-end latency counts from here). */
 export interface PaymentEvent { readonly txId: string; readonly amount: number; readonly eventTime: number; readonly ingestedAt: number }
 
-/** What the producer accepted: the source of truth the sink is reconciled against. */
-export interface Accepted { readonly txId: string; readonly amount: number; readonly eventTime: number }
+/** What the producer accepted, and when it took it (its clock): the source of truth the sink is reconciled against. */
+export interface Accepted { readonly txId: string; readonly amount: number; readonly eventTime: number; readonly acceptedAt: number }
 
 export const paymentProducer: Behaviour<null, SubmitPayment | RuntimeMessage> = {
   init: () => null,
   receive(s, m, ctx) {
     switch (m.type) {
       case 'payment': {
-        ctx.store.insertIfAbsent<Accepted>('accepted', m.key, { txId: m.key, amount: m.amount, eventTime: m.eventTime });
+        ctx.store.insertIfAbsent<Accepted>('accepted', m.key, { txId: m.key, amount: m.amount, eventTime: m.eventTime, acceptedAt: ctx.now() });
         ctx.produce(TOPIC_EVENTS, m.key, { txId: m.key, amount: m.amount, eventTime: m.eventTime, ingestedAt: ctx.now() } satisfies PaymentEvent, [m.key, m.replyTo]);
         return s;
       }

@@ -14,6 +14,9 @@ export const dedupParamsShape = {
   lateRate: z.number().min(0).max(1).default(0.005),
   /** A late event is up to this late; past the watermark it may be dropped. */
   latenessMaxMs: z.number().min(0).default(5_400_000),
+  /** Share of events stamped ahead of time by a terminal whose clock runs fast, by up to `clockAheadMaxMs`. */
+  clockAheadRate: z.number().min(0).max(1).default(0),
+  clockAheadMaxMs: z.number().min(0).default(7_200_000),
   /** The job sends a batch to the sink again when its answer has not come this long. */
   sinkTimeoutMs: z.number().positive().default(2_000),
   /** How long the sink takes to write one batch, and each row more (calibrate both to your warehouse). */

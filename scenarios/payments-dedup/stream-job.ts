@@ -11,7 +11,9 @@
 // Variants: `state-not-checkpointed` keeps the dedup state in memory only (a restart
 // forgets which transactions it has seen); `watermark-too-short` drops events 10 min
 // behind instead of the hour the pipeline promises; `no-offset-log` forms the replayed
-// batch from whatever has arrived, so the sink's batch id no longer names the same rows.
+// batch from whatever has arrived, so the sink's batch id no longer names the same rows;
+// `state-never-evicted` forgets evicted ids in memory but never deletes them from the
+// checkpoint, whose state then grows with history (and comes back whole at a restart).
 import type { Behaviour, Context, KafkaRecord, RuntimeMessage } from '../../runtime/contract.js';
 import { TOPIC_EVENTS, type PaymentEvent } from './intake.js';
 import type { BatchWritten, WriteBatch } from './warehouse.js';
@@ -57,6 +59,7 @@ const START: Checkpoint = { batchId: 0, offsets: {}, maxEventTime: -Infinity, ma
 
 export function streamJob(p: DedupParams): Behaviour<JobState, RuntimeMessage | BatchWritten | Tick> {
   const keepsState = p.variant !== 'state-not-checkpointed';
+  const deletesEvicted = p.variant !== 'state-never-evicted';
   const logsOffsets = p.variant !== 'no-offset-log';
   const delayMs = p.variant === 'watermark-too-short' ? p.watermarkMs / 6 : p.watermarkMs;
   const bucketMs = Math.max(1, delayMs / 60);
@@ -75,7 +78,7 @@ export function streamJob(p: DedupParams): Behaviour<JobState, RuntimeMessage | 
       if ((b + 1) * bucketMs > watermark) continue;
       for (const id of ids) {
         s.seen.delete(id);
-        if (keepsState) ctx.store.delete('dedup_state', id);
+        if (keepsState && deletesEvicted) ctx.store.delete('dedup_state', id);
       }
       s.buckets.delete(b);
     }

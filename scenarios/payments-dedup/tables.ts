@@ -14,24 +14,27 @@ export const TX = keyNumbering('tx');
 export class AcceptedTable extends DenseTable<Accepted> {
   private amount = new Float64Array(0);
   private eventTime = new Float64Array(0);
+  private acceptedAt = new Float64Array(0);
 
   protected indexOf = TX.numberOf;
   protected keyOf = TX.keyOf;
 
   protected encode(i: number, key: Key, r: Accepted): boolean {
-    if (r.txId !== key || !fieldsAre(r, 3)) return false;
+    if (r.txId !== key || !fieldsAre(r, 4)) return false;
     this.amount[i] = r.amount;
     this.eventTime[i] = r.eventTime;
+    this.acceptedAt[i] = r.acceptedAt;
     return true;
   }
 
   protected decode(i: number, key: Key): Accepted {
-    return { txId: key as string, amount: this.amount[i], eventTime: this.eventTime[i] };
+    return { txId: key as string, amount: this.amount[i], eventTime: this.eventTime[i], acceptedAt: this.acceptedAt[i] };
   }
 
   protected resize(n: number): void {
     this.amount = grown(this.amount, n);
     this.eventTime = grown(this.eventTime, n);
+    this.acceptedAt = grown(this.acceptedAt, n);
   }
 }
 

@@ -41,4 +41,13 @@ describe.skipIf(!up)('orders live (real Kafka and PostgreSQL)', () => {
     expect(r.live.workerKills).toBe(1);
     expect(r.ok).toBe(true);
   }, 120_000);
+
+  it('the breaker design through a payment-service outage: every order ends, and each worker process\'s breakers are gauged under its own name', async () => {
+    const r = await live(9, { count: 150, ratePerSec: 30, variant: 'breaker', paymentOutageAtMs: 1_500, paymentOutageMs: 3_000 }, 2);
+    expect(r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.examples[0]?.message}`)).toEqual([]);
+    expect(r.metrics.counters['orders.breakerOpened']).toBeGreaterThan(0);
+    const gauges = Object.keys(r.metrics.gauges ?? {});
+    expect(gauges).toEqual(expect.arrayContaining(['breaker.payment-worker-1@w1', 'breaker.payment-worker-1@w2']));
+    expect(Math.max(...Object.values(r.metrics.gauges ?? {}).map((g) => g.max))).toBe(2);
+  }, 120_000);
 });
