@@ -174,3 +174,23 @@ describe('claims of the reference design', () => {
     expect(claims.find((c) => c.claim.startsWith('the event-driven design'))!.verdict).toBe('FAIL');
   });
 });
+
+describe('capacity in each scenario\'s own units', () => {
+  it('orders (sweeping the design: synchronous retries against a retry topic) and payments-dedup, in orders/s and transactions/s, to HTML', async () => {
+    const { renderCapacityHtml } = await import('../reports/html.js');
+    const orders = (await import('../scenarios/orders/index.js')).default;
+    const dedup = (await import('../scenarios/payments-dedup/index.js')).default;
+    const o = sweep([orders], { seed: 1, rates: [2, 14], sweep: { param: 'variant', values: ['fixed', 'retry-topic'] }, durationSec: 30, thresholds: [] });
+    expect(o.unit.plural).toBe('orders');
+    // At 14/s the synchronous retries fall behind and the retry topic keeps up.
+    const at14 = (v: string) => o.points.find((p) => p.ratePerSec === 14 && JSON.stringify(p.param).includes(v))!;
+    expect(at14('"fixed"').holds).toBe(false);
+    expect(at14('retry-topic').holds).toBe(true);
+    const oHtml = await renderCapacityHtml(o);
+    expect(oHtml).toContain('orders/s offered');
+    const d = sweep([dedup], { seed: 1, rates: [100, 400], durationSec: 10, thresholds: parseThresholds('endToEnd.p99<30000') });
+    expect(d.unit.plural).toBe('transactions');
+    expect(d.knees[0].ratePerSec).toBe(400);
+    expect(await renderCapacityHtml(d)).toContain('transactions/s offered');
+  }, 60_000);
+});
