@@ -78,29 +78,20 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
     rows.push({ s: t[i].tMs / 1000, series: 'requests offered per s', value: dt > 0 ? (t[i].offered - t[i - 1].offered) / dt : 0 });
     rows.push({ s: t[i].tMs / 1000, series: 'backlog', value: t[i].backlog });
   }
-  return {
-    width: WIDTH, height: HEIGHT, title: `Throughput and backlog over ${clockOf(r)} time (faults shaded)`,
-    layer: [
-      ...faultLayer(r),
-      {
-        data: { values: rows },
-        mark: { type: 'line' },
-        encoding: {
-          x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
-          y: { field: 'value', type: 'quantitative', title: 'per second / backlog' },
-          color: { field: 'series', type: 'nominal' },
-        },
-      },
-    ],
-  } as TopLevelSpec;
+  return overTime(r, `Throughput and backlog over ${clockOf(r)} time (faults shaded)`, rows, 'per second / backlog');
 }
 
 /** Each gauge a behaviour set (a state's size, a queue's length) over time, fault windows shaded. */
 export function gaugesSpec(r: RunResult): TopLevelSpec | undefined {
   const rows = r.timeline.flatMap((p) => Object.entries(p.gauges ?? {}).map(([series, value]) => ({ s: p.tMs / 1000, series, value })));
   if (rows.length < 2) return undefined;
+  return overTime(r, `Gauges over ${clockOf(r)} time (faults shaded)`, rows, 'level');
+}
+
+/** Lines of named series over the run's time, on its fault windows. */
+function overTime(r: RunResult, title: string, rows: readonly { s: number; series: string; value: number }[], yTitle: string): TopLevelSpec {
   return {
-    width: WIDTH, height: HEIGHT, title: `Gauges over ${clockOf(r)} time (faults shaded)`,
+    width: WIDTH, height: HEIGHT, title,
     layer: [
       ...faultLayer(r),
       {
@@ -108,7 +99,7 @@ export function gaugesSpec(r: RunResult): TopLevelSpec | undefined {
         mark: { type: 'line' },
         encoding: {
           x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
-          y: { field: 'value', type: 'quantitative', title: 'level' },
+          y: { field: 'value', type: 'quantitative', title: yTitle },
           color: { field: 'series', type: 'nominal' },
         },
       },

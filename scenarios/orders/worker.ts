@@ -133,6 +133,14 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     charge(ctx, h, s);
   };
 
+  /** The head of `key` was waiting (for the breaker, or to come due): its charge goes out now. */
+  const resume = (s: WorkerState, ctx: Context, key: string, waitingFor: 'breaker' | 'due') => {
+    const h = s.heads.get(key);
+    if (h === undefined || h.waiting !== waitingFor) return;
+    h.waiting = undefined;
+    charge(ctx, h, s);
+  };
+
   const declined = (s: WorkerState, ctx: Context, h: Head) => {
     h.awaiting = false;
     if (h.attempt < p.maxAttempts) {
@@ -220,20 +228,12 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
           if (h !== undefined && h.attempt === m.attempt && !h.awaiting && h.waiting === undefined) charge(ctx, h, s);
           return s;
         }
-        case 'breaker-wait': {
-          const h = s.heads.get(m.key);
-          if (h === undefined || h.waiting !== 'breaker') return s;
-          h.waiting = undefined;
-          charge(ctx, h, s);
+        case 'breaker-wait':
+          resume(s, ctx, m.key, 'breaker');
           return s;
-        }
-        case 'retry-due': {
-          const h = s.heads.get(m.key);
-          if (h === undefined || h.waiting !== 'due') return s;
-          h.waiting = undefined;
-          charge(ctx, h, s);
+        case 'retry-due':
+          resume(s, ctx, m.key, 'due');
           return s;
-        }
         case '$produced':
           // The broker has the next attempt: the declined record is done.
           for (const t of m.tokens) {
