@@ -32,6 +32,7 @@ export { ViolationLog, type Checker, type Observation, type InvariantResult, typ
 export { type EntityDecl } from './checks/entity.js';
 export { atMostOnce, exactlyOnePer, sameSets, fencedWrites, type RowSet } from './checks/effects.js';
 export { versionsIncrease } from './checks/versions.js';
+export { distinctKeys, acceptedReachSink, lateDropsJustified, totalsMatch } from './checks/streams.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

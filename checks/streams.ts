@@ -69,7 +69,12 @@ function rowOf(obs: Observation, s: RowSet, k: string): unknown {
   return row !== undefined && whereRow(s)(row) ? row : undefined;
 }
 
-const minutes = (ms: number) => `${(ms / 60_000).toLocaleString('en-US', { maximumFractionDigits: 1 })} min`;
+/** A span of time in the unit that reads best: "400 ms", "12.5 s", "54.8 min". */
+const minutes = (ms: number) => {
+  const abs = Math.abs(ms);
+  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return abs < 1_000 ? `${n(ms)} ms` : abs < 60_000 ? `${n(ms / 1_000)} s` : `${n(ms / 60_000)} min`;
+};
 
 /**
  * Every event dropped as late really was: its event time is more than `allowedLatenessMs`
@@ -151,7 +156,7 @@ export function acceptedReachSink(o: { name: string; description?: string; sink:
  * so the sink's total is the source's over the keys it holds.
  */
 export function totalsMatch(o: { name: string; description?: string; source: RowSet; sink: RowSet; valueOf(row: any): number; unit?: string }): Checker {
-  const description = o.description ?? `every key's ${nounOf(o.sink)} values add up to its ${nounOf(o.source)}'s value`;
+  const description = o.description ?? `per key, the values in the ${nounOf(o.sink)} add up to the value in the ${nounOf(o.source)}`;
   return {
     name: o.name,
     description,
@@ -179,13 +184,13 @@ export function totalsMatch(o: { name: string; description?: string; source: Row
  * under a row number of their own.
  */
 export function distinctKeys(o: { name: string; description?: string; rows: RowSet }): Checker {
-  const description = o.description ?? `no key twice among the ${nounOf(o.rows)} rows`;
+  const description = o.description ?? `no key twice among the rows of the ${nounOf(o.rows)}`;
   return {
     name: o.name,
     description,
     check(obs) {
       const log = new ViolationLog(o.name, description);
-      for (const [k, n] of tally(obs, o.rows).entries()) if (n > 1) log.add(k, `${n} ${nounOf(o.rows)} rows for one key`);
+      for (const [k, n] of tally(obs, o.rows).entries()) if (n > 1) log.add(k, `${n} rows for one key in the ${nounOf(o.rows)}`);
       return log.result();
     },
   };

@@ -117,7 +117,8 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
     counterexample,
     faultKinds: outcome.faultKinds,
     faultTargets: sortedByKey(outcome.faultTargets),
-    crashPointsNeverFired: crashPointsNeverFired(plan.space.faults, outcome.faultTargets),
+    // A point the counterexample crashes at was crashed in (by the shrinking, if not the search).
+    crashPointsNeverFired: crashPointsNeverFired(plan.space.faults, outcome.faultTargets).filter((p) => !(counterexample?.candidate.faults ?? []).some((f) => f.kind === 'crash' && 'point' in f && `${f.actor}@${f.point}` === p)),
     shrinkRuns: outcome.failure?.shrinkRuns ?? 0,
     wall: { ms: Math.round(outcome.ms), runsPerSec: Math.round((outcome.runs / (outcome.ms / 1000)) * 10) / 10 },
   };

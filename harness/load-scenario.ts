@@ -19,7 +19,38 @@ export function builtInScenarioNames(): string[] {
     .sort();
 }
 
+let resolveHookRegistered = false;
+
+interface CjsModule { _resolveFilename(request: string, ...rest: unknown[]): string }
+
+/** require('faultline') that finds nothing the usual way gets this package (Node 20.19 requires ES modules). */
+function fallBackToThisFaultline(m: CjsModule): void {
+  const entries: Readonly<Record<string, string>> = {
+    faultline: fileURLToPath(new URL('../index.js', import.meta.url)),
+    'faultline/testing': fileURLToPath(new URL('./testing.js', import.meta.url)),
+  };
+  const usual = m._resolveFilename;
+  m._resolveFilename = function resolveFilename(this: unknown, request: string, ...rest: unknown[]): string {
+    try {
+      return usual.call(this, request, ...rest);
+    } catch (err) {
+      const entry = entries[request];
+      if (entry === undefined) throw err;
+      return entry;
+    }
+  };
+}
+
 async function importModule(path: string): Promise<Record<string, unknown>> {
+  if (EXT === '.js' && !resolveHookRegistered) {
+    // A scenario outside any project that installed faultline still finds 'faultline': this one,
+    // whether the file is loaded as an ES module (a resolve hook) or as CommonJS (tsx turns a
+    // .ts file outside a "type": "module" package into CommonJS, resolved by require).
+    const { register, default: Module } = await import('node:module');
+    register(new URL('./resolve-faultline.js', import.meta.url).href);
+    fallBackToThisFaultline(Module as unknown as CjsModule);
+    resolveHookRegistered = true;
+  }
   if (/\.[cm]?ts$/.test(path) && EXT === '.js') {
     const { tsImport } = await import('tsx/esm/api');
     return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;

@@ -47,6 +47,11 @@ export function measurableOf(r: RunResult): Measurable {
     completed: r.metrics.completed,
     shed: r.metrics.shed,
   };
+  // A gauge by its name is its peak (a state that must stay bounded), `.last` its final value.
+  for (const [k, g] of Object.entries(r.metrics.gauges ?? {})) {
+    figures[k] = g.max;
+    figures[`${k}.last`] = g.last;
+  }
   if (r.load !== null) {
     figures['load.offered'] = r.load.offered;
     figures['load.gaveUp'] = r.load.gaveUp;

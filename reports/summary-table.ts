@@ -26,6 +26,7 @@ export function measureRows(r: RunResult): [string, string][] {
   for (const [k, v] of Object.entries(m.derived)) rows.push([k, fmt(Number(v.toPrecision(6)))]);
   for (const [k, s] of Object.entries(m.latencyMs)) if (m.histogramUnits[k] === 'count') rows.push([`${k} p50 / p99 / max`, `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)}`]);
   for (const [k, g] of Object.entries(m.gauges ?? {})) rows.push([`${k} last / peak`, `${fmt(g.last)} / ${fmt(g.max)}`]);
+  for (const [k, v] of Object.entries(m.counters)) rows.push([k, fmt(v)]);
   return rows;
 }
 

@@ -188,3 +188,44 @@ describe('faultline describe', () => {
     expect(j.invariants.map((i: { name: string }) => i.name)).toEqual(['shipment-lifecycle', 'no-lost-shipment', 'one-shipment-per-request']);
   });
 });
+
+describe('a scenario of your own, in a folder with no faultline installed', () => {
+  it('imports \'faultline\' (the kit, the stream checkers) and runs and checks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-user-'));
+    const file = join(dir, 'echo.ts');
+    writeFileSync(file, `import { defineScenario, loadGenerator, distinctKeys, CircuitBreaker, type Behaviour } from 'faultline';
+type Ask = { type: 'ask'; key: string; replyTo: number };
+const breaker = new CircuitBreaker({ minimumNumberOfCalls: 5 });
+const echo: Behaviour<null, Ask | { type: string }> = {
+  init: () => null,
+  receive(s, m, ctx) {
+    if (m.type === 'ask' && breaker.tryAcquirePermission(ctx.now())) {
+      const a = m as Ask;
+      ctx.store.insertIfAbsent('answers', a.key, { key: a.key });
+      ctx.gauge('answers', 1);
+      ctx.send(a.replyTo, { type: 'response', key: a.key, status: 'ok' });
+    }
+    return s;
+  },
+};
+export default defineScenario({
+  name: 'echo', description: 'callers ask, a service answers once per key', load: { count: 50, ratePerSec: 100 },
+  topology: (p) => ({ topics: [], actors: [
+    { name: 'callers', behaviour: loadGenerator<Ask>({ target: 'svc', load: p, request: (_n, key, replyTo) => ({ type: 'ask', key, replyTo }) }) },
+    { name: 'svc', behaviour: echo },
+  ] }),
+  invariants: () => [distinctKeys({ name: 'one-answer-per-key', rows: { store: 'svc', table: 'answers' } })],
+});
+`);
+    try {
+      const run = spawnSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), 'run', file, '--seed', '1'], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/one-answer-per-key\s+│ yes/);
+      const check = spawnSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), 'check', file, '--runs', '20', '--seed', '1'], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+      expect(check.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -30,8 +30,8 @@ describe('payments-dedup (seeds/004)', () => {
   });
 
   it.each([
-    ['non-idempotent-sink', /no-transaction-twice-in-sink.*2 sink rows for one key|amounts-reconcile/],
-    ['state-not-checkpointed', /no-transaction-twice-in-sink.*2 sink rows for one key/],
+    ['non-idempotent-sink', /no-transaction-twice-in-sink.*2 rows for one key in the sink|amounts-reconcile/],
+    ['state-not-checkpointed', /no-transaction-twice-in-sink.*2 rows for one key in the sink/],
     ['no-offset-log', /no-accepted-event-lost|no-transaction-twice-in-sink/],
   ])('%s is caught and shrunk to the faults that matter (without any one of them it passes)', async (variant, message) => {
     const r = await checkScenario(scenario, { runs: 500, seed: 1, overrides: { variant } });

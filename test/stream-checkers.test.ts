@@ -47,7 +47,7 @@ describe('stream checkers', () => {
     const p = pipeline();
     for (const [tx, a] of [['tx-1', 100], ['tx-2', 200], ['tx-2', 200], ['tx-4', 400]] as const) p.land(tx, a);
     p.drop('tx-3', 'tx-4');
-    expect(p.failed()).toEqual({ distinct: ['tx-2: 2 sink rows for one key'], totals: ['tx-2: 400 cents in the sink against 200 cents in the accepted payment'] });
+    expect(p.failed()).toEqual({ distinct: ['tx-2: 2 rows for one key in the sink'], totals: ['tx-2: 400 cents in the sink against 200 cents in the accepted payment'] });
   });
 
   it('an accepted event missing, and not dropped: lost', () => {
