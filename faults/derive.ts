@@ -26,6 +26,8 @@ export interface TopologyFacts {
   readonly intake?: string;
   /** Requests seen from one service to another (with a `replyTo`), and the caller's longest timer. */
   readonly calls?: readonly { readonly from: string; readonly to: string; readonly timeoutMs: number }[];
+  /** Actors the probe saw sent messages by other actors or the callers (not only records). */
+  readonly receivers?: readonly string[];
 }
 
 /** The derived space: faults start within [0, horizonMs], while the load is in flight. */
@@ -41,6 +43,7 @@ export function deriveFaultSpace(f: TopologyFacts, horizonMs: number): FaultSpac
     leaseGrants: f.leaseGrants.filter((g) => names.includes(g.actor)),
     poisonable: f.poisonable.filter((p) => p.keys.length > 0),
     calls: (f.calls ?? []).filter((c) => names.includes(c.from) && names.includes(c.to)),
+    ...(f.receivers !== undefined ? { receivers: f.receivers.filter((r) => names.includes(r)) } : {}),
     horizonMs: Math.max(100, Math.round(horizonMs)),
   };
 }
@@ -83,7 +86,8 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
     plan.push({ kind: 'outage', topic: t.name, partition: Math.floor(rng.random() * t.partitions), atMs: at(0.3, 0.6), durationMs: Math.min(2_000, window()) });
   }
   // Well below the offered rate for a second or more, so it bites whatever the window's luck.
-  const throttled = opts.intake !== undefined && space.actors.includes(opts.intake) ? opts.intake : pick(space.actors);
+  const receivers = (space.receivers ?? space.actors).filter((a) => space.actors.includes(a));
+  const throttled = opts.intake !== undefined && space.actors.includes(opts.intake) ? opts.intake : pick(receivers.length > 0 ? receivers : space.actors);
   plan.push({ kind: 'throttle', actor: throttled, maxPerSec: Math.max(1, Math.round((opts.ratePerSec ?? 100) * 0.3)), atMs: at(0.4, 0.6), durationMs: Math.max(1_000, window()) });
   plan.push({ kind: 'clock-skew', actor: pick(space.actors), skewMs: 5_000, atMs: at(0.1, 0.4), durationMs: window() });
   if (space.leaseGrants.length > 0) {

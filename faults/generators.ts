@@ -26,10 +26,27 @@ export interface FaultSpace {
    * (a window two independent faults rarely hit together).
    */
   readonly calls?: readonly { readonly from: string; readonly to: string; readonly timeoutMs: number }[];
+  /**
+   * Actors that other actors (or the callers) send messages to: throttle targets. A throttle
+   * acts on what an actor is sent, so one that only consumes records is never one (default: every actor).
+   */
+  readonly receivers?: readonly string[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
   /** Relative weights of kinds in a plan, whole numbers (default 1 each; 0 leaves a kind out). */
   readonly weights?: Partial<Record<FaultKind, number>>;
+}
+
+/**
+ * Who a throttle may aim at: actors sent messages, those the plan focuses on first, else any
+ * of the space's (planArbitrary has narrowed the receivers to those); any actor only when
+ * nothing is sent messages.
+ */
+function throttleTarget(space: FaultSpace, anyActor: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  if (space.receivers === undefined) return anyActor;
+  const focused = space.receivers.filter((a) => space.actors.includes(a));
+  const targets = focused.length > 0 ? focused : space.receivers;
+  return targets.length > 0 ? fc.constantFrom(...targets) : anyActor;
 }
 
 export function kindsIn(space: FaultSpace): FaultKind[] {
@@ -95,7 +112,7 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
         fc.record({ kind: fc.constant('leader-failover' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: fc.integer({ min: 10, max: 1_000 }) }));
     case 'throttle':
       // Rates low enough to bite: a property run's actors see tens to hundreds of messages a second.
-      return fc.record({ kind: fc.constant('throttle' as const), actor, maxPerSec: fc.integer({ min: 0, max: 50 }), atMs: at, durationMs: duration });
+      return fc.record({ kind: fc.constant('throttle' as const), actor: throttleTarget(space, actor), maxPerSec: fc.integer({ min: 0, max: 50 }), atMs: at, durationMs: duration });
     case 'clock-skew':
       return fc.record({ kind: fc.constant('clock-skew' as const), actor, skewMs: fc.integer({ min: -30_000, max: 30_000 }), atMs: at, durationMs: duration });
     case 'poison':
@@ -182,8 +199,10 @@ export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<Fa
   const actors = space.actors.length > 0 ? fc.subarray([...space.actors], { minLength: 1, maxLength: Math.min(2, space.actors.length) }) : fc.constant([] as string[]);
   // Paired faults are one more choice of the swarm: a plan has them or not.
   const choices: (FaultKind | 'pair')[] = (space.calls ?? []).length > 0 && kinds.includes('crash') ? [...kinds, 'pair'] : kinds;
+  // Throttle targets among the actors this space aims at, before a plan focuses on some of them.
+  const aimed: FaultSpace = space.receivers === undefined ? space : { ...space, receivers: space.receivers.filter((a) => space.actors.includes(a)) };
   return fc.tuple(fc.subarray(choices, { minLength: 1 }), actors).chain(([enabled, focus]) => {
-    const focused = focus.length > 0 ? focusOn(space, focus) : space;
+    const focused = focus.length > 0 ? focusOn(aimed, focus) : aimed;
     const entries = enabled.map((k) => k === 'pair'
       ? { weight: PAIR_WEIGHT, arbitrary: pairArbitrary(focused) }
       : { weight: Math.max(1, Math.round(space.weights?.[k] ?? 1)), arbitrary: faultArbitrary(focused, k).map((f) => [f]) });

@@ -21,6 +21,7 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
   const keys = new Map<string, Set<string>>([...deadLettering].map((t) => [t, new Set<string>()]));
   const intakes = new Map<string, number>();
   const calls = new Map<string, { from: string; to: string }>();
+  const receivers = new Set<string>();
   const ex = executeScenario(scenario, params, { seed: PROBE_SEED, traceViolations: false, summaries: false, sim: kafka }, undefined, (sim) => {
     const topicOf = new Map<number, string>();
     for (const t of sim.topics.values()) for (const ref of t.partitionRefs) topicOf.set(ref, t.name);
@@ -40,6 +41,8 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
         return 0;
       }
       if (dst.spec.system === true || type === '' || type.startsWith('$')) return 0;
+      // A partition's fetch answers are not what a throttle limits: only messages from the pipeline's own actors.
+      if (src !== dst && !topicOf.has(from)) receivers.add(dst.name);
       if (src.name === loadName) intakes.set(dst.name, (intakes.get(dst.name) ?? 0) + 1);
       if (src.spec.behaviour.leaseGrantType === type) grants.set(`${dst.name}\u0000${type}`, { actor: dst.name, messageType: type });
       if (m.replyTo === undefined) answers.set(`${dst.name}\u0000${type}`, { to: dst.name, messageType: type });
@@ -58,6 +61,7 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
     intake: [...intakes].sort((a, b) => b[1] - a[1])[0]?.[0],
     // A caller's longest timer stands for how long it waits before it retries a call.
     calls: [...calls.values()].map((c) => ({ ...c, timeoutMs: ex.sim.actor(c.from).longestTimerMs })),
+    receivers: [...receivers].sort(),
   };
   return { facts, loadMs: ex.built.load()?.plannedMs ?? 0 };
 }

@@ -26,6 +26,17 @@ describe('the fault space is derived from the topology and a probe run', () => {
     expect(checkPlan(refunds, { variant: 'dual-write' }).space.faults.producers).toContain('rms');
   });
 
+  it('throttles only actors that are sent messages: one that only consumes records is never a target', async () => {
+    const { loadScenario } = await import('../harness/load-scenario.js');
+    const two = await loadScenario('examples/two-services.ts');
+    const space = checkPlan(two, {}).space.faults;
+    expect(space.actors).toEqual(expect.arrayContaining(['api', 'shipper']));
+    expect(space.receivers).toEqual(['api']);
+    const throttled = new Set(fc.sample(planArbitrary({ ...space, weights: { throttle: 1, crash: 0, redeliver: 0, duplicate: 0, 'lose-response': 0, delay: 0, pause: 0, partition: 0, outage: 0, 'clock-skew': 0, rewind: 0, reorder: 0, 'leader-failover': 0, poison: 0, 'lease-expiry': 0 } }), { seed: 1, numRuns: 200 })
+      .flat().filter((f) => f.kind === 'throttle').map((f) => (f as { actor: string }).actor));
+    expect([...throttled]).toEqual(['api']);
+  });
+
   it('a scenario without Kafka offers only the kinds that aim at what it has', () => {
     const kinds = kindsIn(checkPlan(tiny(), {}).space.faults);
     expect(kinds).toEqual(expect.arrayContaining(['crash', 'pause', 'lose-response']));
