@@ -24,7 +24,9 @@ export { outbox, RELAY_CRASH_POINTS, type Outbox, type OutboxOptions, type Outbo
 export { batcher, BATCHER_CRASH_POINTS, type Batch, type BatchDone, type BatcherOptions } from './actors/batcher.js';
 export { OffsetTracker } from './actors/offset-tracker.js';
 export { lockServiceBehaviour, leaseClient, type Granted, type LeaseTimeout, type LeaseRequests, type LockRow } from './actors/lease-lock.js';
-export { retryDelayMs, mayRetry, deadLetter, firstDelivery, type RetryPolicy } from './actors/retries.js';
+export { retryDelayMs, mayRetry, retryDecision, deadLetter, firstDelivery, type RetryPolicy, type CallFailure, type RetryDecision } from './actors/retries.js';
+export { TokenBucket, SlidingWindowLimiter, tokenBucketSchema, slidingWindowSchema, type RateLimiter } from './actors/rate-limiter.js';
+export { Bulkhead, bulkheadSchema, type Admission } from './actors/bulkhead.js';
 export { CircuitBreaker, circuitBreakerSchema, BREAKER_LEVEL, type CircuitBreakerOptions, type BreakerState } from './actors/circuit-breaker.js';
 
 // The kit: effect checkers as data.
