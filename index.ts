@@ -27,6 +27,7 @@ export { lockServiceBehaviour, leaseClient, type Granted, type LeaseTimeout, typ
 export { retryDelayMs, mayRetry, retryDecision, deadLetter, firstDelivery, type RetryPolicy, type CallFailure, type RetryDecision } from './actors/retries.js';
 export { TokenBucket, SlidingWindowLimiter, tokenBucketSchema, slidingWindowSchema, type RateLimiter } from './actors/rate-limiter.js';
 export { Bulkhead, bulkheadSchema, type Admission } from './actors/bulkhead.js';
+export { limiterService, type SharedLimit, type PermitRequest, type PermitAnswer } from './actors/limiter-service.js';
 export { CircuitBreaker, circuitBreakerSchema, BREAKER_LEVEL, type CircuitBreakerOptions, type BreakerState } from './actors/circuit-breaker.js';
 
 // The kit: effect checkers as data.

@@ -81,3 +81,21 @@ describe('bulkhead', () => {
     expect(b.enter('c', 6)).toBe('admitted');
   });
 });
+
+describe('a shared limiter service', () => {
+  it('grants at most the limit to all its callers together, and tells the refused when to ask again', async () => {
+    const { limiterService } = await import('../actors/limiter-service.js');
+    const b = limiterService({ kind: 'sliding-window', maxCalls: 50, windowMs: 60_000 });
+    let now = 0;
+    const sent: { to: unknown; msg: { granted: boolean; retryAfterMs: number } }[] = [];
+    const ctx = { now: () => now, send: (to: unknown, msg: never) => void sent.push({ to, msg }), count: () => {} } as never;
+    let state = b.init(ctx);
+    // Three callers, one request each every 100 ms for two minutes: 3,600 asks.
+    for (now = 0; now < 120_000; now += 100) for (const caller of [1, 2, 3]) state = b.receive(state, { type: 'permit-request', id: `${caller}@${now}`, replyTo: caller }, ctx);
+    const granted = sent.filter((s) => s.msg.granted);
+    expect(granted.length).toBe(100);
+    expect(new Set(granted.map((s) => s.to))).toEqual(new Set([1, 2, 3]));
+    expect(sent.filter((s) => !s.msg.granted).every((s) => s.msg.retryAfterMs > 0)).toBe(true);
+    expect(() => limiterService({ kind: 'token-bucket', limitForPeriod: 0, limitRefreshPeriodMs: 1 })).toThrow();
+  });
+});
