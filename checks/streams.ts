@@ -27,12 +27,20 @@ class KeyTally {
     this.seen = new Uint8Array(this.byNumber.length);
   }
 
+  /** Distinct keys tallied. */
+  size = 0;
+
   add(k: string, v: number): void {
     const n = this.load?.numberOf(k) ?? -1;
     if (n > 0 && n < this.byNumber.length) {
       this.byNumber[n] += v;
+      if (this.seen[n] === 0) this.size++;
       this.seen[n] = 1;
-    } else this.others.set(k, (this.others.get(k) ?? 0) + v);
+    } else {
+      const had = this.others.get(k);
+      if (had === undefined) this.size++;
+      this.others.set(k, (had ?? 0) + v);
+    }
   }
 
   has(k: string): boolean {
@@ -176,6 +184,11 @@ export function totalsMatch(o: { name: string; description?: string; source: Row
       return log.result();
     },
   };
+}
+
+/** How many distinct keys a row set's rows stand for (COUNT(DISTINCT key)), tallied as the checkers tally. */
+export function countDistinct(obs: Observation, rows: RowSet): number {
+  return tally(obs, rows).size;
 }
 
 /**

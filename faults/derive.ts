@@ -6,7 +6,7 @@
 // narrow or reweight the result. The same facts give a generic `chaos` preset.
 import { STEP_CRASH_POINTS } from '../runtime/sim/kernel.js';
 import { Prng } from '../runtime/sim/prng.js';
-import type { FaultSpace } from './generators.js';
+import { throttleTargets, type FaultSpace } from './generators.js';
 import type { Fault, FaultPlan } from './plan.js';
 
 export interface TopologyFacts {
@@ -86,7 +86,7 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
     plan.push({ kind: 'outage', topic: t.name, partition: Math.floor(rng.random() * t.partitions), atMs: at(0.3, 0.6), durationMs: Math.min(2_000, window()) });
   }
   // Well below the offered rate for a second or more, so it bites whatever the window's luck.
-  const receivers = (space.receivers ?? space.actors).filter((a) => space.actors.includes(a));
+  const receivers = throttleTargets(space);
   const throttled = opts.intake !== undefined && space.actors.includes(opts.intake) ? opts.intake : pick(receivers.length > 0 ? receivers : space.actors);
   plan.push({ kind: 'throttle', actor: throttled, maxPerSec: Math.max(1, Math.round((opts.ratePerSec ?? 100) * 0.3)), atMs: at(0.4, 0.6), durationMs: Math.max(1_000, window()) });
   plan.push({ kind: 'clock-skew', actor: pick(space.actors), skewMs: 5_000, atMs: at(0.1, 0.4), durationMs: window() });

@@ -37,14 +37,18 @@ export interface FaultSpace {
   readonly weights?: Partial<Record<FaultKind, number>>;
 }
 
+/** The actors a throttle may aim at: those sent messages, among those the space aims at (every actor when the space does not say). */
+export function throttleTargets(space: FaultSpace): readonly string[] {
+  return space.receivers === undefined ? space.actors : space.receivers.filter((a) => space.actors.includes(a));
+}
+
 /**
- * Who a throttle may aim at: actors sent messages, those the plan focuses on first, else any
- * of the space's (planArbitrary has narrowed the receivers to those); any actor only when
- * nothing is sent messages.
+ * A throttle's target: one the plan focuses on if it can, else any of the space's
+ * (planArbitrary keeps `receivers` to those); any actor only when nothing is sent messages.
  */
 function throttleTarget(space: FaultSpace, anyActor: fc.Arbitrary<string>): fc.Arbitrary<string> {
   if (space.receivers === undefined) return anyActor;
-  const focused = space.receivers.filter((a) => space.actors.includes(a));
+  const focused = throttleTargets(space);
   const targets = focused.length > 0 ? focused : space.receivers;
   return targets.length > 0 ? fc.constantFrom(...targets) : anyActor;
 }
@@ -200,7 +204,7 @@ export function planArbitrary(space: FaultSpace, maxFaults = 6): fc.Arbitrary<Fa
   // Paired faults are one more choice of the swarm: a plan has them or not.
   const choices: (FaultKind | 'pair')[] = (space.calls ?? []).length > 0 && kinds.includes('crash') ? [...kinds, 'pair'] : kinds;
   // Throttle targets among the actors this space aims at, before a plan focuses on some of them.
-  const aimed: FaultSpace = space.receivers === undefined ? space : { ...space, receivers: space.receivers.filter((a) => space.actors.includes(a)) };
+  const aimed: FaultSpace = space.receivers === undefined ? space : { ...space, receivers: throttleTargets(space) };
   return fc.tuple(fc.subarray(choices, { minLength: 1 }), actors).chain(([enabled, focus]) => {
     const focused = focus.length > 0 ? focusOn(aimed, focus) : aimed;
     const entries = enabled.map((k) => k === 'pair'

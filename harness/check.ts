@@ -8,6 +8,7 @@ import type { KafkaOptions } from '../runtime/sim/kernel.js';
 import { replayPath as replayPathOf, search, sequentialEvaluator, targetOf, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
 import { kindsIn, type FaultSpace } from '../faults/generators.js';
 import { declaredCrashPoints } from '../faults/derive.js';
+import type { FaultPlan } from '../faults/plan.js';
 import type { CheckResult, Counterexample } from '../reports/check-result.js';
 import type { RunResult } from '../reports/run-result.js';
 import { runScenario } from './run.js';
@@ -117,8 +118,7 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
     counterexample,
     faultKinds: outcome.faultKinds,
     faultTargets: sortedByKey(outcome.faultTargets),
-    // A point the counterexample crashes at was crashed in (by the shrinking, if not the search).
-    crashPointsNeverFired: crashPointsNeverFired(plan.space.faults, outcome.faultTargets).filter((p) => !(counterexample?.candidate.faults ?? []).some((f) => f.kind === 'crash' && 'point' in f && `${f.actor}@${f.point}` === p)),
+    crashPointsNeverFired: crashPointsNeverFired(plan.space.faults, outcome.faultTargets, counterexample?.candidate.faults ?? []),
     shrinkRuns: outcome.failure?.shrinkRuns ?? 0,
     wall: { ms: Math.round(outcome.ms), runsPerSec: Math.round((outcome.runs / (outcome.ms / 1000)) * 10) / 10 },
   };
@@ -126,12 +126,17 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
 
 const sortedByKey = <V>(r: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** The declared (behaviour) crash points of the space that fired in no run. */
-function crashPointsNeverFired(space: FaultSpace, targets: Record<string, FaultKindStats>): string[] {
+/**
+ * The declared (behaviour) crash points of the space that fired in no run of the search,
+ * nor in the counterexample's plan (which the shrinking crashed at, if the search did not).
+ */
+function crashPointsNeverFired(space: FaultSpace, targets: Record<string, FaultKindStats>, counterexample: FaultPlan): string[] {
   if (!kindsIn(space).includes('crash')) return [];
+  const inCounterexample = new Set(counterexample.map((f) => (f.kind === 'crash' && 'point' in f ? `${f.actor}@${f.point}` : '')));
   return declaredCrashPoints(space)
     .filter((p) => (targets[targetOf({ kind: 'crash', ...p })]?.fired ?? 0) === 0)
-    .map((p) => `${p.actor}@${p.point}`);
+    .map((p) => `${p.actor}@${p.point}`)
+    .filter((p) => !inCounterexample.has(p));
 }
 
 /** Re-runs a counterexample from its seed and path; undefined if the property holds there. */

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ScenarioError, isScenario, type Scenario } from './scenario.js';
+import { FAULTLINE_ENTRIES } from './resolve-faultline.js';
 
 const SCENARIOS_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url));
 /** Built from TypeScript (dist/*.js) or run from source (tests): the built-ins' modules have the same extension as this one. */
@@ -25,10 +26,7 @@ interface CjsModule { _resolveFilename(request: string, ...rest: unknown[]): str
 
 /** require('faultline') that finds nothing the usual way gets this package (Node 20.19 requires ES modules). */
 function fallBackToThisFaultline(m: CjsModule): void {
-  const entries: Readonly<Record<string, string>> = {
-    faultline: fileURLToPath(new URL('../index.js', import.meta.url)),
-    'faultline/testing': fileURLToPath(new URL('./testing.js', import.meta.url)),
-  };
+  const entries = Object.fromEntries(Object.entries(FAULTLINE_ENTRIES).map(([k, url]) => [k, fileURLToPath(url)]));
   const usual = m._resolveFilename;
   m._resolveFilename = function resolveFilename(this: unknown, request: string, ...rest: unknown[]): string {
     try {

@@ -1,7 +1,8 @@
 // A module resolution hook (node:module register): a scenario file that imports 'faultline'
 // (or 'faultline/testing') from a folder where no faultline is installed gets this one, the
 // package running it. Anything resolvable the usual way resolves as before.
-const ENTRIES: Readonly<Record<string, string>> = {
+/** The package's entry points, by the specifiers a scenario imports them under (file URLs). */
+export const FAULTLINE_ENTRIES: Readonly<Record<string, string>> = {
   faultline: new URL('../index.js', import.meta.url).href,
   'faultline/testing': new URL('./testing.js', import.meta.url).href,
 };
@@ -12,7 +13,7 @@ export async function resolve(specifier: string, context: unknown, next: Next): 
   try {
     return await next(specifier, context);
   } catch (err) {
-    const entry = ENTRIES[specifier];
+    const entry = FAULTLINE_ENTRIES[specifier];
     if (entry === undefined) throw err;
     return { url: entry, shortCircuit: true };
   }

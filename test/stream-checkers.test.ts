@@ -30,46 +30,43 @@ function pipeline(notCreated: number[] = []) {
     w.commit('job');
     return Object.fromEntries(w.check().filter((r) => !r.ok).map((r) => [r.name, r.examples.map((e) => `${e.key}: ${e.message}`)]));
   };
-  return { land, drop, failed };
+  /** Lands each [transaction, amount] in order. */
+  const landAll = (rows: readonly (readonly [string, number])[]) => rows.forEach(([tx, amount]) => land(tx, amount));
+  return { land, landAll, drop, failed };
 }
 
 describe('stream checkers', () => {
   it('a sink with every accepted event once, and a drop that really was late, passes', () => {
     const p = pipeline();
-    p.land('tx-1', 100);
-    p.land('tx-2', 200);
-    p.land('tx-4', 400);
+    p.landAll([['tx-1', 100], ['tx-2', 200], ['tx-4', 400]]);
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({});
   });
 
   it('a transaction twice in the sink: distinct and the totals both name it', () => {
     const p = pipeline();
-    for (const [tx, a] of [['tx-1', 100], ['tx-2', 200], ['tx-2', 200], ['tx-4', 400]] as const) p.land(tx, a);
+    p.landAll([['tx-1', 100], ['tx-2', 200], ['tx-2', 200], ['tx-4', 400]]);
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({ distinct: ['tx-2: 2 rows for one key in the sink'], totals: ['tx-2: 400 cents in the sink against 200 cents in the accepted payment'] });
   });
 
   it('an accepted event missing, and not dropped: lost', () => {
     const p = pipeline();
-    p.land('tx-1', 100);
-    p.land('tx-4', 400);
+    p.landAll([['tx-1', 100], ['tx-4', 400]]);
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({ reach: ['tx-2: the caller was told it was accepted; it is not in the sink and was not dropped as late'] });
   });
 
   it('a request the caller was not told was accepted may be missing', () => {
     const p = pipeline([2]);
-    p.land('tx-1', 100);
-    p.land('tx-4', 400);
+    p.landAll([['tx-1', 100], ['tx-4', 400]]);
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({});
   });
 
   it('a drop that was not late enough, behind a witness nobody sent, or of an event nobody sent', () => {
     const p = pipeline();
-    p.land('tx-1', 100);
-    p.land('tx-4', 400);
+    p.landAll([['tx-1', 100], ['tx-4', 400]]);
     p.drop('tx-2', 'tx-4'); // 10 min behind: within the hour promised
     p.drop('tx-3', 'tx-9');
     p.drop('tx-7', 'tx-4');
@@ -84,10 +81,7 @@ describe('stream checkers', () => {
 
   it('an amount changed on its way, and a row of a key nobody sent', () => {
     const p = pipeline();
-    p.land('tx-1', 100);
-    p.land('tx-2', 250);
-    p.land('tx-4', 400);
-    p.land('tx-8', 5);
+    p.landAll([['tx-1', 100], ['tx-2', 250], ['tx-4', 400], ['tx-8', 5]]);
     p.drop('tx-3', 'tx-4');
     expect(p.failed()).toEqual({ totals: ['tx-2: 250 cents in the sink against 200 cents in the accepted payment', 'tx-8: 5 cents in the sink, and no accepted payment has this key'] });
   });

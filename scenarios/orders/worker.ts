@@ -92,9 +92,7 @@ export function paymentWorker(p: OrderParams): Behaviour<WorkerState, RuntimeMes
     q?.shift();
     next(s, ctx, h.topic, h.partition);
     // A record of this order on another partition (its retry, or the event redelivered) may have waited for it.
-    if (retryTopic) {
-      for (const waiting of s.queues.values()) if (waiting.length > 0 && !s.heads.has(waiting[0].event.orderId)) next(s, ctx, waiting[0].topic, waiting[0].partition);
-    }
+    for (const waiting of s.queues.values()) if (waiting.length > 0 && !s.heads.has(waiting[0].event.orderId)) next(s, ctx, waiting[0].topic, waiting[0].partition);
   };
 
   /** Takes up the first waiting record of a partition, unless one is in hand. */

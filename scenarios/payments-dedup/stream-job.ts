@@ -30,7 +30,6 @@ interface InFlight {
   readonly batchId: number;
   readonly ends: Readonly<Record<number, number>>;
   readonly rows: PaymentEvent[];
-  readonly added: PaymentEvent[];
   readonly dropped: DroppedLate[];
   readonly duplicates: number;
   readonly records: number;
@@ -146,7 +145,7 @@ export function streamJob(p: DedupParams): Behaviour<JobState, RuntimeMessage | 
     }
     if (replay) ctx.count('job.recordsReplayed', records);
     ctx.crashPoint('job.after-offset-log-before-sink');
-    s.inFlight = { batchId, ends, rows, added: rows, dropped, duplicates, records, maxEventTime, maxTxId };
+    s.inFlight = { batchId, ends, rows, dropped, duplicates, records, maxEventTime, maxTxId };
     sendBatch(ctx, s.inFlight);
   };
 
@@ -154,7 +153,7 @@ export function streamJob(p: DedupParams): Behaviour<JobState, RuntimeMessage | 
   const checkpoint = (s: JobState, ctx: Context, b: InFlight) => {
     ctx.crashPoint('job.after-sink-before-checkpoint');
     const store = ctx.store;
-    for (const e of b.added) {
+    for (const e of b.rows) {
       remember(s, e.txId, e.eventTime);
       if (keepsState) store.put('dedup_state', e.txId, e.eventTime);
     }
