@@ -14,7 +14,7 @@ export {
 // The behaviour contract.
 export type { Behaviour, Context, DurableStore, KafkaRecord, RecordsMessage, RuntimeMessage, StartedMessage, ProducedMessage, ProduceFailedMessage, ActorRef, Key, LoadView } from './runtime/contract.js';
 export { STEP_CRASH_POINTS, type ConsumerSpec, type TopicSpec, type KafkaOptions } from './runtime/sim/kernel.js';
-export { exponentialMs, perItemMs, itemCount, type ServiceTime } from './runtime/sim/service-time.js';
+export { exponentialMs, shiftedExponentialMs, perItemMs, itemCount, type ServiceTime } from './runtime/sim/service-time.js';
 
 // The kit: load and patterns.
 export { loadGenerator, loadParamsShape, LOAD_DEFAULTS, type LoadParams, type LoadRequest, type LoadGeneratorOptions } from './actors/load-generator.js';
@@ -29,6 +29,9 @@ export { TokenBucket, SlidingWindowLimiter, tokenBucketSchema, slidingWindowSche
 export { Bulkhead, bulkheadSchema, type Admission } from './actors/bulkhead.js';
 export { limiterService, type SharedLimit, type PermitRequest, type PermitAnswer } from './actors/limiter-service.js';
 export { CircuitBreaker, circuitBreakerSchema, BREAKER_LEVEL, type CircuitBreakerOptions, type BreakerState } from './actors/circuit-breaker.js';
+export { PendingCalls, type CallEnvelope, type CallTimeout, type Settled } from './actors/calls.js';
+export { TtlCache, ttlCacheSchema } from './actors/ttl-cache.js';
+export { loadBalancer, type LoadBalancerOptions } from './actors/load-balancer.js';
 
 // The kit: effect checkers as data.
 export { ViolationLog, type Checker, type Observation, type InvariantResult, type Violation } from './checks/types.js';
@@ -36,6 +39,8 @@ export { type EntityDecl } from './checks/entity.js';
 export { atMostOnce, exactlyOnePer, sameSets, fencedWrites, type RowSet } from './checks/effects.js';
 export { versionsIncrease } from './checks/versions.js';
 export { distinctKeys, acceptedReachSink, lateDropsJustified, totalsMatch } from './checks/streams.js';
+export { staleReadsBounded, type StaleReadsOptions } from './checks/freshness.js';
+export { retryAfterHonoured, type RetryAfterOptions } from './checks/throttling.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

@@ -78,7 +78,9 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
   for (const group of space.groups.slice(0, 2)) plan.push({ kind: 'redeliver', group, atMs: at(0.2, 0.6) });
   for (const actor of space.producers.slice(0, 2)) plan.push({ kind: 'duplicate', actor, atMs: at(0.05, 0.5), count: 3 });
   for (const r of space.responses.slice(0, 3)) plan.push({ kind: 'lose-response', to: r.to, messageType: r.messageType, atMs: at(0.05, 0.5), count: 5 });
-  plan.push({ kind: 'delay', to: pick(space.actors), extraMs: 200, atMs: at(0.1, 0.4), durationMs: window() });
+  // Delays and reorders act on messages an actor is sent: aimed at one that is sent some (an actor driven by its own timers is not).
+  const sentTo = throttleTargets(space).length > 0 ? throttleTargets(space) : space.actors;
+  plan.push({ kind: 'delay', to: pick(sentTo), extraMs: 200, atMs: at(0.1, 0.4), durationMs: window() });
   plan.push({ kind: 'pause', actor: pick(space.actors), atMs: at(0.2, 0.5), durationMs: Math.min(2_000, window()) });
   plan.push({ kind: 'partition', actor: pick(space.actors), atMs: at(0.4, 0.7), durationMs: Math.min(2_000, window()) });
   if (space.topics.length > 0) {
@@ -102,10 +104,11 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
   }
   // Last, so the draws above (and the plans they make) stay as they were before these kinds existed.
   if (space.groups.length > 0) plan.push({ kind: 'rewind', group: space.groups[0], atMs: at(0.5, 0.8), records: 50 });
-  plan.push({ kind: 'reorder', to: pick(space.actors), windowMs: 100, atMs: at(0.1, 0.5), durationMs: window() });
+  plan.push({ kind: 'reorder', to: pick(sentTo), windowMs: 100, atMs: at(0.1, 0.5), durationMs: window() });
   if (space.topics.length > 0) {
     const t = pick(space.topics);
     plan.push({ kind: 'leader-failover', topic: t.name, partition: Math.floor(rng.random() * t.partitions), atMs: at(0.2, 0.6), durationMs: Math.min(2_000, window()) });
   }
-  return plan;
+  // Kinds the scenario weighs at 0 are left out (after drawing, so the others stay as they were).
+  return plan.filter((f) => (space.weights?.[f.kind] ?? 1) > 0);
 }

@@ -26,3 +26,13 @@ export function itemCount(msg: unknown): number {
   if (m.items !== undefined) return m.items.length;
   return 1;
 }
+
+/**
+ * At least `minMs`, with mean `meanMs`: a floor (the work itself) plus an exponential tail
+ * (contention, disk). A database query is rarely faster than its plan allows, and a plain
+ * exponential puts its median at 0.69 of its mean.
+ */
+export function shiftedExponentialMs(minMs: number, meanMs: number): ServiceTime {
+  if (!(minMs >= 0 && meanMs >= minMs)) throw new Error(`shiftedExponentialMs: need 0 <= minMs <= meanMs (got ${minMs}, ${meanMs})`);
+  return (_msg, rng) => minMs + (meanMs > minMs ? rng.exp(meanMs - minMs) : 0);
+}

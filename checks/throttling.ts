@@ -1,0 +1,66 @@
+// Retry discipline against a throttled downstream: once a caller has been told to come
+// back after a Retry-After, it does not try that call again before it has passed. Judged
+// on the caller's own record of what it sent and what it was told, at the runtime's
+// commit times (never on a clock the caller reads): a refusal counts from when the caller
+// handled it, so an attempt already in flight, or sent before a late refusal came back,
+// is not held against it: the caller could not have known.
+import type { Key } from '../runtime/contract.js';
+import type { WriteRecord } from '../runtime/sim/store.js';
+import { ViolationLog, type Checker } from './types.js';
+
+export interface RetryAfterOptions {
+  readonly name: string;
+  readonly description?: string;
+  /**
+   * The callers' record of their calls to the downstream: a row written when an attempt is
+   * sent, and a row written when a refusal with a Retry-After is received (in the
+   * transaction of the message that brought it).
+   */
+  readonly calls: {
+    readonly stores: readonly string[];
+    readonly table: string;
+    /** The logical call a row is about (its attempts and refusals share it). */
+    callOf(row: any, key: Key): string;
+    /** For a refusal's row, its Retry-After in ms; undefined for an attempt's row. */
+    retryAfterMsOf(row: any): number | undefined;
+  };
+}
+
+export function retryAfterHonoured(o: RetryAfterOptions): Checker & { readonly refusals: number } {
+  const description = o.description ?? 'no call refused with a Retry-After is tried again before it has passed';
+  const log = new ViolationLog(o.name, description);
+  /** Per store and logical call: when the caller may send it again. */
+  const notBefore = new Map<string, number>();
+  /** Calls already found early: each is one violation, however many of its attempts came early. */
+  const early = new Set<string>();
+  const stores = new Set(o.calls.stores);
+  let refusals = 0;
+  return {
+    name: o.name,
+    description,
+    stores: o.calls.stores,
+    get refusals() {
+      return refusals;
+    },
+    onCommit(store: string, writes: readonly WriteRecord[], tMs: number) {
+      if (!stores.has(store)) return;
+      for (const w of writes) {
+        if (w.next === undefined || w.table !== o.calls.table) continue;
+        const call = o.calls.callOf(w.next, w.key);
+        const at = `${store}\u0000${call}`;
+        const after = o.calls.retryAfterMsOf(w.next);
+        if (after !== undefined) {
+          refusals++;
+          notBefore.set(at, Math.max(notBefore.get(at) ?? -Infinity, tMs + after));
+          continue;
+        }
+        const due = notBefore.get(at);
+        if (due !== undefined && tMs < due && !early.has(at)) {
+          early.add(at);
+          log.add(call, `sent again ${Math.round((due - tMs) * 10) / 10} ms before the Retry-After it had been given passed`);
+        }
+      }
+    },
+    check: () => log.result(),
+  };
+}
