@@ -28,6 +28,7 @@ export { retryDelayMs, mayRetry, retryDecision, deadLetter, firstDelivery, type 
 export { TokenBucket, SlidingWindowLimiter, tokenBucketSchema, slidingWindowSchema, type RateLimiter } from './actors/rate-limiter.js';
 export { Bulkhead, bulkheadSchema, type Admission } from './actors/bulkhead.js';
 export { limiterService, type SharedLimit, type PermitRequest, type PermitAnswer } from './actors/limiter-service.js';
+export { keyedLimiterService, keyedLimitSchema, GRANTS_TABLE, type KeyedPermitRequest, type GrantRow } from './actors/keyed-limiter.js';
 export { CircuitBreaker, circuitBreakerSchema, BREAKER_LEVEL, type CircuitBreakerOptions, type BreakerState } from './actors/circuit-breaker.js';
 export { PendingCalls, type CallEnvelope, type CallTimeout, type Settled } from './actors/calls.js';
 export { TtlCache, ttlCacheSchema } from './actors/ttl-cache.js';
@@ -40,7 +41,7 @@ export { atMostOnce, exactlyOnePer, sameSets, fencedWrites, type RowSet } from '
 export { versionsIncrease } from './checks/versions.js';
 export { distinctKeys, acceptedReachSink, lateDropsJustified, totalsMatch } from './checks/streams.js';
 export { staleReadsBounded, type StaleReadsOptions } from './checks/freshness.js';
-export { retryAfterHonoured, type RetryAfterOptions } from './checks/throttling.js';
+export { retryAfterHonoured, grantsWithinLimit, type RetryAfterOptions, type GrantsWithinLimitOptions } from './checks/throttling.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

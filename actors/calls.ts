@@ -49,7 +49,7 @@ export class PendingCalls<P> {
   }
 
   /**
-   * Sends `build(callId, replyTo)` to `to` (a `CallEnvelope`, or a message carrying the id under another name) and arms a `call-timeout` after `timeoutMs`.
+   * Sends `build(callId, replyTo)` to `to` (a `CallEnvelope`, or a message carrying the id as `id`) and arms a `call-timeout` after `timeoutMs`.
    * `payload` is what the caller needs back when the call ends (its request, an attempt).
    * The latency of answered calls goes to the histogram `call:<to>`.
    */
@@ -70,9 +70,13 @@ export class PendingCalls<P> {
     return { payload: c.payload, ms };
   }
 
-  /** A `$rejected` refusal of a call's message (the callee's runtime or its throttle refused it). */
+  /**
+   * A `$rejected` refusal of a call's message (the callee's runtime or its throttle refused it),
+   * found by the message's `callId`, or its `id` (a permit request carries the call's id so).
+   */
   rejected(ctx: Context, original: unknown): Settled<P> | undefined {
-    const callId = (original as { callId?: unknown } | null)?.callId;
+    const m = original as { callId?: unknown; id?: unknown } | null;
+    const callId = typeof m?.callId === 'string' ? m.callId : m?.id;
     if (typeof callId !== 'string') return undefined;
     const c = this.take(ctx, callId);
     if (c === undefined) return undefined;

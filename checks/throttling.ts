@@ -64,3 +64,53 @@ export function retryAfterHonoured(o: RetryAfterOptions): Checker & { readonly r
     check: () => log.result(),
   };
 }
+
+export interface GrantsWithinLimitOptions {
+  readonly name: string;
+  readonly description?: string;
+  /** Where grants are recorded, one new row per grant (by whichever instance decides them). */
+  readonly grants: { readonly stores: readonly string[]; readonly table: string; keyOf(row: any, key: Key): string };
+  readonly maxCalls: number;
+  readonly windowMs: number;
+}
+
+/**
+ * A rate limit held: per key (a client), at most `maxCalls` grants in any window of
+ * `windowMs` (each grant counts in (t - windowMs, t], as a sliding window counts it),
+ * across every store that records grants: two instances each keeping the limit for
+ * themselves break it together. Judged on commit times.
+ */
+export function grantsWithinLimit(o: GrantsWithinLimitOptions): Checker & { readonly grants: number } {
+  const description = o.description ?? `at most ${o.maxCalls} grants per key in any ${o.windowMs} ms`;
+  const log = new ViolationLog(o.name, description);
+  const recent = new Map<string, number[]>();
+  const over = new Set<string>();
+  const stores = new Set(o.grants.stores);
+  let grants = 0;
+  return {
+    name: o.name,
+    description,
+    stores: o.grants.stores,
+    get grants() {
+      return grants;
+    },
+    onCommit(store: string, writes: readonly WriteRecord[], tMs: number) {
+      if (!stores.has(store)) return;
+      for (const w of writes) {
+        // A grant is a new row; its deletion (the window sliding past it) is not one.
+        if (w.next === undefined || w.prev !== undefined || w.table !== o.grants.table) continue;
+        grants++;
+        const key = o.grants.keyOf(w.next, w.key);
+        let times = recent.get(key);
+        if (times === undefined) recent.set(key, (times = []));
+        while (times.length > 0 && times[0] <= tMs - o.windowMs) times.shift();
+        times.push(tMs);
+        if (times.length > o.maxCalls && !over.has(key)) {
+          over.add(key);
+          log.add(key, `${times.length} grants within ${o.windowMs} ms (the limit is ${o.maxCalls})`);
+        }
+      }
+    },
+    check: () => log.result(),
+  };
+}

@@ -28,6 +28,8 @@ export interface TopologyFacts {
   readonly calls?: readonly { readonly from: string; readonly to: string; readonly timeoutMs: number }[];
   /** Actors the probe saw sent messages by other actors or the callers (not only records). */
   readonly receivers?: readonly string[];
+  /** Actors sent anything over the network: receivers and consumers (a delay or reorder can reach them). */
+  readonly listeners?: readonly string[];
 }
 
 /** The derived space: faults start within [0, horizonMs], while the load is in flight. */
@@ -44,6 +46,7 @@ export function deriveFaultSpace(f: TopologyFacts, horizonMs: number): FaultSpac
     poisonable: f.poisonable.filter((p) => p.keys.length > 0),
     calls: (f.calls ?? []).filter((c) => names.includes(c.from) && names.includes(c.to)),
     ...(f.receivers !== undefined ? { receivers: f.receivers.filter((r) => names.includes(r)) } : {}),
+    ...(f.listeners !== undefined ? { listeners: names.filter((n) => f.listeners!.includes(n)) } : {}),
     horizonMs: Math.max(100, Math.round(horizonMs)),
   };
 }
@@ -79,7 +82,8 @@ export function chaosPlan(space: FaultSpace, loadMs: number, opts: { readonly in
   for (const actor of space.producers.slice(0, 2)) plan.push({ kind: 'duplicate', actor, atMs: at(0.05, 0.5), count: 3 });
   for (const r of space.responses.slice(0, 3)) plan.push({ kind: 'lose-response', to: r.to, messageType: r.messageType, atMs: at(0.05, 0.5), count: 5 });
   // Delays and reorders act on messages an actor is sent: aimed at one that is sent some (an actor driven by its own timers is not).
-  const sentTo = throttleTargets(space).length > 0 ? throttleTargets(space) : space.actors;
+  const listening = (space.listeners ?? space.actors).filter((a) => space.actors.includes(a));
+  const sentTo = listening.length > 0 ? listening : space.actors;
   plan.push({ kind: 'delay', to: pick(sentTo), extraMs: 200, atMs: at(0.1, 0.4), durationMs: window() });
   plan.push({ kind: 'pause', actor: pick(space.actors), atMs: at(0.2, 0.5), durationMs: Math.min(2_000, window()) });
   plan.push({ kind: 'partition', actor: pick(space.actors), atMs: at(0.4, 0.7), durationMs: Math.min(2_000, window()) });

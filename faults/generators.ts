@@ -31,6 +31,8 @@ export interface FaultSpace {
    * acts on what an actor is sent, so one that only consumes records is never one (default: every actor).
    */
   readonly receivers?: readonly string[];
+  /** Actors sent anything over the network, records included (default: every actor): the chaos plan's delay and reorder targets. */
+  readonly listeners?: readonly string[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
   /** Relative weights of kinds in a plan, whole numbers (default 1 each; 0 leaves a kind out). */

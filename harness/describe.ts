@@ -81,7 +81,7 @@ export function describeScenario<P extends BaseParams>(scenario: Scenario<P>): S
       headline: scenario.metrics?.headline ?? (loadName !== undefined ? 'response (the load generator\'s)' : null),
       latencies: [...(scenario.metrics?.latencies ?? [])],
       slo: scenario.metrics?.slo ?? null,
-      unit: scenario.entities?.[0] !== undefined ? pluralOf(scenario.entities[0]) : pluralNoun(scenario.metrics?.unit ?? 'request'),
+      unit: scenario.metrics?.unit === undefined && scenario.entities?.[0] !== undefined ? pluralOf(scenario.entities[0]) : pluralNoun(scenario.metrics?.unit ?? 'request'),
     },
     claims: (scenario.claims ?? []).map((c) => c.claim),
     survivesFaults: scenario.survivesFaults !== false,

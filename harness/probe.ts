@@ -62,6 +62,7 @@ export function probeFacts<P extends BaseParams>(scenario: Scenario<P>, params: 
     // A caller's longest timer stands for how long it waits before it retries a call.
     calls: [...calls.values()].map((c) => ({ ...c, timeoutMs: ex.sim.actor(c.from).longestTimerMs })),
     receivers: [...receivers].sort(),
+    listeners: topology.actors.filter((a) => receivers.has(a.name) || a.consumes !== undefined).map((a) => a.name),
   };
   return { facts, loadMs: ex.built.load()?.plannedMs ?? 0 };
 }
@@ -78,5 +79,7 @@ export function derivedChaos<P extends BaseParams>(scenario: Scenario<P>, params
   const small = scenario.parse({ ...(params as Record<string, unknown>), count: Math.min(params.count, 200) });
   const { facts } = probeFacts(scenario, small);
   const full = params.count > 0 ? (params.count / params.ratePerSec) * 1000 : 0;
-  return chaosPlan(deriveFaultSpace(facts, full), full, { intake: facts.intake, ratePerSec: params.ratePerSec });
+  // Narrowed and reweighted by the scenario, as its search is (a kind it leaves out is left out here too).
+  const derived = deriveFaultSpace(facts, full);
+  return chaosPlan(scenario.faults?.(derived, params) ?? derived, full, { intake: facts.intake, ratePerSec: params.ratePerSec });
 }

@@ -9,6 +9,14 @@ import { summarizeAll } from '../reports/latency.js';
 import { RUN_RESULT_SCHEMA_VERSION, perSecond, type RunResult, type TimelinePoint } from '../reports/run-result.js';
 import type { BaseParams, Scenario } from './scenario.js';
 
+/** A gauge as the result keeps it: last and peak, and its path of changes when it kept one. */
+function gaugeResult(g: { last: number; max: number; path?: number[] | null }): { last: number; max: number; path?: [number, number][] } {
+  if (g.path === undefined || g.path === null || g.path.length === 0) return { last: g.last, max: g.max };
+  const path: [number, number][] = [];
+  for (let i = 0; i < g.path.length; i += 2) path.push([Math.round(g.path[i] * 1000) / 1000, g.path[i + 1]]);
+  return { last: g.last, max: g.max, path };
+}
+
 /** The gauge a declared table's row count is sampled into (metrics.tableSizes). */
 export const tableSizeGauge = (t: { readonly store: string; readonly table: string }) => `rows:${t.store}.${t.table}`;
 
@@ -33,12 +41,13 @@ export interface ObservedRun {
   readonly summaries?: boolean;
 }
 
-/** Units completed: the first entity's that ended, else a declared counter, else requests answered. */
+/** Units completed: a declared counter, else the first entity's that ended, else requests answered. */
 export function completionOf(scenario: Scenario<any>, entities: readonly EntityWatch[], metrics: Metrics, load: LoadView | undefined): { completed: number; shed: number } {
-  const primary = entities[0];
-  if (primary !== undefined) return { completed: primary.completed, shed: primary.shed };
+  // A declared counter wins: an entity may be a by-product of the work (creates among reads), not its unit.
   const counter = scenario.metrics?.completed;
   if (counter !== undefined) return { completed: metrics.counter(counter), shed: 0 };
+  const primary = entities[0];
+  if (primary !== undefined) return { completed: primary.completed, shed: primary.shed };
   let answered = 0;
   for (const v of Object.values(load?.answers ?? {})) answered += v;
   return { completed: answered, shed: 0 };
@@ -54,7 +63,7 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
   const { latencyMs, histograms } = r.summaries !== false ? summarizeAll(r.metrics) : { latencyMs: {}, histograms: {} };
   const load = r.load;
   const primary = scenario.entities?.[0];
-  const unitName = primary?.name ?? scenario.metrics?.unit ?? 'request';
+  const unitName = scenario.metrics?.unit ?? primary?.name ?? 'request';
   return {
     schemaVersion: RUN_RESULT_SCHEMA_VERSION,
     kind: 'run',
@@ -63,7 +72,7 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
     params: params as unknown as Record<string, unknown>,
     ok: r.ok,
     historyHash: r.historyHash,
-    unit: { singular: unitName, plural: primary !== undefined ? pluralOf(primary) : pluralNoun(unitName) },
+    unit: { singular: unitName, plural: scenario.metrics?.unit === undefined && primary !== undefined ? pluralOf(primary) : pluralNoun(unitName) },
     invariants: r.invariants,
     faults: r.faults,
     load: load === undefined ? null : { planned: load.planned, offered: load.offered, outstanding: load.outstanding, answers: { ...load.answers }, gaveUp: load.gaveUp },
@@ -77,7 +86,7 @@ export function runResultOf<P extends BaseParams>(scenario: Scenario<P>, params:
       shed: r.shed,
       throughputPerSec: perSecond(r.completed, r.spanMs),
       counters,
-      ...(r.metrics.gauges.size > 0 ? { gauges: Object.fromEntries([...r.metrics.gauges].map(([k, g]) => [k, { last: g.last, max: g.max }])) } : {}),
+      ...(r.metrics.gauges.size > 0 ? { gauges: Object.fromEntries([...r.metrics.gauges].map(([k, g]) => [k, gaugeResult(g)])) } : {}),
       derived,
     },
     histograms,

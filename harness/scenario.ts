@@ -73,7 +73,7 @@ export interface MetricsDecl {
   readonly latencies?: readonly string[];
   /** Thresholds `capacity` uses when --slo is not given, e.g. "response.p99<10000". Default: none. */
   readonly slo?: string;
-  /** Without an entity: the counter of completed units (default: requests answered). */
+  /** The counter of completed units (default: the first entity's that ended, else requests answered); declared, it wins over the entity. */
   readonly completed?: string;
   /** Counters to report even when they stay at 0 (a counter appears once counted otherwise): a threshold may name them. */
   readonly counters?: readonly string[];

@@ -66,11 +66,11 @@ export function sweep(scenarios: readonly Scenario<any>[], opts: SweepOptions): 
   }
   const first = scenarios[0] as Scenario<BaseParams>;
   const entity = first.entities?.[0];
-  const unitName = entity?.name ?? first.metrics?.unit ?? 'request';
+  const unitName = first.metrics?.unit ?? entity?.name ?? 'request';
   const k = knees(points);
   return {
     schemaVersion: CAPACITY_SCHEMA_VERSION, kind: 'capacity', scenario: scenarios.map((s) => s.name).join(' vs '),
-    unit: { singular: unitName, plural: entity !== undefined ? pluralOf(entity) : pluralNoun(unitName) },
+    unit: { singular: unitName, plural: first.metrics?.unit === undefined && entity !== undefined ? pluralOf(entity) : pluralNoun(unitName) },
     headline: points[0]?.headline ?? null, latencies: [...(first.metrics?.latencies ?? [])],
     seed: opts.seed, durationSec: opts.durationSec, thresholds: opts.thresholds.map((t) => t.text),
     sweep: opts.sweep ?? null, points, knees: k,

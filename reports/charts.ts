@@ -83,20 +83,28 @@ export function timelineSpec(r: RunResult): TopLevelSpec | undefined {
 
 /** Each gauge a behaviour set (a state's size, a queue's length) over time, fault windows shaded. */
 export function gaugesSpec(r: RunResult): TopLevelSpec | undefined {
-  const rows = r.timeline.flatMap((p) => Object.entries(p.gauges ?? {}).map(([series, value]) => ({ s: p.tMs / 1000, series, value })));
+  // A gauge that kept its path of changes (a breaker's state) is drawn from it, every change
+  // in place; the others from the timeline's samples.
+  const withPath = Object.entries(r.metrics.gauges ?? {}).filter(([, g]) => g.path !== undefined && g.path.length > 0);
+  const drawn = new Set(withPath.map(([k]) => k));
+  const endS = (r.timeline[r.timeline.length - 1]?.tMs ?? 0) / 1000;
+  const rows = [
+    ...r.timeline.flatMap((p) => Object.entries(p.gauges ?? {}).filter(([series]) => !drawn.has(series)).map(([series, value]) => ({ s: p.tMs / 1000, series, value }))),
+    ...withPath.flatMap(([series, g]) => [...g.path!.map(([t, value]) => ({ s: t / 1000, series, value })), { s: Math.max(endS, g.path![g.path!.length - 1][0] / 1000), series, value: g.last }]),
+  ];
   if (rows.length < 2) return undefined;
-  return overTime(r, `Gauges over ${clockOf(r)} time (faults shaded)`, rows, 'level');
+  return overTime(r, `Gauges over ${clockOf(r)} time (faults shaded; levels step at each change)`, rows, 'level', 'step-after');
 }
 
 /** Lines of named series over the run's time, on its fault windows. */
-function overTime(r: RunResult, title: string, rows: readonly { s: number; series: string; value: number }[], yTitle: string): TopLevelSpec {
+function overTime(r: RunResult, title: string, rows: readonly { s: number; series: string; value: number }[], yTitle: string, interpolate?: 'step-after'): TopLevelSpec {
   return {
     width: WIDTH, height: HEIGHT, title,
     layer: [
       ...faultLayer(r),
       {
         data: { values: rows },
-        mark: { type: 'line' },
+        mark: { type: 'line', ...(interpolate !== undefined ? { interpolate } : {}) },
         encoding: {
           x: { field: 's', type: 'quantitative', title: `${clockOf(r)} seconds` },
           y: { field: 'value', type: 'quantitative', title: yTitle },

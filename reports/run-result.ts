@@ -38,7 +38,7 @@ export interface RunMetrics {
   readonly throughputPerSec: number;
   readonly counters: Record<string, number>;
   /** Levels behaviours set (ctx.gauge): the last value and the peak of each (absent: none set). */
-  readonly gauges?: Record<string, { readonly last: number; readonly max: number }>;
+  readonly gauges?: Record<string, { readonly last: number; readonly max: number; readonly path?: readonly (readonly [number, number])[] }>;
   /** The scenario's derived figures (ratios), by name. */
   readonly derived: Record<string, number>;
 }

@@ -10,7 +10,7 @@ import { loadBalancer } from '../actors/load-balancer.js';
 import { shiftedExponentialMs } from '../runtime/sim/service-time.js';
 import { Prng } from '../runtime/sim/prng.js';
 import { staleReadsBounded } from '../checks/freshness.js';
-import { retryAfterHonoured } from '../checks/throttling.js';
+import { grantsWithinLimit, retryAfterHonoured } from '../checks/throttling.js';
 import type { Context } from '../runtime/contract.js';
 
 function fakeContext(random = () => 0.5) {
@@ -67,6 +67,9 @@ describe('PendingCalls', () => {
     calls.call(f.ctx, 'acquirer', (callId, replyTo) => ({ type: 'quote', callId, replyTo }), 300, 42);
     expect(calls.rejected(f.ctx, f.sent[0].msg)).toMatchObject({ payload: 42 });
     expect(calls.rejected(f.ctx, { type: 'quote' })).toBeUndefined();
+    // A permit request carries the call's id as `id`.
+    calls.call(f.ctx, 'quota', (callId, replyTo) => ({ type: 'permit-request', id: callId, replyTo }), 300, 7);
+    expect(calls.rejected(f.ctx, f.sent[1].msg)).toMatchObject({ payload: 7 });
     expect(f.counts['call.acquirer.rejected']).toBe(1);
   });
 
@@ -210,5 +213,79 @@ describe('retryAfterHonoured', () => {
     expect(r.violations).toBe(1);
     expect(r.examples[0]).toMatchObject({ key: 'q1' });
     expect(r.examples[0].message).toMatch(/sent again 999 ms before the Retry-After/);
+  });
+});
+
+describe('keyedLimiterService', () => {
+  it('keeps a sliding window per key, tells the refused when to ask again, and rebuilds its windows from its grants after a restart', async () => {
+    const { keyedLimiterService } = await import('../actors/keyed-limiter.js');
+    const { SimStore } = await import('../runtime/sim/store.js');
+    const store = new SimStore('ratelimit');
+    const f = fakeContext();
+    const ctx = { ...f.ctx, store } as unknown as Context;
+    const b = keyedLimiterService({ maxCalls: 2, windowMs: 1_000 });
+    let w = b.init(ctx);
+    const ask = (key: string, t: number) => {
+      f.at(t);
+      w = b.receive(w, { type: 'permit-request', id: `${key}@${t}`, key, replyTo: 1 }, ctx);
+      return f.sent[f.sent.length - 1].msg as { granted: boolean; retryAfterMs: number };
+    };
+    expect(ask('a', 0).granted).toBe(true);
+    expect(ask('a', 100).granted).toBe(true);
+    expect(ask('b', 150).granted).toBe(true); // another key, its own window
+    expect(ask('a', 200)).toEqual(expect.objectContaining({ granted: false, retryAfterMs: 800 }));
+    store.commit();
+    // A restart: volatile windows gone, rebuilt from the store.
+    w = b.init(ctx);
+    w = b.receive(w, { type: '$started', restart: true }, ctx);
+    expect(ask('a', 300).granted).toBe(false);
+    expect(ask('a', 1_000).granted).toBe(true); // the grant at 0 slid out
+    expect(() => keyedLimiterService({ maxCalls: 0, windowMs: 1 })).toThrow();
+  });
+});
+
+describe('grantsWithinLimit', () => {
+  const checker = () => grantsWithinLimit({ name: 'limit', grants: { stores: ['limiter', 'gw-1', 'gw-2'], table: 'grants', keyOf: (r: { key: string }) => r.key }, maxCalls: 2, windowMs: 1_000 });
+  let n = 0;
+  const grant = (c: ReturnType<typeof checker>, store: string, key: string, t: number) => c.onCommit!(store, [{ table: 'grants', key: `g${++n}`, prev: undefined, next: { key } }], t);
+
+  it('passes a limit kept in any window, with the window sliding past old grants and their deletion not counted', () => {
+    const c = checker();
+    grant(c, 'limiter', 'ip-1', 0);
+    grant(c, 'limiter', 'ip-1', 500);
+    c.onCommit!('limiter', [{ table: 'grants', key: 'g1', prev: { key: 'ip-1' }, next: undefined }], 1_000);
+    grant(c, 'limiter', 'ip-1', 1_000); // (0, 1000] holds 500 and 1000
+    grant(c, 'limiter', 'ip-2', 1_000);
+    expect(c.check(null as never).ok).toBe(true);
+    expect(c.grants).toBe(4);
+  });
+
+  it('names a key let through too often, counting grants of every instance together', () => {
+    const c = checker();
+    grant(c, 'gw-1', 'ip-1', 0);
+    grant(c, 'gw-2', 'ip-1', 10); // each instance kept its own limit of 2
+    grant(c, 'gw-1', 'ip-1', 20);
+    grant(c, 'gw-1', 'ip-1', 30);
+    const r = c.check(null as never);
+    expect(r.violations).toBe(1);
+    expect(r.examples[0]).toMatchObject({ key: 'ip-1' });
+    expect(r.examples[0].message).toMatch(/3 grants within 1000 ms \(the limit is 2\)/);
+  });
+});
+
+describe('a gauge\'s path', () => {
+  it('keeps every change of a gauge that changes seldom, and gives up on one that changes all the time', async () => {
+    const { Metrics, GAUGE_PATH_MAX } = await import('../runtime/sim/metrics.js');
+    const m = new Metrics();
+    m.gauge('breaker', 0, 0);
+    m.gauge('breaker', 0, 5); // no change
+    m.gauge('breaker', 2, 10);
+    m.gauge('breaker', 1, 40);
+    m.gauge('breaker', 0, 40.5);
+    expect(m.gauges.get('breaker')).toEqual({ last: 0, max: 2, path: [0, 0, 10, 2, 40, 1, 40.5, 0] });
+    for (let i = 0; i <= GAUGE_PATH_MAX + 1; i++) m.gauge('queue', i, i);
+    expect(m.gauges.get('queue')?.path).toBeNull();
+    m.gauge('untimed', 3);
+    expect(m.gauges.get('untimed')?.path).toBeUndefined();
   });
 });

@@ -228,7 +228,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const entity = scenario.entities?.[0];
   /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
   const completedNow = async (): Promise<{ completed: number; shed: number }> => {
-    if (entity === undefined) return completionOf(scenario, [], metrics, loadView());
+    if (entity === undefined || scenario.metrics?.completed !== undefined) return completionOf(scenario, [], metrics, loadView());
     const terminal = Object.keys(entity.terminal);
     const shedStates = terminal.filter((s) => entity.terminal[s] === 'shed');
     const store = naming.store(entity.store);

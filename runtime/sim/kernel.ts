@@ -892,7 +892,7 @@ export class Simulation {
         sim.metrics.count(metric, by);
       },
       gauge(metric, value) {
-        sim.metrics.gauge(metric, value);
+        sim.metrics.gauge(metric, value, sim.nowUs / US);
       },
     };
   }

@@ -51,13 +51,21 @@ class Recorder {
   }
 }
 
+/** Changes a gauge's path keeps before it gives up on it (the timeline's samples remain). */
+export const GAUGE_PATH_MAX = 1_000;
+
 export class Metrics {
   private readonly recorders = new Map<string, Recorder>();
   private readonly byName = new Map<string, Histogram>();
   readonly units = new Map<string, HistogramUnit>();
   readonly counters = new Map<string, number>();
-  /** Levels set by behaviours (ctx.gauge): the latest value and the peak of each. */
-  readonly gauges = new Map<string, { last: number; max: number }>();
+  /**
+   * Levels set by behaviours (ctx.gauge): the latest value and the peak of each, and while a
+   * gauge changes seldom (a breaker's state), every change as [tMs, value, tMs, value, …]:
+   * a path the timeline's samples would miss (a half-open that lasts one probe). A gauge
+   * that changes more than GAUGE_PATH_MAX times (a queue's length) keeps no path.
+   */
+  readonly gauges = new Map<string, { last: number; max: number; path?: number[] | null }>();
 
   /** Every histogram, up to date. */
   get histograms(): ReadonlyMap<string, Histogram> {
@@ -123,13 +131,20 @@ export class Metrics {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
   }
 
-  gauge(name: string, value: number): void {
+  /** `tMs`, where the runtime knows the time, records the change in the gauge's path. */
+  gauge(name: string, value: number, tMs?: number): void {
     const g = this.gauges.get(name);
-    if (g === undefined) this.gauges.set(name, { last: value, max: value });
-    else {
-      g.last = value;
-      if (value > g.max) g.max = value;
+    if (g === undefined) {
+      this.gauges.set(name, tMs === undefined ? { last: value, max: value } : { last: value, max: value, path: [tMs, value] });
+      return;
     }
+    if (tMs !== undefined && value !== g.last && g.path !== null) {
+      if (g.path === undefined) g.path = [];
+      if (g.path.length >= 2 * GAUGE_PATH_MAX) g.path = null;
+      else g.path.push(tMs, value);
+    }
+    g.last = value;
+    if (value > g.max) g.max = value;
   }
 
   /** The latest value of every gauge, for a timeline point (undefined when there are none). */
