@@ -54,8 +54,9 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
     s.reqs.delete(id);
     ctx.send(r.msg.replyTo, { type: 'response', key: r.msg.key, status, route: r.msg.route } satisfies GatewayResponse);
     ctx.observe(`route:${r.msg.route}`, ctx.now() - r.arrivedAt);
-    ctx.count('gateway.answered');
-    if (status !== 'ok' && status !== 'created') ctx.count(`gateway.${status}`);
+    // Served: what the capacity counts (a fast refusal is an answer, not a request served).
+    if (status === 'ok' || status === 'created') ctx.count('gateway.served');
+    else ctx.count(`gateway.${status}`);
     if (r.attempt > 0) ctx.record('attempts', r.attempt);
   };
 

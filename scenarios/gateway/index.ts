@@ -60,7 +60,7 @@ export default defineScenario({
   faults: (space) => ({ ...space, weights: { ...space.weights, 'clock-skew': 0 } }),
   metrics: {
     unit: 'request',
-    completed: 'gateway.answered',
+    completed: 'gateway.served',
     headline: 'response',
     slo: 'response.p99<5000',
     latencies: ROUTES.map((r) => `route:${r}`),
