@@ -42,6 +42,7 @@ export { versionsIncrease } from './checks/versions.js';
 export { distinctKeys, acceptedReachSink, lateDropsJustified, totalsMatch } from './checks/streams.js';
 export { staleReadsBounded, type StaleReadsOptions } from './checks/freshness.js';
 export { retryAfterHonoured, grantsWithinLimit, type RetryAfterOptions, type GrantsWithinLimitOptions } from './checks/throttling.js';
+export { snapshotsMatchReplay, type SnapshotsMatchReplayOptions } from './checks/event-sourcing.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

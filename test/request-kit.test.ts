@@ -11,6 +11,7 @@ import { shiftedExponentialMs } from '../runtime/sim/service-time.js';
 import { Prng } from '../runtime/sim/prng.js';
 import { staleReadsBounded } from '../checks/freshness.js';
 import { grantsWithinLimit, retryAfterHonoured } from '../checks/throttling.js';
+import { snapshotsMatchReplay } from '../checks/event-sourcing.js';
 import type { Context } from '../runtime/contract.js';
 
 function fakeContext(random = () => 0.5) {
@@ -287,5 +288,34 @@ describe('a gauge\'s path', () => {
     expect(m.gauges.get('queue')?.path).toBeNull();
     m.gauge('untimed', 3);
     expect(m.gauges.get('untimed')?.path).toBeUndefined();
+  });
+});
+
+describe('snapshotsMatchReplay', () => {
+  type E = { s: string; v: number; add: number };
+  const checker = () => snapshotsMatchReplay<{ total: number }, E>({
+    name: 'snap',
+    events: { store: 'es', table: 'events', streamOf: (e) => e.s, versionOf: (e) => e.v },
+    snapshots: { store: 'es', table: 'snaps', streamOf: (r: { s: string }) => r.s, versionOf: (r: { v: number }) => r.v, stateOf: (r: { state: { total: number } }) => r.state },
+    initial: () => ({ total: 0 }),
+    apply: (st, e) => ({ total: st.total + e.add }),
+  });
+  const obs = (events: E[], snaps: { s: string; v: number; state: { total: number } }[]) => ({
+    table: (_store: string, table: string) => new Map<string, unknown>(table === 'events' ? events.map((e) => [`${e.s}#${e.v}`, e]) : snaps.map((r) => [`${r.s}#${r.v}`, r])),
+  }) as never;
+  const events: E[] = [{ s: 'a', v: 1, add: 5 }, { s: 'a', v: 2, add: 3 }, { s: 'a', v: 3, add: -1 }, { s: 'b', v: 1, add: 2 }];
+
+  it('passes snapshots that equal a full replay up to their version', () => {
+    expect(checker().check(obs(events, [{ s: 'a', v: 2, state: { total: 8 } }, { s: 'b', v: 1, state: { total: 2 } }])).ok).toBe(true);
+  });
+
+  it('names a snapshot that differs, a gap, a snapshot past the stream, and one of no stream', () => {
+    const wrong = checker().check(obs(events, [{ s: 'a', v: 2, state: { total: 5 } }]));
+    expect(wrong.examples[0].message).toMatch(/snapshot at version 2 holds \{"total":5\}, a full replay gives \{"total":8\}/);
+    const gap = checker().check(obs(events.filter((e) => e.v !== 2), []));
+    expect(gap.examples[0]).toMatchObject({ key: 'a' });
+    expect(gap.examples[0].message).toMatch(/numbered 3/);
+    expect(checker().check(obs(events, [{ s: 'b', v: 4, state: { total: 2 } }])).examples[0].message).toMatch(/past the stream's last event/);
+    expect(checker().check(obs(events, [{ s: 'c', v: 1, state: { total: 0 } }])).examples[0].message).toMatch(/no events/);
   });
 });
