@@ -31,7 +31,7 @@ export interface FaultSpace {
    * acts on what an actor is sent, so one that only consumes records is never one (default: every actor).
    */
   readonly receivers?: readonly string[];
-  /** Actors sent anything over the network, records included (default: every actor): the chaos plan's delay and reorder targets. */
+  /** Actors sent anything over the network, records included (default: every actor): delay and reorder targets. */
   readonly listeners?: readonly string[];
   /** Faults start within [0, horizonMs]: while the load is in flight. */
   readonly horizonMs: number;
@@ -77,6 +77,10 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
   // Built only for kinds that aim at actors (kindsIn offers those only when there are some).
   const actor = space.actors.length > 0 ? fc.constantFrom(...space.actors) : fc.constant('');
   const restart = fc.integer({ min: 0, max: 1_000 });
+  // Delays and reorders act on what an actor is sent: aimed at actors sent anything (in the focus if some are).
+  const heard = space.listeners ?? space.actors;
+  const heardInFocus = heard.filter((a) => space.actors.includes(a));
+  const listener = heardInFocus.length > 0 ? fc.constantFrom(...heardInFocus) : heard.length > 0 ? fc.constantFrom(...heard) : actor;
   switch (kind) {
     case 'crash':
       return space.crashPoints.length === 0
@@ -100,7 +104,7 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
       return fc.constantFrom(...space.responses).chain((r) =>
         fc.record({ kind: fc.constant('lose-response' as const), to: fc.constant(r.to), messageType: fc.constant(r.messageType), atMs: at, count: fc.integer({ min: 1, max: 5 }) }));
     case 'delay':
-      return fc.record({ kind: fc.constant('delay' as const), to: actor, extraMs: fc.integer({ min: 1, max: 2_000 }), atMs: at, durationMs: duration });
+      return fc.record({ kind: fc.constant('delay' as const), to: listener, extraMs: fc.integer({ min: 1, max: 2_000 }), atMs: at, durationMs: duration });
     case 'pause':
       return fc.record({ kind: fc.constant('pause' as const), actor, atMs: at, durationMs: duration });
     case 'partition':
@@ -109,7 +113,7 @@ export function faultArbitrary(space: FaultSpace, kind: FaultKind): fc.Arbitrary
       return fc.constantFrom(...space.topics).chain((t) =>
         fc.record({ kind: fc.constant('outage' as const), topic: fc.constant(t.name), partition: fc.integer({ min: 0, max: t.partitions - 1 }), atMs: at, durationMs: duration }));
     case 'reorder':
-      return fc.record({ kind: fc.constant('reorder' as const), to: actor, windowMs: fc.integer({ min: 1, max: 1_000 }), atMs: at, durationMs: duration });
+      return fc.record({ kind: fc.constant('reorder' as const), to: listener, windowMs: fc.integer({ min: 1, max: 1_000 }), atMs: at, durationMs: duration });
     case 'leader-failover':
       // Followers stalled for up to a second: in Kafka a stall ends (the follower leaves the
       // in-sync set after replica.lag.time.max.ms, 30 s) well inside a producer's delivery
