@@ -34,18 +34,19 @@ export const GRANTS_TABLE = 'grants';
 export function keyedLimiterService(options: z.input<typeof keyedLimitSchema>): Behaviour<Windows, KeyedPermitRequest | RuntimeMessage> {
   const o = keyedLimitSchema.parse(options);
   return {
-    init: () => ({ byKey: new Map(), seq: 0 }),
-    receive(w, m, ctx) {
-      if (m.type === '$started') {
-        // Rebuilt from the grants the store holds (rows are written in time order).
-        for (const [row, g] of ctx.store.scan<GrantRow>(GRANTS_TABLE)) {
-          let times = w.byKey.get(g.key);
-          if (times === undefined) w.byKey.set(g.key, (times = []));
-          times.push({ at: g.at, row: String(row) });
-          w.seq = Math.max(w.seq, Number(String(row).split('#').pop()) + 1 || w.seq);
-        }
-        return w;
+    // Rebuilt in init from the grants the store holds (rows are written in time order), not on
+    // `$started`: a permit request due at the same instant as the restart may be handled first.
+    init: (ctx) => {
+      const w: Windows = { byKey: new Map(), seq: 0 };
+      for (const [row, g] of ctx.store.scan<GrantRow>(GRANTS_TABLE)) {
+        let times = w.byKey.get(g.key);
+        if (times === undefined) w.byKey.set(g.key, (times = []));
+        times.push({ at: g.at, row: String(row) });
+        w.seq = Math.max(w.seq, Number(String(row).split('#').pop()) + 1 || w.seq);
       }
+      return w;
+    },
+    receive(w, m, ctx) {
       if (m.type !== 'permit-request') return w;
       const now = ctx.now();
       let times = w.byKey.get(m.key);

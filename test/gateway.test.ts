@@ -54,6 +54,12 @@ describe('gateway (seeds/003)', () => {
     expect(runCandidate(scenario, checkPlan(scenario, {}), c.candidate).ok).toBe(true);
   });
 
+  it('a limiter restarted at the instant a permit request arrives has its windows already (review: it granted from empty ones)', async () => {
+    const { checkPlan, runCandidate } = await import('../harness/check.js');
+    const r = runCandidate(scenario, checkPlan(scenario, {}), { seed: 1, workload: { userShare: 0.5, transactionShare: 0.3 }, faults: [{ kind: 'crash', actor: 'ratelimit', atMs: 1000, restartAfterMs: 14.011 }] });
+    expect(r.invariants.find((i) => i.name === 'rate-limit-held')?.ok).toBe(true);
+  });
+
   it('every claim is measured and holds', () => {
     const claims = measureClaims(scenario, 1);
     expect(claims).toHaveLength(4);

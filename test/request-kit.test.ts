@@ -238,7 +238,6 @@ describe('keyedLimiterService', () => {
     store.commit();
     // A restart: volatile windows gone, rebuilt from the store.
     w = b.init(ctx);
-    w = b.receive(w, { type: '$started', restart: true }, ctx);
     expect(ask('a', 300).granted).toBe(false);
     expect(ask('a', 1_000).granted).toBe(true); // the grant at 0 slid out
     expect(() => keyedLimiterService({ maxCalls: 0, windowMs: 1 })).toThrow();
