@@ -43,6 +43,7 @@ export { distinctKeys, acceptedReachSink, lateDropsJustified, totalsMatch } from
 export { staleReadsBounded, type StaleReadsOptions } from './checks/freshness.js';
 export { retryAfterHonoured, grantsWithinLimit, type RetryAfterOptions, type GrantsWithinLimitOptions } from './checks/throttling.js';
 export { snapshotsMatchReplay, type SnapshotsMatchReplayOptions } from './checks/event-sourcing.js';
+export { copiesAgree, type CopiesAgreeOptions, type CopyPlace } from './checks/copies.js';
 
 // Faults.
 export type { FaultPlan, Fault, FaultKind } from './faults/plan.js';

@@ -41,7 +41,7 @@ export function runsToCatch(target: Scenario<any>, variant: string, seeds: numbe
 }
 
 /** Every broken variant of the zoo: the reference pipeline's and the examples' (the two-fault ones among them). */
-export const ZOO_SCENARIOS = ['refunds', 'orders', 'payments-dedup', 'incidents', 'gateway', 'ledger', 'examples/order-payments.ts', 'examples/two-services.ts', 'examples/status-callbacks.ts'];
+export const ZOO_SCENARIOS = ['refunds', 'orders', 'payments-dedup', 'incidents', 'gateway', 'ledger', 'dual-writes', 'examples/order-payments.ts', 'examples/two-services.ts', 'examples/status-callbacks.ts'];
 
 export async function zoo(): Promise<{ scenario: Scenario<any>; variant: string }[]> {
   // As the CLI loads them (the examples are TypeScript files beside the build, not in it).
