@@ -45,7 +45,10 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const given = scenarioOverrides(a, scenario);
   const overrides = { ...('count' in given ? {} : { count: LIVE_DEFAULTS.count }), ...('ratePerSec' in given ? {} : { ratePerSec: LIVE_DEFAULTS.ratePerSec }), ...given };
   const params = scenario.parse(overrides);
-  const plan = livePlan(scenario, params);
+  const serviceProcesses = a['service-processes'] === true;
+  const plan = livePlan(scenario, params, serviceProcesses);
+  const servicesSplit = plan.host.actors.filter((x) => x.place === 'service').length;
+  if (serviceProcesses && workers + servicesSplit > 24) throw new UsageError(`--service-processes would start ${servicesSplit} service processes besides ${workers} worker processes: more than this tool starts on one machine (24 at most).`);
   const faults = a.faults === undefined ? [] : loadLiveFaults(String(a.faults), seed, {
     workers, loadMs: plan.plannedLoadMs,
     consumers: plan.topology.actors.filter((x) => x.consumes !== undefined).map((x) => x.name),
@@ -64,7 +67,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   if (acksOne.length > 0 && !quiet) say(`note: ${acksOne.join(', ')} ${acksOne.length > 1 ? 'ask' : 'asks'} for acks 1; live runs produce with acks=all (one local broker has no follower a failover could lose records to)`);
   let result;
   try {
-    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
+    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
   } catch (err) {
     if (err instanceof LiveSetupError) throw new UsageError(`${err.message}. Check the address and that the server runs (npm run kafka:up / npm run pg:up start local ones).`);
     throw err;

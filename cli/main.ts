@@ -115,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
           .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…] (npm run kafka:up: 127.0.0.1:19092)' })
           .option('db', { type: 'string', describe: 'PostgreSQL URL (npm run pg:up: postgres://postgres@127.0.0.1:15432/faultline)' })
           .option('workers', { type: 'string', describe: 'worker processes sharing the consumer groups (default 1; 0: one process)' })
+          .option('service-processes', { type: 'boolean', describe: 'every one-of-a-kind service in a process of its own, the calls between services over HTTP' })
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
           .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, chaos), a JSON file or inline JSON' })
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })

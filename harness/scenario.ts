@@ -24,8 +24,11 @@ export class ScenarioError extends InputError {}
  * Where an actor runs live: 'edge' the load generator (the coordinator process),
  * 'api' one of a kind (the coordinator: an intake with its outbox, a lock service),
  * 'worker' a copy in every worker process, sharing partitions through consumer groups.
+ * 'service': a process of its own, which every other process reaches over HTTP (a request's answer is
+ * the HTTP response; a message without `replyTo` is one-way). `faultline live --service-processes`
+ * places every 'api' actor so.
  */
-export type Placement = 'edge' | 'api' | 'worker';
+export type Placement = 'edge' | 'api' | 'worker' | 'service';
 
 export interface ActorDecl {
   readonly name: string;

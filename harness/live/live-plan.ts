@@ -17,20 +17,25 @@ export interface LivePlan<P extends BaseParams> {
   readonly keptTopics: readonly string[];
 }
 
-/** Default placement: the load generator at the edge, its service (the intake) and the other one-of-a-kind services in the coordinator, consumers in every worker. */
-export function placementOf(a: ActorDecl, loadActor: string | undefined, loadTarget: string | undefined): Placement {
-  return a.place ?? (a.name === loadActor ? 'edge' : a.name === loadTarget || a.consumes === undefined ? 'api' : 'worker');
+/**
+ * Default placement: the load generator at the edge, its service (the intake) and the other
+ * one-of-a-kind services in the coordinator, consumers in every worker. With
+ * `serviceProcesses`, each of those services is a process of its own, reached over HTTP.
+ */
+export function placementOf(a: ActorDecl, loadActor: string | undefined, loadTarget: string | undefined, serviceProcesses = false): Placement {
+  const place = a.place ?? (a.name === loadActor ? 'edge' : a.name === loadTarget || a.consumes === undefined ? 'api' : 'worker');
+  return serviceProcesses && place === 'api' ? 'service' : place;
 }
 
-export function livePlan<P extends BaseParams>(scenario: Scenario<P>, params: P): LivePlan<P> {
+export function livePlan<P extends BaseParams>(scenario: Scenario<P>, params: P, serviceProcesses = false): LivePlan<P> {
   const topology = scenario.topology(params);
   const generator = topology.actors.find((a) => a.behaviour.load !== undefined);
   const target = generator?.behaviour.loadTarget;
   const host: LiveHostTopology = {
     topics: topology.topics,
     actors: topology.actors.map((a) => {
-      const place = placementOf(a, generator?.name, target);
-      return { name: a.name, behaviour: a.behaviour, store: a.store, consumes: a.consumes, place, http: a.name === target && place !== 'worker' };
+      const place = placementOf(a, generator?.name, target, serviceProcesses);
+      return { name: a.name, behaviour: a.behaviour, store: a.store, consumes: a.consumes, place, http: a.name === target && place === 'api' };
     }),
     requestTimeoutMs: params.clientTimeoutMs,
   };

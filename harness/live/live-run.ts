@@ -20,6 +20,7 @@ import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } 
 import { LiveNode } from '../../runtime/live/node.js';
 import { runNaming } from '../../runtime/live/naming.js';
 import { WorkerPool } from '../../runtime/live/worker-pool.js';
+import type { WorkerConfig } from '../../runtime/live/worker-protocol.js';
 import type { LiveHostTopology } from '../../runtime/live/topology.js';
 import { LiveFaultRunner, type LiveFault } from '../../runtime/live/live-faults.js';
 import { OwnBroker } from '../../runtime/live/own-broker.js';
@@ -47,6 +48,8 @@ export interface LiveRunOptions {
   readonly dbUrl: string;
   /** Worker processes; 0 runs every actor in this process. */
   readonly workers: number;
+  /** Every one-of-a-kind service in a process of its own, the calls between them over HTTP. */
+  readonly serviceProcesses?: boolean;
   readonly faults?: readonly LiveFault[];
   /** After the load, how long the pipeline may take to settle before what is left counts as lost. */
   readonly drainDeadlineMs?: number;
@@ -59,6 +62,8 @@ export interface LiveRunResult extends RunResult {
     readonly runId: string;
     readonly connection: Record<string, unknown>;
     readonly workers: number;
+    /** Services each in a process of its own, reached over HTTP (0: in the coordinator). */
+    readonly serviceProcesses: number;
     readonly workerKills: number;
     readonly actorRestarts: number;
     readonly messagesHandled: number;
@@ -183,8 +188,10 @@ async function countByStatus(pool: pg.Pool, store: string, table: string, field:
 export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: LiveRunOptions): Promise<LiveRunResult> {
   const log = o.log ?? (() => {});
   const params = scenario.parse(o.overrides ?? {});
-  const plan = livePlan(scenario, params);
+  const plan = livePlan(scenario, params, o.serviceProcesses === true);
   const topology = plan.host;
+  // Service processes come after the worker processes: indexes workers + 1, workers + 2, …
+  const services = topology.actors.filter((a) => a.place === 'service').map((a) => a.name);
   for (const f of o.faults ?? []) {
     const actor = (f as { actor?: string }).actor;
     if (actor !== undefined && !topology.actors.some((a) => a.name === actor)) {
@@ -205,18 +212,26 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   let faults: LiveFaultRunner;
   const started = performance.now();
   let node: LiveNode | undefined;
-  const workers = new WorkerPool(
+  const workers: WorkerPool = new WorkerPool(
     WORKER_MAIN,
-    (index) => ({ index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin }),
+    (index): WorkerConfig => ({
+      index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin,
+      serviceProcesses: o.serviceProcesses === true, peers: workers.peers, ...(index > o.workers ? { service: services[index - o.workers - 1] } : {}),
+    }),
     (ref, msg) => node?.deliverRemote(ref, msg),
     log,
     (fault) => faults.fire(fault),
+    // A service process (re)started: every process learns where it listens.
+    (urls) => {
+      node?.setPeers(urls);
+      workers.broadcast({ t: 'peers', urls });
+    },
   );
   const broker = OwnBroker.find(o.kafka.brokers);
   faults = new LiveFaultRunner(o.faults ?? [], { workers, log, broker });
   node = new LiveNode({
     index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
-    hosts: (s) => s.place !== 'worker' || o.workers === 0,
+    hosts: (s) => s.place !== 'service' && (s.place !== 'worker' || o.workers === 0),
     remote: (ref, msg) => workers.route(ref, msg),
   });
   const generatorBehaviour = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
@@ -228,7 +243,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const entity = scenario.entities?.[0];
   /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
   const completedNow = async (): Promise<{ completed: number; shed: number }> => {
-    if (entity === undefined || scenario.metrics?.completed !== undefined) return completionOf(scenario, [], metrics, loadView());
+    const counter = scenario.metrics?.completed;
+    // A declared counter: this process's count and what the other processes last reported.
+    if (counter !== undefined) return { completed: metrics.counter(counter) + (workers.counters.get(counter) ?? 0), shed: 0 };
+    if (entity === undefined) return completionOf(scenario, [], metrics, loadView());
     const terminal = Object.keys(entity.terminal);
     const shedStates = terminal.filter((s) => entity.terminal[s] === 'shed');
     const store = naming.store(entity.store);
@@ -292,6 +310,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     return setInterval(() => void take(), 1_000);
   };
   try {
+    for (let k = 0; k < services.length; k++) {
+      await workers.start(o.workers + 1 + k).catch((err: Error) => {
+        throw new LiveSetupError(`the process of service ${services[k]} could not start: ${err.message}`);
+      });
+    }
+    node.setPeers(workers.peers);
     for (let i = 1; i <= o.workers; i++) {
       await workers.start(i).catch((err: Error) => {
         throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
@@ -390,8 +414,8 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     return {
       ...result,
       live: {
-        runId, connection: describeConnection(o.kafka), workers: o.workers, workerKills: workers.kills,
-        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker(),
+        runId, connection: describeConnection(o.kafka), workers: o.workers, serviceProcesses: services.length, workerKills: workers.kills,
+        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker().slice(0, o.workers),
       },
     };
   } finally {

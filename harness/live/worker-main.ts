@@ -1,6 +1,7 @@
 // A worker process of a live run (forked by the coordinator): hosts the scenario's
 // 'worker' actors, joins their consumer groups, and reaches the coordinator's actors
-// through the IPC channel. Its configuration, secrets included, comes over IPC,
+// through the IPC channel; or, as a service process, hosts one service behind an HTTP
+// endpoint, and calls the other services over HTTP too. Its configuration, secrets included, comes over IPC,
 // never on the command line or in the environment.
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { loadScenario } from '../load-scenario.js';
@@ -25,18 +26,19 @@ let reporter: NodeJS.Timeout | undefined;
 
 async function start(c: WorkerConfig): Promise<void> {
   const scenario = await loadScenario(c.scenario);
-  const { host } = livePlan(scenario, scenario.parse(c.overrides));
+  const { host } = livePlan(scenario, scenario.parse(c.overrides), c.serviceProcesses === true);
   const pool = await connectPg(c.dbUrl, 8);
   node = new LiveNode({
-    index: c.index, topology: host, hosts: (s) => s.place === 'worker', kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
+    index: c.index, topology: host, hosts: (s) => (c.service === undefined ? s.place === 'worker' : s.place === 'service' && s.name === c.service), kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
     pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
     onError: (error) => send({ t: 'error', error }),
     remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
     log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),
   });
   if (c.faultsFromMs !== undefined) node.faults.start(c.faultsFromMs);
+  node.setPeers(c.peers ?? {});
   await node.start();
-  send({ t: 'ready' });
+  send({ t: 'ready', urls: node.urls });
   reporter = setInterval(() => send(report('metrics')), 1_000);
   stopPool = () => pool.end();
 }
@@ -51,6 +53,7 @@ process.on('message', (m: ToWorker) => {
     });
   } else if (m.t === 'send') node?.deliverRemote(m.to, m.msg);
   else if (m.t === 'faults-from') node?.faults.start(m.originMs);
+  else if (m.t === 'peers') node?.setPeers(m.urls);
   else if (m.t === 'stop') {
     void (async () => {
       clearInterval(reporter);

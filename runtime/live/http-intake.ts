@@ -1,7 +1,9 @@
-// The intake service's real HTTP endpoint (POST / with the request as JSON, answered
-// with the service's reply as JSON), and the load generator's side of it. A request
-// the service does not answer within the timeout is a lost response: the load
-// generator's own retry logic (same idempotency key) takes it from there.
+// A service's real HTTP endpoint (POST / with the request as JSON, answered with the
+// service's reply as JSON), and the caller's side of it: the load generator reaching its
+// intake, and, with service processes, every call between services. A request the service
+// does not answer within the timeout is a lost response: the caller's own timeout and retry
+// logic take it from there. A message that carries no `replyTo` is one-way: it is answered
+// 202 at once, as a fire-and-forget notification is.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LiveActor } from './live-actor.js';
@@ -10,7 +12,6 @@ import type { LiveActor } from './live-actor.js';
 export class HttpIntake {
   private readonly server: http.Server;
   private readonly open = new Map<number, http.ServerResponse>();
-  private next = 1;
   url = '';
 
   constructor(
@@ -19,6 +20,8 @@ export class HttpIntake {
     /** A lost-response fault: the request was applied, its answer never arrives. */
     private readonly loseAnswer: () => boolean = () => false,
     private readonly answerTimeoutMs = 30_000,
+    /** Exchange ids, unique over every endpoint of the process (a reply's negative ref names one). */
+    private readonly nextId: () => number = counter(),
   ) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -46,7 +49,13 @@ export class HttpIntake {
         res.writeHead(400).end('{"error":"body is not JSON"}');
         return;
       }
-      const id = this.next++;
+      this.count('live.http.requests');
+      if (req.headers[ONE_WAY] !== undefined) {
+        res.writeHead(202).end();
+        this.actor.deliver(body);
+        return;
+      }
+      const id = this.nextId();
       this.open.set(id, res);
       const timer = setTimeout(() => {
         if (this.open.delete(id)) res.writeHead(504).end();
@@ -55,9 +64,13 @@ export class HttpIntake {
         clearTimeout(timer);
         this.open.delete(id);
       });
-      this.count('live.http.requests');
       this.actor.deliver({ ...body, replyTo: -id });
     });
+  }
+
+  /** Whether exchange `ref` (a negative ref) is one of this endpoint's, still open. */
+  owns(ref: number): boolean {
+    return this.open.has(-ref);
   }
 
   /** The service answered exchange `ref` (a negative ref). */
@@ -81,26 +94,37 @@ export class HttpIntake {
   }
 }
 
+const ONE_WAY = 'x-faultline-one-way';
+
+function counter(): () => number {
+  let next = 1;
+  return () => next++;
+}
+
+/** Exchange ids shared by the endpoints of one process. */
+export const exchangeIds = counter;
+
 /** Client side: POSTs a message; a 200 answer is delivered back, a refusal as `$rejected`, a timeout or error as nothing. */
 export class HttpSender {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly target: URL;
 
-  constructor(url: string, private readonly timeoutMs: number, private readonly count: (metric: string) => void) {
+  constructor(readonly url: string, private readonly timeoutMs: number, private readonly count: (metric: string) => void) {
     this.target = new URL(url);
   }
 
   send(msg: unknown, deliver: (reply: unknown) => void): void {
-    const { replyTo: _drop, ...body } = msg as Record<string, unknown>;
+    const { replyTo, ...body } = msg as Record<string, unknown>;
     const payload = JSON.stringify(body);
     const req = http.request({
       host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'POST', agent: this.agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(replyTo === undefined ? { [ONE_WAY]: '1' } : {}) },
       timeout: this.timeoutMs,
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        if (res.statusCode === 202) return;
         if (res.statusCode === 200) {
           try {
             deliver(JSON.parse(Buffer.concat(chunks).toString('utf8')));

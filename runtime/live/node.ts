@@ -1,7 +1,8 @@
 // One process of a live run: the actors placed here (each in a nact actor), their
 // stores (a mirror per store, shared by the actors of one service), one idempotent
 // kafkajs producer, a consumer per consuming actor, and the routing of sends: to a
-// local actor, over HTTP to an intake endpoint, or to another process (IPC).
+// local actor, over HTTP to an intake endpoint or to a service in a process of its own
+// (placement 'service', found by name among the run's peers), or to another process (IPC).
 //
 // Refs are global: ref = process index * REF_STRIDE + the actor's index in the
 // topology, so a `replyTo` carried in a message means the same actor everywhere.
@@ -15,7 +16,7 @@ import { PgStore } from './pg-store.js';
 import { LiveActor } from './live-actor.js';
 import { LiveConsumer, type ConsumerNaming } from './live-consumer.js';
 import { JAVA_COMPATIBLE_PARTITIONER } from './kafka-connection.js';
-import { HttpIntake, HttpSender } from './http-intake.js';
+import { HttpIntake, HttpSender, exchangeIds } from './http-intake.js';
 import type { LiveActorSpec, LiveHostTopology } from './topology.js';
 import { ProcessFaults, type LiveFault } from './live-faults.js';
 
@@ -93,6 +94,11 @@ export class LiveNode {
   private readonly consumers: LiveConsumer[] = [];
   private intake: HttpIntake | undefined;
   private sender: HttpSender | undefined;
+  /** Every HTTP endpoint of this process, by actor: the intake and the services placed here. */
+  private readonly endpoints = new Map<string, HttpIntake>();
+  private readonly nextExchange = exchangeIds();
+  /** Services in other processes, by actor name: reached over HTTP. */
+  private readonly peers = new Map<string, HttpSender>();
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
   stopped = false;
 
@@ -145,11 +151,15 @@ export class LiveNode {
       const a = new LiveActor(this, spec.name, this.index * REF_STRIDE + i, spec.behaviour, this.stores.get(storeOf(spec)), this.o.seed);
       this.actors.set(spec.name, a);
       this.byRef.set(a.ref, a);
+      if (spec.http === true || spec.place === 'service') {
+        const endpoint = new HttpIntake(a, (m) => this.count(m), () => this.faults.loseAnswer(), undefined, this.nextExchange);
+        await endpoint.listen();
+        this.endpoints.set(spec.name, endpoint);
+      }
       if (spec.http === true) {
-        this.intake = new HttpIntake(a, (m) => this.count(m), () => this.faults.loseAnswer());
-        await this.intake.listen();
+        this.intake = this.endpoints.get(spec.name);
         // The load generator of this process reaches it through the endpoint, like any client.
-        this.sender = new HttpSender(this.intake.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
+        this.sender = new HttpSender(this.intake!.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
       }
     }
     // Consumers join their groups first (seconds); what they fetch meanwhile waits for its
@@ -165,6 +175,22 @@ export class LiveNode {
     for (const a of this.actors.values()) a.start();
   }
 
+  /** The URLs of the services placed in this process (what the other processes call). */
+  get urls(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const spec of this.specs) if (spec.place === 'service' && this.endpoints.has(spec.name)) out[spec.name] = this.endpoints.get(spec.name)!.url;
+    return out;
+  }
+
+  /** Where the services of other processes listen (again after one of them restarted). */
+  setPeers(urls: Readonly<Record<string, string>>): void {
+    for (const [name, url] of Object.entries(urls)) {
+      if (this.actors.has(name) || this.peers.get(name)?.url === url) continue;
+      this.peers.get(name)?.close();
+      this.peers.set(name, new HttpSender(url, this.o.topology.requestTimeoutMs, (m) => this.count(m)));
+    }
+  }
+
   refOf(name: string): number {
     const local = this.actors.get(name);
     if (local !== undefined) return local.ref;
@@ -176,11 +202,34 @@ export class LiveNode {
 
   route(to: ActorRef, msg: unknown, from: LiveActor): void {
     if (typeof to === 'number' && to < 0) {
-      this.intake?.reply(to, msg);
+      for (const e of this.endpoints.values()) {
+        if (!e.owns(to)) continue;
+        e.reply(to, msg);
+        return;
+      }
+      this.count('live.http.answersAfterTimeout');
       return;
     }
     const ref = typeof to === 'number' ? to : this.refOf(to);
     const spec = this.specs[ref % REF_STRIDE];
+    // A service in a process of its own: here, or over HTTP, its answer routed to the request's `replyTo`.
+    if (spec?.place === 'service') {
+      const here = this.actors.get(spec.name);
+      if (here !== undefined) {
+        here.deliver(msg);
+        return;
+      }
+      const peer = this.peers.get(spec.name);
+      if (peer === undefined) {
+        this.count('live.sendsToNobody');
+        return;
+      }
+      const replyTo = (msg as { replyTo?: ActorRef }).replyTo;
+      peer.send(msg, (reply) => {
+        if (replyTo !== undefined) this.route(replyTo, reply, from);
+      });
+      return;
+    }
     // The load generator reaches an intake service through its real HTTP endpoint.
     if (spec?.http === true && this.specs.find((s) => s.name === from.name)?.place === 'edge' && this.sender !== undefined) {
       this.sender.send(msg, (reply) => from.deliver(reply));
@@ -275,8 +324,9 @@ export class LiveNode {
     await Promise.all(this.consumers.map((c) => c.stop()));
     await Promise.race([Promise.all([...this.actors.values()].map((a) => a.settled())), new Promise((r) => setTimeout(r, graceMs))]);
     for (const a of this.actors.values()) a.stop();
-    await this.intake?.close();
+    await Promise.all([...this.endpoints.values()].map((e) => e.close()));
     this.sender?.close();
+    for (const p of this.peers.values()) p.close();
     await this.producer?.then((p) => p.disconnect()).catch(() => {});
     stopSystem(this.system);
   }

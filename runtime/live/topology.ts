@@ -8,8 +8,11 @@ import type { ConsumerSpec, TopicSpec } from '../sim/kernel.js';
  * 'edge': the load generator, in the coordinator process;
  * 'api': services that are one of a kind (an intake with its outbox, a lock service), in the coordinator;
  * 'worker': stages that scale out: one copy in every worker process, sharing partitions through their consumer groups.
+ * 'service': a process of its own, which every other process reaches over HTTP (a request's answer is
+ * the HTTP response; a message without `replyTo` is one-way). `faultline live --service-processes`
+ * places every 'api' actor so.
  */
-export type Placement = 'edge' | 'api' | 'worker';
+export type Placement = 'edge' | 'api' | 'worker' | 'service';
 
 export interface LiveActorSpec {
   readonly name: string;

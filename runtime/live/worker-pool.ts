@@ -12,6 +12,10 @@ type Report = Extract<FromWorker, { counters: Record<string, number> }>;
 interface Worker {
   child: ChildProcess | undefined;
   ready: boolean;
+  /** How its gauges are told apart: `w<index>`, or a service process's service. */
+  label?: string;
+  /** A service process's endpoint, by actor, as its current incarnation reported it. */
+  urls?: Record<string, string>;
   /** What this incarnation measured, as it last reported it (every second, and when it stops). */
   stats?: Report;
 }
@@ -32,7 +36,14 @@ export class WorkerPool {
     private readonly toCoordinator: (ref: number, msg: unknown) => void,
     private readonly log: (line: string) => void,
     private readonly onFaultFired: (fault: number) => void = () => {},
+    /** A service process (re)started: where every service process listens now. */
+    private readonly onPeers: (urls: Record<string, string>) => void = () => {},
   ) {}
+
+  /** Where the service processes listen, by actor. */
+  get peers(): Record<string, string> {
+    return Object.assign({}, ...this.workers.map((w) => w?.urls ?? {}));
+  }
 
   /** Starts worker `index` (1-based) and resolves once it consumes. */
   start(index: number): Promise<void> {
@@ -48,6 +59,10 @@ export class WorkerPool {
           case 'ready':
             w.ready = true;
             clearTimeout(timer);
+            if (m.urls !== undefined && Object.keys(m.urls).length > 0) {
+              w.urls = m.urls;
+              this.onPeers(this.peers);
+            }
             resolve();
             break;
           case 'failed':
@@ -79,7 +94,9 @@ export class WorkerPool {
           reject(new Error(`worker ${index} exited with code ${code}`));
         }
       });
-      const msg: ToWorker = { t: 'config', config: this.config(index) };
+      const config = this.config(index);
+      w.label = config.service ?? `w${index}`;
+      const msg: ToWorker = { t: 'config', config };
       child.send(msg);
     });
   }
@@ -163,7 +180,7 @@ export class WorkerPool {
   get gauges(): Map<string, { last: number; max: number }> {
     const out = new Map<string, { last: number; max: number }>();
     this.workers.forEach((w, i) => {
-      for (const [k, g] of Object.entries(w?.stats?.gauges ?? {})) out.set(`${k}@w${i}`, g);
+      for (const [k, g] of Object.entries(w?.stats?.gauges ?? {})) out.set(`${k}@${w?.label ?? `w${i}`}`, g);
     });
     return out;
   }

@@ -15,6 +15,12 @@ export interface WorkerConfig {
   readonly faults: readonly LiveFault[];
   /** Wall-clock ms the faults' times count from, once the load has started (a worker restarted after a kill gets it here). */
   readonly faultsFromMs?: number;
+  /** Every one-of-a-kind service in a process of its own, reached over HTTP (the same in every process). */
+  readonly serviceProcesses?: boolean;
+  /** Set: this process hosts that one service (placement 'service'), not the workers. */
+  readonly service?: string;
+  /** Where the service processes listen, by actor (known when this process starts). */
+  readonly peers?: Readonly<Record<string, string>>;
 }
 
 export type ToWorker =
@@ -22,10 +28,13 @@ export type ToWorker =
   | { t: 'send'; to: number; msg: unknown }
   /** The load started: the fault plan's times count from `originMs`. */
   | { t: 'faults-from'; originMs: number }
+  /** Where the service processes listen now (one restarted: a new port). */
+  | { t: 'peers'; urls: Record<string, string> }
   | { t: 'stop' };
 
 export type FromWorker =
-  | { t: 'ready' }
+  /** Started; a service process says where its endpoint listens. */
+  | { t: 'ready'; urls?: Record<string, string> }
   | { t: 'failed'; message: string }
   | { t: 'send'; to: number; msg: unknown }
   | { t: 'log'; line: string }
