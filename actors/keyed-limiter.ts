@@ -21,6 +21,8 @@ export type KeyedPermitRequest = { type: 'permit-request'; id: string; key: stri
 export interface GrantRow {
   readonly key: string;
   readonly at: number;
+  /** The permit request it answered: a caller that records what it let through names it, so a check can match the two. */
+  readonly id?: string;
 }
 
 interface Windows {
@@ -57,7 +59,7 @@ export function keyedLimiterService(options: z.input<typeof keyedLimitSchema>): 
       if (granted) {
         const row = `${m.key}#${w.seq++}`;
         times.push({ at: now, row });
-        ctx.store.put<GrantRow>(GRANTS_TABLE, row, { key: m.key, at: now });
+        ctx.store.put<GrantRow>(GRANTS_TABLE, row, { key: m.key, at: now, id: m.id });
       } else ctx.count('limiter.refused');
       if (times.length === 0) w.byKey.delete(m.key);
       const retryAfterMs = granted ? 0 : Math.max(1, Math.ceil(times[0].at + o.windowMs - now));

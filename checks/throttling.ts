@@ -69,9 +69,17 @@ export interface GrantsWithinLimitOptions {
   readonly name: string;
   readonly description?: string;
   /** Where grants are recorded, one new row per grant (by whichever instance decides them). */
-  readonly grants: { readonly stores: readonly string[]; readonly table: string; keyOf(row: any, key: Key): string };
+  readonly grants: { readonly stores: readonly string[]; readonly table: string; keyOf(row: any, key: Key): string; idOf?(row: any, key: Key): string };
   readonly maxCalls: number;
   readonly windowMs: number;
+  /**
+   * What the caller let through (a gateway's record of each request it sent on, written in
+   * the transaction that sends it): each must name a grant (`grantOf`, matched to the grants'
+   * `idOf`). A caller that lets a request through on a refusal, or without asking when the
+   * limit store is away (failing open), is caught here, where the limit store's own grants
+   * look fine.
+   */
+  readonly admissions?: { readonly stores: readonly string[]; readonly table: string; grantOf(row: any, key: Key): string };
 }
 
 /**
@@ -87,6 +95,8 @@ export function grantsWithinLimit(o: GrantsWithinLimitOptions): Checker & { read
   const over = new Set<string>();
   const stores = new Set(o.grants.stores);
   let grants = 0;
+  const grantIds = new Set<string>();
+  if (o.admissions !== undefined && o.grants.idOf === undefined) throw new Error(`${o.name}: admissions are matched to grants by grants.idOf; give it`);
   return {
     name: o.name,
     description,
@@ -100,6 +110,7 @@ export function grantsWithinLimit(o: GrantsWithinLimitOptions): Checker & { read
         // A grant is a new row; its deletion (the window sliding past it) is not one.
         if (w.next === undefined || w.prev !== undefined || w.table !== o.grants.table) continue;
         grants++;
+        if (o.grants.idOf !== undefined) grantIds.add(o.grants.idOf(w.next, w.key));
         const key = o.grants.keyOf(w.next, w.key);
         let times = recent.get(key);
         if (times === undefined) recent.set(key, (times = []));
@@ -111,6 +122,15 @@ export function grantsWithinLimit(o: GrantsWithinLimitOptions): Checker & { read
         }
       }
     },
-    check: () => log.result(),
+    check(obs) {
+      if (o.admissions === undefined) return log.result();
+      for (const store of o.admissions.stores) {
+        for (const [key, row] of obs.table(store, o.admissions.table)) {
+          const grant = o.admissions.grantOf(row, key);
+          if (!grantIds.has(grant)) log.add(String(key), `${store} let it through (${o.admissions.table}) under grant "${grant}", which no limit store ever made`);
+        }
+      }
+      return log.result();
+    },
   };
 }

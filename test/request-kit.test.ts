@@ -271,6 +271,22 @@ describe('grantsWithinLimit', () => {
     expect(r.examples[0]).toMatchObject({ key: 'ip-1' });
     expect(r.examples[0].message).toMatch(/3 grants within 1000 ms \(the limit is 2\)/);
   });
+
+  it('with admissions: every request the caller let through names a grant the limit store made (failing open is caught)', () => {
+    const c = grantsWithinLimit({
+      name: 'limit', grants: { stores: ['limiter'], table: 'grants', keyOf: (r: { key: string }) => r.key, idOf: (r: { id: string }) => r.id },
+      maxCalls: 2, windowMs: 1_000, admissions: { stores: ['gw'], table: 'admitted', grantOf: (r: { grant: string }) => r.grant },
+    });
+    c.onCommit!('limiter', [{ table: 'grants', key: 'ip-1#0', prev: undefined, next: { key: 'ip-1', id: 'call-1' } }], 0);
+    // The grant slides out of the window and its row goes: the admission still matches it.
+    c.onCommit!('limiter', [{ table: 'grants', key: 'ip-1#0', prev: { key: 'ip-1', id: 'call-1' }, next: undefined }], 2_000);
+    const obs = (rows: [string, { grant: string }][]) => ({ table: () => new Map(rows) }) as never;
+    expect(c.check(obs([['req-1', { grant: 'call-1' }]])).ok).toBe(true);
+    const r = c.check(obs([['req-1', { grant: 'call-1' }], ['req-2', { grant: 'none: the limit store did not answer' }]]));
+    expect(r.ok).toBe(false);
+    expect(r.examples[0]).toMatchObject({ key: 'req-2' });
+    expect(() => grantsWithinLimit({ name: 'x', grants: { stores: [], table: 'g', keyOf: () => '' }, maxCalls: 1, windowMs: 1, admissions: { stores: [], table: 'a', grantOf: () => '' } })).toThrow(/idOf/);
+  });
 });
 
 describe('a gauge\'s path', () => {

@@ -19,6 +19,9 @@ export type ClientRequest = { type: 'request'; key: string; client: string; rout
 export type Outcome = 'created' | 'ok' | 'rate-limited' | 'circuit-open' | 'bulkhead-full' | 'failed';
 export type GatewayResponse = { type: 'response'; key: string; status: Outcome; route: Route };
 type Rejected = { type: '$rejected'; status: number; original: unknown };
+/** A request the gateway sent on past the limit, and the grant that let it. */
+export interface AdmittedRow { readonly client: string; readonly request: string; readonly grant: string }
+export const ADMITTED_TABLE = 'admitted';
 type Tick = CallTimeout | { type: 'bulkhead-wait'; route: Route } | { type: 'retry'; id: string };
 
 interface Req {
@@ -45,6 +48,7 @@ interface GatewayState {
 export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, ClientRequest | PermitAnswer | ServiceResult | Rejected | Tick | RuntimeMessage> {
   const retryCreates = p.variant === 'retry-non-idempotent';
   const inMemoryLimit = p.variant === 'in-memory-limiter';
+  const failOpen = p.variant === 'fail-open';
   const jitter = p.variant === 'no-jitter' ? 0 : p.retryJitterMs;
   const retry: RetryPolicy = { maxAttempts: p.retryAttempts, delayMs: p.retryDelayMs, backoff: 'exponential', maxDelayMs: 30_000, jitter: p.retryJitter === 'full' && p.variant !== 'no-jitter' ? 'full' : 'none' };
 
@@ -71,7 +75,17 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
     ctx.gauge('retriesPer100ms', s.retryTimes.length);
   };
 
-  /** Past the rate limit: the breaker (fast fail when open), then the service's bulkhead. */
+  /**
+   * Past the rate limit (by grant `grant`): recorded as admitted, in the transaction that sends
+   * it on (what the limit check matches to the limit store's grants); then dispatched.
+   */
+  const admit = (s: GatewayState, ctx: Context, id: string, grant: string) => {
+    const r = s.reqs.get(id)!;
+    ctx.store.put<AdmittedRow>(ADMITTED_TABLE, id, { client: r.msg.client, request: r.msg.key, grant });
+    dispatch(s, ctx, id);
+  };
+
+  /** Admitted (or retried): the breaker (fast fail when open), then the service's bulkhead. */
   const dispatch = (s: GatewayState, ctx: Context, id: string) => {
     const r = s.reqs.get(id)!;
     if (s.breakers[r.msg.route].state(ctx.now()) === 'OPEN') {
@@ -94,7 +108,7 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
       return;
     }
     r.attempt++;
-    s.calls.call(ctx, r.msg.route, (callId, replyTo) => ({ type: 'call', route: r.msg.route, method: r.msg.method, key: r.msg.key, callId, replyTo }) satisfies ServiceCall, p.callTimeoutMs, { kind: 'service', id });
+    s.calls.call(ctx, r.msg.route, (callId, replyTo) => ({ type: 'call', route: r.msg.route, method: r.msg.method, key: r.msg.key, admission: id, callId, replyTo }) satisfies ServiceCall, p.callTimeoutMs, { kind: 'service', id });
   };
 
   /** A slot freed: the next waiting call goes in; those that waited too long are refused. */
@@ -147,15 +161,15 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
           let w = s.local.get(m.client);
           if (w === undefined) s.local.set(m.client, (w = new SlidingWindowLimiter({ maxCalls: p.rateLimitMax, windowMs: p.rateLimitWindowMs })));
           if (w.tryAcquire(ctx.now())) {
-            ctx.store.put<GrantRow>('grants', `${m.client}#${id}`, { key: m.client, at: ctx.now() });
-            dispatch(s, ctx, id);
+            ctx.store.put<GrantRow>('grants', `${m.client}#${id}`, { key: m.client, at: ctx.now(), id });
+            admit(s, ctx, id, id);
           } else answer(s, ctx, id, 'rate-limited');
           break;
         }
         case 'permit': {
           const c = s.calls.answered(ctx, m.id);
           if (c === undefined || !s.reqs.has(c.payload.id)) break;
-          if (m.granted) dispatch(s, ctx, c.payload.id);
+          if (m.granted) admit(s, ctx, c.payload.id, m.id);
           else answer(s, ctx, c.payload.id, 'rate-limited');
           break;
         }
@@ -177,8 +191,9 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
           const r = c === undefined ? undefined : s.reqs.get(c.payload.id);
           if (c === undefined || r === undefined) break;
           if (c.payload.kind === 'permit') {
-            // The limit store refused to answer: fail closed.
-            answer(s, ctx, c.payload.id, 'failed');
+            // The limit store refused to answer: fail closed (the fail-open variant lets it through).
+            if (failOpen) admit(s, ctx, c.payload.id, 'none: the limit store refused');
+            else answer(s, ctx, c.payload.id, 'failed');
             break;
           }
           if (m.status >= 500) s.breakers[r.msg.route].onError(ctx.now());
@@ -191,7 +206,8 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
           const r = c === undefined ? undefined : s.reqs.get(c.id);
           if (c === undefined || r === undefined) break;
           if (c.kind === 'permit') {
-            answer(s, ctx, c.id, 'failed');
+            if (failOpen) admit(s, ctx, c.id, 'none: the limit store did not answer');
+            else answer(s, ctx, c.id, 'failed');
             break;
           }
           s.breakers[r.msg.route].onError(ctx.now());

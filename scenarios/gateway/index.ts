@@ -8,9 +8,10 @@ import { defineScenario } from '../../harness/scenario.js';
 import { loadGenerator } from '../../actors/load-generator.js';
 import { keyedLimiterService, GRANTS_TABLE, type GrantRow } from '../../actors/keyed-limiter.js';
 import { grantsWithinLimit } from '../../checks/throttling.js';
+import { sameSets } from '../../checks/effects.js';
 import { exponentialMs } from '../../runtime/sim/service-time.js';
 import { gatewayParamsShape, ROUTES, type GatewayParams, type Route } from './params.js';
-import { gatewayBehaviour, type ClientRequest } from './gateway.js';
+import { gatewayBehaviour, ADMITTED_TABLE, type AdmittedRow, type ClientRequest } from './gateway.js';
 import { service } from './services.js';
 import { GATEWAY_CLAIMS } from './claims.js';
 
@@ -50,10 +51,20 @@ export default defineScenario({
     grantsWithinLimit({
       name: 'rate-limit-held',
       description: `no client is let through more than ${p.rateLimitMax} times in any ${p.rateLimitWindowMs} ms`,
-      grants: { stores: ['ratelimit', 'gateway'], table: GRANTS_TABLE, keyOf: (r: GrantRow) => r.key },
+      grants: { stores: ['ratelimit', 'gateway'], table: GRANTS_TABLE, keyOf: (r: GrantRow) => r.key, idOf: (r: GrantRow) => String(r.id) },
       maxCalls: p.rateLimitMax,
       windowMs: p.rateLimitWindowMs,
+      // Judged where requests go on, too: every request the gateway let through names a grant.
+      admissions: { stores: ['gateway'], table: ADMITTED_TABLE, grantOf: (r: AdmittedRow) => r.grant },
     }),
+    // And what the services saw came through the gateway's admissions, not around them.
+    ...ROUTES.map((route) => sameSets({
+      name: 'services-reached-only-if-admitted',
+      description: 'every request a service received is one the gateway admitted past the limit',
+      a: { store: route, table: 'received', noun: 'request received' },
+      b: { store: 'gateway', table: ADMITTED_TABLE, noun: 'admission' },
+      subset: true,
+    })),
   ],
   // A sliding window in the limit store is timed by that store's one clock; a skew fault
   // moves an actor's wall clock, which the store's window does not follow.
@@ -72,6 +83,7 @@ export default defineScenario({
     'in-memory-limiter': 'the per-client windows live in the gateway\'s memory: a restarted gateway lets every client start afresh',
     'shared-pool': 'one bulkhead for all services (as many slots as the three had): a slow service fills it and the others wait',
     'no-jitter': 'retries at exactly 1 s, 2 s, 4 s after a failure: the herd comes back together',
+    'fail-open': 'when the limit store does not answer in time, the gateway lets the request through rather than refuse it: a limit store that is slow or down lifts every client\'s limit',
   },
   alternatives: ['shared-pool', 'no-jitter'],
   check: {

@@ -5,7 +5,8 @@
 import type { Behaviour, RuntimeMessage } from '../../runtime/contract.js';
 import type { GatewayParams, Route } from './params.js';
 
-export type ServiceCall = { type: 'call'; route: Route; method: 'GET' | 'POST'; key: string; callId: string; replyTo: number };
+/** `admission`: the gateway's record of letting the request through (its row in table `admitted`). */
+export type ServiceCall = { type: 'call'; route: Route; method: 'GET' | 'POST'; key: string; admission: string; callId: string; replyTo: number };
 export type ServiceResult = { type: 'service-result'; callId: string; status: number };
 type Later = { type: 'answer-later'; replyTo: number; callId: string };
 
@@ -22,6 +23,8 @@ export function service(route: Route, p: GatewayParams): Behaviour<null, Service
       }
       if (m.type !== 'call') return s;
       const now = ctx.now();
+      // What reached this service, by the gateway's admission (retries of a read are one).
+      ctx.store.insertIfAbsent('received', m.admission, { request: m.key });
       const out = affected && now >= p.outageAtMs && now < p.outageAtMs + p.outageMs;
       if (out && p.outageKind === 'down') {
         ctx.send(m.replyTo, { type: 'service-result', callId: m.callId, status: 503 } satisfies ServiceResult);
