@@ -70,6 +70,25 @@ describe('simulation kernel', () => {
     expect(seenAfterRestart).toEqual([{ volatile: 0, durable: 2 }]);
   });
 
+  it('after a restart, $started is handled before a message due at the same instant', () => {
+    // Latency without jitter, so the request lands exactly on the restart.
+    const sim = new Simulation({ seed: 1, network: { latencyMs: 1, jitterMs: 0 } });
+    const seen: string[] = [];
+    const a = sim.addActor({
+      name: 'a', serviceTime: 1,
+      behaviour: { init: () => null, receive: (s, m: any, ctx) => (ctx.now() > 5_000 && seen.push(`${m.type}@${Math.round(ctx.now())}`), s) },
+    });
+    // The request is sent at 5,009 ms and arrives (1 ms of latency) at 5,010 ms, when a restarts.
+    sim.addActor({
+      name: 'src',
+      behaviour: { init: () => null, receive: (s, m: any, ctx) => { if (m.type === '$started') ctx.setTimer(5_009, { type: 'go' }); if (m.type === 'go') ctx.send('a', { type: 'req' }); return s; } },
+    });
+    sim.runUntil(10);
+    sim.crash(a, 5_000_000);
+    sim.runUntil(6_000);
+    expect(seen).toEqual(['$started@5010', 'req@5011']);
+  });
+
   it('a cancelled timer never fires; cancelling a fired or unknown timer changes nothing', () => {
     const sim = new Simulation({ seed: 1 });
     const fired: string[] = [];

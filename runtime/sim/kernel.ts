@@ -443,7 +443,11 @@ export class Simulation {
     a.state = a.spec.behaviour.init(this.ctx);
     this.current = null;
     a.consumer = a.spec.consumes !== undefined ? new SimConsumer(this, a, a.spec.consumes) : null;
-    this.enqueueLocal(a, { type: '$started', restart });
+    // Handled here and now, before anything else due at this instant: the contract promises
+    // `$started` first, and a behaviour that rebuilds its state on it (from its store) must
+    // not meet a request with the state of nothing (a message queued for this same instant
+    // used to come first).
+    this.deliver(a, { type: '$started', restart }, a.incarnation, 0);
     a.consumer?.start();
   }
 
@@ -548,7 +552,8 @@ export class Simulation {
     // assignment handling would then forget work it had already taken.
     // Its commits speak for this generation from the handling on (see SimConsumer.commit).
     if (type === '$assigned') a.consumer?.assignedSeen((m as { generation?: number }).generation ?? -1);
-    const ms = type === '$assigned' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
+    // `$started` too: the runtime starting the actor is not work that waits for a worker's time.
+    const ms = type === '$assigned' || type === '$started' ? 0 : typeof st === 'number' ? st : st(m, a.serviceRng);
     if (ms > 0) {
       this.push(this.nowUs + Math.round(ms * US), COMPLETE, a, m, a.incarnation, null, 0);
       return;

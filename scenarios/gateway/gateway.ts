@@ -49,6 +49,7 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
   const retryCreates = p.variant === 'retry-non-idempotent';
   const inMemoryLimit = p.variant === 'in-memory-limiter';
   const failOpen = p.variant === 'fail-open';
+  const sharedPool = p.variant === 'shared-pool';
   const jitter = p.variant === 'no-jitter' ? 0 : p.retryJitterMs;
   const retry: RetryPolicy = { maxAttempts: p.retryAttempts, delayMs: p.retryDelayMs, backoff: 'exponential', maxDelayMs: 30_000, jitter: p.retryJitter === 'full' && p.variant !== 'no-jitter' ? 'full' : 'none' };
 
@@ -68,8 +69,10 @@ export function gatewayBehaviour(p: GatewayParams): Behaviour<GatewayState, Clie
     const now = ctx.now();
     for (const route of ROUTES) {
       ctx.gauge(`breaker.${route}`, BREAKER_LEVEL[s.breakers[route].state(now)]);
-      ctx.gauge(`bulkhead.${route}.active`, s.bulkheads[route].active);
+      // One pool for all (the shared-pool alternative) is one gauge, not the same one thrice.
+      if (!sharedPool) ctx.gauge(`bulkhead.${route}.active`, s.bulkheads[route].active);
     }
+    if (sharedPool) ctx.gauge('bulkhead.shared.active', s.bulkheads[ROUTES[0]].active);
     // Retries started in the last 100 ms: a herd shows as a peak.
     while (s.retryTimes.length > 0 && s.retryTimes[0] <= now - 100) s.retryTimes.shift();
     ctx.gauge('retriesPer100ms', s.retryTimes.length);
