@@ -40,6 +40,7 @@ export function sweepPoint(scenario: Scenario<any>, ratePerSec: number, param: S
   const shedShare = share(r.metrics.shed);
   return {
     ratePerSec, param, design: scenario.name, headline: r.metrics.headline, invariantsOk, thresholds,
+    failedInvariants: r.invariants.filter((i) => !i.ok).map((i) => i.name),
     throughputPerSec, keepUp, backlogGrowth,
     latencyMs: r.metrics.latencyMs,
     backlogMax: Math.max(0, ...r.timeline.map((p) => p.backlog)),

@@ -48,7 +48,15 @@ export function renderCapacityTerminal(r: CapacityResult, color = false): string
 /** Why a point does not hold, in words. */
 export function reasons(p: SweepPoint): string[] {
   const out: string[] = [];
-  if (!p.invariantsOk) out.push('an invariant failed');
+  if (!p.invariantsOk) {
+    const failed = p.failedInvariants ?? [];
+    const conditions = ['drained', 'load-finished'];
+    const checks = failed.filter((n) => !conditions.includes(n));
+    // A run that did not settle was judged on what it left undone: say that first, so an
+    // overloaded point does not read as a broken pipeline.
+    if (failed.some((n) => conditions.includes(n))) out.push(`did not settle within the run${checks.length > 0 ? ` (${checks.join(', ')} judged on the unsettled state)` : ''}`);
+    else out.push(checks.length > 0 ? `${checks.join(', ')} failed` : 'an invariant failed');
+  }
   for (const t of p.thresholds) if (!t.ok) out.push(`${t.threshold} (measured ${t.measured === null ? 'nothing' : f(t.measured, 3)})`);
   if (p.keepUp < 0.9) out.push(`completions fell behind arrivals (${f(p.keepUp * 100)}% of the arrival rate; ${f(p.throughputPerSec)}/s completed)`);
   if (p.backlogGrowth > 0.1) out.push(`the backlog grew by ${f(p.backlogGrowth * 100)}% of what arrived meanwhile`);

@@ -18,6 +18,8 @@ export interface SweepPoint {
   /** The design's headline latency (its load generator's response time unless it declares one). */
   readonly headline: string | null;
   readonly invariantsOk: boolean;
+  /** The invariants that failed, by name (the run conditions "drained" and "load-finished" among them). */
+  readonly failedInvariants?: readonly string[];
   readonly thresholds: ThresholdCheck[];
   /** Units completed per second over the steady part of the load. */
   readonly throughputPerSec: number;

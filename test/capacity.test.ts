@@ -194,3 +194,15 @@ describe('capacity in each scenario\'s own units', () => {
     expect(await renderCapacityHtml(d)).toContain('transactions/s offered');
   }, 60_000);
 });
+
+describe('why a point does not hold', () => {
+  it('says a run that did not settle was judged unsettled, and names a failed invariant otherwise', async () => {
+    const { reasons } = await import('../reports/capacity-render.js');
+    const point = (failedInvariants: string[]) => ({ invariantsOk: false, failedInvariants, thresholds: [], keepUp: 1, backlogGrowth: 0, backlogBounded: true, drainMs: 0, completedShare: 1, shedShare: 0, throughputPerSec: 1 }) as never;
+    expect(reasons(point(['drained', 'copies-agree']))).toEqual(['did not settle within the run (copies-agree judged on the unsettled state)']);
+    expect(reasons(point(['drained']))).toEqual(['did not settle within the run']);
+    expect(reasons(point(['no-double-effect']))).toEqual(['no-double-effect failed']);
+    // A result saved before the names were kept.
+    expect(reasons(point(undefined as never))).toEqual(['an invariant failed']);
+  });
+});
