@@ -4,16 +4,11 @@ import { expect, it } from 'vitest';
 import { checkScenario } from '../../harness/check.js';
 import type { Scenario } from '../../harness/scenario.js';
 import incidents from '../../scenarios/incidents/index.js';
+import { holdsOver } from './holds.js';
 
 const scenario = incidents as unknown as Scenario<any>;
 
-it('incidents holds over 3,000 runs', async () => {
-  const r = await checkScenario(scenario, { runs: 3_000, seed: 31, overrides: {} });
-  expect(r.counterexample?.message).toBeUndefined();
-  expect(r.ok).toBe(true);
-  expect(r.runs).toBe(3_000);
-  expect(r.crashPointsNeverFired).toEqual([]);
-}, 1_800_000);
+holdsOver(scenario, 3_000, 31, {}, (r) => expect(r.crashPointsNeverFired).toEqual([]));
 
 it.each(['retry-without-key', 'no-ttl-backstop', 'retry-storm'])('incidents --variant %s is caught within 2,000 runs', async (variant) => {
   const r = await checkScenario(scenario, { runs: 2_000, seed: 32, overrides: { variant } });

@@ -2,19 +2,14 @@
 // dedup state stays flat over three simulated hours at 10,000 transactions a minute (the
 // claim's day is `capacity payments-dedup --claims`, ~3 min).
 import { expect, it } from 'vitest';
-import { checkScenario } from '../../harness/check.js';
 import { measureClaims } from '../../harness/claims.js';
 import type { Scenario } from '../../harness/scenario.js';
 import dedup from '../../scenarios/payments-dedup/index.js';
+import { holdsOver } from './holds.js';
 
 const scenario = dedup as unknown as Scenario<any>;
 
-it('payments-dedup holds over 3,000 runs', async () => {
-  const r = await checkScenario(scenario, { runs: 3_000, seed: 21, overrides: {} });
-  expect(r.counterexample?.message).toBeUndefined();
-  expect(r.ok).toBe(true);
-  expect(r.runs).toBe(3_000);
-}, 1_800_000);
+holdsOver(scenario, 3_000, 21);
 
 it('the dedup state is flat from the second simulated hour to the last', () => {
   const flat = measureClaims({ ...scenario, claims: scenario.claims!.filter((c) => /flat/.test(c.claim)) }, 1, 0.125)[0];
