@@ -77,10 +77,15 @@ export function copiesAgree<R = unknown>(options: CopiesAgreeOptions<R>): Checke
       }
       if (options.acknowledged && o.load !== undefined) {
         const idOfRequest = typeof options.acknowledged === 'object' ? options.acknowledged.idOfRequest : (k: string) => k;
-        for (let n = 1; n <= o.load.planned; n++) {
-          if (!o.load.created(n)) continue;
-          const id = idOfRequest(o.load.keyOf(n));
-          if (!held.has(id) && !compensated.has(id)) log.add(id, 'its caller was told it succeeded, yet no store holds it and it was never compensated');
+        // A caller that retried under a fresh key may have reached the stores only under that key:
+        // things are matched to requests by their logical key.
+        const load = o.load;
+        const logical = new Set<string>();
+        for (const id of [...held.keys(), ...compensated]) logical.add(load.logicalKeyOf(id));
+        for (let n = 1; n <= load.planned; n++) {
+          if (!load.created(n)) continue;
+          const id = idOfRequest(load.keyOf(n));
+          if (!held.has(id) && !compensated.has(id) && !logical.has(load.logicalKeyOf(id))) log.add(id, 'its caller was told it succeeded, yet no store holds it and it was never compensated');
         }
       }
       return log.result();

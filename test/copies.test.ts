@@ -8,13 +8,13 @@ import type { Observation } from '../checks/types.js';
 type Row = { id: string; v: number };
 const row = (id: string, v = 1): [string, Row] => [id, { id, v }];
 
-function obs(tables: Record<string, [string, Row][]>, dead: string[] = [], created: string[] = []): Observation {
+function obs(tables: Record<string, [string, Row][]>, dead: string[] = [], created: string[] = [], logicalKeyOf = (k: string) => k): Observation {
   return {
     table: (store: string) => new Map(tables[store] ?? []),
     records: () => dead.map((id, offset) => ({ key: id, value: { writeId: id }, offset, partition: 0 })),
     load: {
       planned: created.length, offered: created.length, outstanding: 0, plannedMs: 0, metric: 'response', answers: {}, gaveUp: 0,
-      waiting: () => [], keyOf: (n: number) => created[n - 1], numberOf: (k: string) => created.indexOf(k) + 1, created: () => true, logicalKeyOf: (k: string) => k,
+      waiting: () => [], keyOf: (n: number) => created[n - 1], numberOf: (k: string) => created.indexOf(k) + 1, created: () => true, logicalKeyOf,
     },
     counter: () => 0,
   } as unknown as Observation;
@@ -60,6 +60,14 @@ describe('copiesAgree', () => {
     expect(checker(true).check(obs({ a: [], b: [], c: [] }, [], ['w9'])).examples[0].message).toMatch(/told it succeeded, yet no store holds it/);
     // Not asked to judge the callers: silent about it.
     expect(checker(false).check(obs({ a: [], b: [], c: [] }, [], ['w9'])).ok).toBe(true);
+  });
+
+  it('matches a thing to its request by the logical key: a retry under a fresh key that alone reached the stores is not a loss', () => {
+    const fresh = (k: string) => k.split('#')[0];
+    const r = checker(true).check(obs({ a: [row('w1#r1')], b: [row('w1#r1')], c: [row('w1#r1')] }, [], ['w1'], fresh));
+    expect(r.ok).toBe(true);
+    // Without the mapping it would be read as lost: the control.
+    expect(checker(true).check(obs({ a: [row('w1#r1')], b: [row('w1#r1')], c: [row('w1#r1')] }, [], ['w1'])).ok).toBe(false);
   });
 
   it('refuses fewer than two copies', () => {

@@ -7,6 +7,7 @@
 import { defineScenario } from '../../harness/scenario.js';
 import { loadGenerator } from '../../actors/load-generator.js';
 import { copiesAgree } from '../../checks/copies.js';
+import { ViolationLog, type Checker } from '../../checks/types.js';
 import { shiftedExponentialMs } from '../../runtime/sim/service-time.js';
 import { DATABASES, dualWritesParamsShape, type DualWritesParams } from './params.js';
 import { database, type CopyRow, type TombstoneRow } from './databases.js';
@@ -17,6 +18,25 @@ import { DUAL_WRITES_CLAIMS } from './claims.js';
 
 // The databases' own speeds: a local MySQL, a MongoDB replica set, Spanner's commit wait.
 const SERVICE_MS = { mysql: [1, 3], mongodb: [2, 4], spanner: [5, 10] } as const;
+
+/**
+ * A write the caller was told `committed` (the writer's own record of its answers) is held by
+ * every database: a compensation may undo an `accepted` write, never a committed one.
+ */
+const committedMeansHeld: Checker = {
+  name: 'committed-means-held',
+  description: 'every write answered committed is held by every database',
+  check(o) {
+    const log = new ViolationLog('committed-means-held', 'every write answered committed is held by every database');
+    const held = DATABASES.map((db) => new Set([...o.table<CopyRow>(db, 'rows').values()].map((r) => r.writeId)));
+    for (const [key, row] of o.table<{ status: string }>('writer', 'outcomes')) {
+      if (row.status !== 'committed') continue;
+      const missing = DATABASES.filter((_db, i) => !held[i].has(String(key)));
+      if (missing.length > 0) log.add(String(key), `answered committed, yet missing from ${missing.join(', ')}`);
+    }
+    return log.result();
+  },
+};
 
 export default defineScenario({
   name: 'dual-writes',
@@ -45,6 +65,7 @@ export default defineScenario({
     ],
   }),
   invariants: () => [
+    committedMeansHeld,
     copiesAgree<CopyRow>({
       name: 'databases-agree',
       copies: DATABASES.map((db) => ({ store: db, table: 'rows' })),

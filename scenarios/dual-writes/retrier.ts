@@ -21,6 +21,8 @@ interface Job {
   /** Set once the write is being undone: databases still to delete from, with attempts. */
   undoing?: Map<Database, number>;
   dead?: boolean;
+  /** This taking decided the write's fate (and so samples its window). */
+  won?: boolean;
 }
 
 interface RetrierState {
@@ -30,7 +32,10 @@ interface RetrierState {
   next: number;
 }
 
-interface CompensatingRow { readonly at: number; readonly why: string }
+/** What became of a write, decided once (table `fates` of the retriers' shared store). */
+type Fate = 'repaired' | 'compensating' | 'compensated';
+interface FateRow { readonly fate: Fate; readonly at: number; readonly why?: string }
+const FATES = 'fates';
 
 type Again = { type: 'again'; job: number; db: Database };
 
@@ -47,32 +52,66 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
     s.calls.call(ctx, db, (callId, replyTo) => (op === 'write' ? { type: 'db-write', writeId, data, callId, replyTo } satisfies DbWrite : { type: 'db-delete', writeId, callId, replyTo } satisfies DbDelete), p.callTimeoutMs, { job: id, db, op });
   };
 
+  /**
+   * A write's fate is decided once, by whichever retrier decides first, in the store all of
+   * them share: a retrier that paused through a rebalance and comes back with a stale
+   * failure must not undo a write another one repaired, nor one repair what another began
+   * to undo. The winner also takes the write's one sample of the inconsistency window.
+   */
+  const decide = (ctx: Context, writeId: string, fate: 'repaired' | 'compensating', why?: string): { fate: Fate; won: boolean } => {
+    const had = ctx.store.get<FateRow>(FATES, writeId);
+    if (had !== undefined) return { fate: had.fate, won: false };
+    ctx.store.put<FateRow>(FATES, writeId, { fate, at: ctx.now(), ...(why !== undefined ? { why } : {}) });
+    return { fate, won: true };
+  };
+
+  /** Nothing left to do for this taking of the record. */
+  const release = (s: RetrierState, ctx: Context, id: number) => {
+    const job = s.jobs.get(id)!;
+    s.jobs.delete(id);
+    s.tracker.release(ctx, [job.offset]);
+  };
+
   /** Undo the write everywhere (the databases that took it and the ones that may yet have). */
   const undo = (s: RetrierState, ctx: Context, id: number, why: string) => {
     const job = s.jobs.get(id)!;
     if (job.undoing !== undefined) return;
-    ctx.count('retrier.compensations');
-    // Durable: a record taken again (this retrier crashed, or its partition moved) resumes the
-    // undo instead of writing the databases that had not yet been undone back into agreement with none.
-    if (!ctx.store.has('compensating', job.rec.writeId)) ctx.store.put<CompensatingRow>('compensating', job.rec.writeId, { at: ctx.now(), why });
+    const d = decide(ctx, job.rec.writeId, 'compensating', why);
+    // Repaired by another retrier (this one's failure is stale), or undone and dead-lettered already.
+    if (d.fate !== 'compensating') {
+      release(s, ctx, id);
+      return;
+    }
+    job.won = d.won;
+    if (d.won) ctx.count('retrier.compensations');
     if (!compensate) {
-      finish(s, ctx, id, why);
+      finishUndo(s, ctx, id, why);
       return;
     }
     job.undoing = new Map();
     for (const db of DATABASES) attempt(s, ctx, id, db);
   };
 
-  const finish = (s: RetrierState, ctx: Context, id: number, deadReason?: string) => {
+  /** Every database the write was missing from has it. */
+  const repaired = (s: RetrierState, ctx: Context, id: number) => {
     const job = s.jobs.get(id)!;
-    ctx.observe('inconsistency', ctx.now() - job.rec.firstAt);
-    if (deadReason === undefined) {
-      ctx.count('retrier.repaired');
-      s.jobs.delete(id);
-      s.tracker.release(ctx, [job.offset]);
+    const d = decide(ctx, job.rec.writeId, 'repaired');
+    if (d.fate === 'compensating') {
+      // Another retrier began to undo it: undo it with them.
+      undo(s, ctx, id, 'compensation begun elsewhere');
       return;
     }
-    // The dead letter records the compensation; the offset is released once it is written.
+    if (d.won) {
+      ctx.observe('inconsistency', ctx.now() - job.rec.firstAt);
+      ctx.count('retrier.repaired');
+    }
+    release(s, ctx, id);
+  };
+
+  /** Undone everywhere: the dead letter records the compensation; the offset is released once it is written. */
+  const finishUndo = (s: RetrierState, ctx: Context, id: number, deadReason: string) => {
+    const job = s.jobs.get(id)!;
+    if (job.won) ctx.observe('inconsistency', ctx.now() - job.rec.firstAt);
     job.dead = true;
     deadLetter(ctx, DEAD_LETTERS, job.rec.writeId, job.rec, deadReason, undefined, id);
   };
@@ -84,7 +123,7 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
       if (job.undoing === undefined) return;
       if (result !== 'failed') job.undoing.delete(c.db);
       else ctx.setTimer(retryDelayMs(policy, Math.min(job.undoing.get(c.db) ?? 1, 30) + 1, () => ctx.random()), { type: 'again', job: c.job, db: c.db } satisfies Again);
-      if (job.undoing.size === 0) finish(s, ctx, c.job, 'compensated');
+      if (job.undoing.size === 0) finishUndo(s, ctx, c.job, 'compensated');
       return;
     }
     if (job.undoing !== undefined) return;
@@ -95,7 +134,7 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
     }
     if (result === 'ok') {
       job.missing.delete(c.db);
-      if (job.missing.size === 0) finish(s, ctx, c.job);
+      if (job.missing.size === 0) repaired(s, ctx, c.job);
       return;
     }
     const spent = job.missing.get(c.db) ?? 0;
@@ -123,8 +162,14 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
             const id = s.next++;
             // The writer tried each once; the first retry waits the first back-off.
             s.jobs.set(id, { rec: r.value, offset: { topic: FAILED_WRITES, partition: batch.partition, offset: r.offset }, missing: new Map(r.value.failed.map((db) => [db, 1])) });
-            if (ctx.store.has('compensating', r.value.writeId)) {
+            const fate = ctx.store.get<FateRow>(FATES, r.value.writeId)?.fate;
+            // Taken again (a crash, a rebalance, a rewind): follow the fate decided before.
+            if (fate === 'compensating') {
               undo(s, ctx, id, 'compensation begun earlier');
+              continue;
+            }
+            if (fate !== undefined) {
+              release(s, ctx, id);
               continue;
             }
             for (const db of r.value.failed) ctx.setTimer(retryDelayMs(policy, 2, () => ctx.random()), { type: 'again', job: id, db } satisfies Again);
@@ -148,8 +193,8 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
           for (const t of m.tokens) {
             const job = s.jobs.get(t as number);
             if (job === undefined) continue;
-            s.jobs.delete(t as number);
-            s.tracker.release(ctx, [job.offset]);
+            ctx.store.put<FateRow>(FATES, job.rec.writeId, { fate: 'compensated', at: ctx.now() });
+            release(s, ctx, t as number);
           }
           break;
         case '$produceFailed':

@@ -20,7 +20,8 @@ export type WriteResponse = { type: 'write-result'; key: string; status: 'commit
 /** A write some databases did not take: the retrier's work. */
 export interface FailedWrite { readonly writeId: string; readonly data: number; readonly failed: readonly Database[]; readonly firstAt: number }
 
-interface PendingRow { readonly data: number; readonly at: number }
+/** A write begun; `queued` once its failed databases were handed to the retriers (in that same transaction). */
+interface PendingRow { readonly data: number; readonly at: number; readonly queued?: FailedWrite }
 interface OutcomeRow { readonly status: WriteResponse['status'] }
 
 interface InFlight {
@@ -78,6 +79,9 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
       return;
     }
     w.queued = { writeId, data: w.data, failed, firstAt: w.firstAckAt ?? ctx.now() };
+    // Recorded with the produce: a writer that restarts before the broker's answer must not
+    // write the databases again and call the write committed, when the retriers may be undoing it.
+    if (!fireAndForget) ctx.store.put<PendingRow>('pending', writeId, { data: w.data, at: ctx.now(), queued: w.queued });
     ctx.produce(FAILED_WRITES, writeId, w.queued, writeId);
     if (fireAndForget) {
       s.writes.delete(writeId);
@@ -113,7 +117,17 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
       switch (m.type) {
         case '$started': {
           // Drive again every write this writer had begun and not handed over.
-          for (const [writeId, row] of ctx.store.scan<PendingRow>('pending', Number.MAX_SAFE_INTEGER)) if (!s.writes.has(String(writeId))) start(s, ctx, String(writeId), row.data, []);
+          for (const [key, row] of ctx.store.scan<PendingRow>('pending', Number.MAX_SAFE_INTEGER)) {
+            const writeId = String(key);
+            if (s.writes.has(writeId)) continue;
+            if (row.queued === undefined) {
+              start(s, ctx, writeId, row.data, []);
+              continue;
+            }
+            // Handed to the retriers already (perhaps twice now: they take a write's fate once).
+            s.writes.set(writeId, { data: row.data, waiters: [], results: new Map(), queued: row.queued });
+            ctx.produce(FAILED_WRITES, writeId, row.queued, writeId);
+          }
           break;
         }
         case 'write': {
