@@ -78,14 +78,14 @@ export function copiesAgree<R = unknown>(options: CopiesAgreeOptions<R>): Checke
       if (options.acknowledged && o.load !== undefined) {
         const idOfRequest = typeof options.acknowledged === 'object' ? options.acknowledged.idOfRequest : (k: string) => k;
         // A caller that retried under a fresh key may have reached the stores only under that key:
-        // things are matched to requests by their logical key.
+        // things are matched to requests by their logical key (a key's own, when it was no retry's).
         const load = o.load;
-        const logical = new Set<string>();
-        for (const id of [...held.keys(), ...compensated]) logical.add(load.logicalKeyOf(id));
+        const accounted = new Set<string>();
+        for (const id of [...held.keys(), ...compensated]) accounted.add(load.logicalKeyOf(id));
         for (let n = 1; n <= load.planned; n++) {
           if (!load.created(n)) continue;
           const id = idOfRequest(load.keyOf(n));
-          if (!held.has(id) && !compensated.has(id) && !logical.has(load.logicalKeyOf(id))) log.add(id, 'its caller was told it succeeded, yet no store holds it and it was never compensated');
+          if (!accounted.has(load.logicalKeyOf(id))) log.add(id, 'its caller was told it succeeded, yet no store holds it and it was never compensated');
         }
       }
       return log.result();

@@ -21,7 +21,7 @@ export class HttpIntake {
     private readonly loseAnswer: () => boolean = () => false,
     private readonly answerTimeoutMs = 30_000,
     /** Exchange ids, unique over every endpoint of the process (a reply's negative ref names one). */
-    private readonly nextId: () => number = counter(),
+    private readonly nextId: () => number = exchangeIds(),
   ) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -96,13 +96,11 @@ export class HttpIntake {
 
 const ONE_WAY = 'x-faultline-one-way';
 
-function counter(): () => number {
+/** Exchange ids, 1, 2, 3…: one counter shared by the endpoints of a process. */
+export function exchangeIds(): () => number {
   let next = 1;
   return () => next++;
 }
-
-/** Exchange ids shared by the endpoints of one process. */
-export const exchangeIds = counter;
 
 /** Client side: POSTs a message; a 200 answer is delivered back, a refusal as `$rejected`, a timeout or error as nothing. */
 export class HttpSender {

@@ -92,7 +92,6 @@ export class LiveNode {
   private producer: Promise<Producer> | undefined;
   private producerGeneration = 0;
   private readonly consumers: LiveConsumer[] = [];
-  private intake: HttpIntake | undefined;
   private sender: HttpSender | undefined;
   /** Every HTTP endpoint of this process, by actor: the intake and the services placed here. */
   private readonly endpoints = new Map<string, HttpIntake>();
@@ -156,11 +155,8 @@ export class LiveNode {
         await endpoint.listen();
         this.endpoints.set(spec.name, endpoint);
       }
-      if (spec.http === true) {
-        this.intake = this.endpoints.get(spec.name);
-        // The load generator of this process reaches it through the endpoint, like any client.
-        this.sender = new HttpSender(this.intake!.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
-      }
+      // The load generator of this process reaches its intake through the endpoint, like any client.
+      if (spec.http === true) this.sender = new HttpSender(this.endpoints.get(spec.name)!.url, this.o.topology.requestTimeoutMs, (m) => this.count(m));
     }
     // Consumers join their groups first (seconds); what they fetch meanwhile waits for its
     // actor's start. Then every actor starts at once, the load generator among them.

@@ -52,6 +52,10 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
     s.calls.call(ctx, db, (callId, replyTo) => (op === 'write' ? { type: 'db-write', writeId, data, callId, replyTo } satisfies DbWrite : { type: 'db-delete', writeId, callId, replyTo } satisfies DbDelete), p.callTimeoutMs, { job: id, db, op });
   };
 
+  /** Attempt `attemptNo` at `db` after its back-off. */
+  const retryLater = (ctx: Context, job: number, db: Database, attemptNo: number) =>
+    ctx.setTimer(retryDelayMs(policy, attemptNo, () => ctx.random()), { type: 'again', job, db } satisfies Again);
+
   /**
    * A write's fate is decided once, by whichever retrier decides first, in the store all of
    * them share: a retrier that paused through a rebalance and comes back with a stale
@@ -122,7 +126,7 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
     if (c.op === 'delete') {
       if (job.undoing === undefined) return;
       if (result !== 'failed') job.undoing.delete(c.db);
-      else ctx.setTimer(retryDelayMs(policy, Math.min(job.undoing.get(c.db) ?? 1, 30) + 1, () => ctx.random()), { type: 'again', job: c.job, db: c.db } satisfies Again);
+      else retryLater(ctx, c.job, c.db, Math.min(job.undoing.get(c.db) ?? 1, 30) + 1);
       if (job.undoing.size === 0) finishUndo(s, ctx, c.job, 'compensated');
       return;
     }
@@ -143,7 +147,7 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
       return;
     }
     ctx.count('retrier.retries');
-    ctx.setTimer(retryDelayMs(policy, spent + 1, () => ctx.random()), { type: 'again', job: c.job, db: c.db } satisfies Again);
+    retryLater(ctx, c.job, c.db, spent + 1);
   };
 
   return {
@@ -172,7 +176,7 @@ export function retrierBehaviour(p: DualWritesParams): Behaviour<RetrierState, D
               release(s, ctx, id);
               continue;
             }
-            for (const db of r.value.failed) ctx.setTimer(retryDelayMs(policy, 2, () => ctx.random()), { type: 'again', job: id, db } satisfies Again);
+            for (const db of r.value.failed) retryLater(ctx, id, db, 2);
           }
           break;
         }

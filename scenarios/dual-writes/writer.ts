@@ -45,6 +45,9 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
   // producer, and forgets the write: a record the broker never took is a repair never made.
   const fireAndForget = p.variant === 'answer-before-queued';
 
+  /** To the retriers; the write id is the produce's token, so `$produced` names the write. */
+  const queue = (ctx: Context, q: FailedWrite) => ctx.produce(FAILED_WRITES, q.writeId, q, q.writeId);
+
   const start = (s: WriterState, ctx: Context, writeId: string, data: number, waiters: number[]) => {
     const w: InFlight = { data, waiters, results: new Map() };
     s.writes.set(writeId, w);
@@ -82,7 +85,7 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
     // Recorded with the produce: a writer that restarts before the broker's answer must not
     // write the databases again and call the write committed, when the retriers may be undoing it.
     if (!fireAndForget) ctx.store.put<PendingRow>('pending', writeId, { data: w.data, at: ctx.now(), queued: w.queued });
-    ctx.produce(FAILED_WRITES, writeId, w.queued, writeId);
+    queue(ctx, w.queued);
     if (fireAndForget) {
       s.writes.delete(writeId);
       answer(ctx, writeId, w, 'accepted');
@@ -126,7 +129,7 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
             }
             // Handed to the retriers already (perhaps twice now: they take a write's fate once).
             s.writes.set(writeId, { data: row.data, waiters: [], results: new Map(), queued: row.queued });
-            ctx.produce(FAILED_WRITES, writeId, row.queued, writeId);
+            queue(ctx, row.queued);
           }
           break;
         }
@@ -180,7 +183,7 @@ export function writerBehaviour(p: DualWritesParams): Behaviour<WriterState, Wri
         }
         case 'queue-again': {
           const w = s.writes.get(m.writeId);
-          if (w?.queued !== undefined) ctx.produce(FAILED_WRITES, m.writeId, w.queued, m.writeId);
+          if (w?.queued !== undefined) queue(ctx, w.queued);
           break;
         }
       }
