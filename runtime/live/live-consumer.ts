@@ -114,6 +114,8 @@ export class LiveConsumer {
   private relaunch(dead: Consumer): void {
     if (this.stopped || this.consumer !== dead) return;
     this.count(`live.${this.spec.group}.consumersRelaunched`);
+    // The dead member owns nothing now; the new one learns its partitions when it joins.
+    this.assigned.clear();
     setTimeout(() => {
       if (this.stopped || this.consumer !== dead) return;
       void dead.disconnect().catch(() => {});
@@ -124,7 +126,6 @@ export class LiveConsumer {
     }, 1_000);
   }
 
-  /** Commits next offsets; a commit the group refuses (a rebalance moved the partition) only means redelivery. */
   /** Partitions assigned to this member now (broker topic names). */
   private readonly assigned = new Set<string>();
   /** Offset commits that failed (a rebalance under way, the broker away), by partition: tried again while the partition stays here. */
@@ -132,7 +133,17 @@ export class LiveConsumer {
   private retrying: NodeJS.Timeout | undefined;
 
   async commit(commits: readonly [string, number, number][]): Promise<void> {
-    const offsets = commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset }));
+    // The broker takes a member's commit for any partition of its group, owned or not: a
+    // former owner's commit (say, of a batch it finished resending after a rebalance) would
+    // move the new owner's offset back, and what the new owner had done would come again
+    // after the next restart. Only partitions assigned to this member now are committed.
+    const offsets = commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset }))
+      .filter((o) => {
+        if (this.assigned.has(`${o.topic}\u0000${o.partition}`)) return true;
+        this.count(`live.${this.spec.group}.offsetCommitsDropped`);
+        return false;
+      });
+    if (offsets.length === 0) return;
     if (await this.commitNow(offsets)) {
       for (const o of offsets) {
         const k = `${o.topic}\u0000${o.partition}`;

@@ -111,8 +111,9 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     await expect(runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, kafka, dbUrl: 'postgres://postgres@127.0.0.1:1/x', workers: 0 })).rejects.toBeInstanceOf(LiveSetupError);
     expect(Date.now() - t).toBeLessThan(30_000);
   }, 60_000);
-  it('survives the broker stopping and starting again mid-run (the project\'s own broker)', async () => {
-    const r = await live(15, { count: 1_200, ratePerSec: 200 }, 1, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
+  it('survives the broker stopping and starting again mid-run (the project\'s own broker), with two workers sharing the groups', async () => {
+    // Two workers: the restart rebalances every group, and a former owner's late commit must not move offsets back.
+    const r = await live(15, { count: 1_200, ratePerSec: 200 }, 2, [{ kind: 'broker-restart', atMs: 2_500, downMs: 2_000 }]);
     expect(r.faults[0].fired).toBe(1);
     expectOk(r);
     expect(r.outcomes['refunds.PENDING']).toBe(0);
