@@ -6,38 +6,22 @@ import { LiveSetupError, runLive } from '../harness/live/live-run.js';
 import { livePlan } from '../harness/live/live-plan.js';
 import { loadLiveFaults } from '../harness/live/fault-plan.js';
 import { probeFacts } from '../harness/probe.js';
-import { connectionFrom } from '../runtime/live/kafka-connection.js';
 import { renderRunSummary } from '../reports/summary-table.js';
 import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
 import { parseNumberFlag } from './flags.js';
+import { checkDbUrl, kafkaConnectionArgs } from './live-connection-args.js';
 import { commandLine, defaultSeed, scenarioOverrides } from './scenario-args.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 /** A live run offers less than a simulated one unless told otherwise: a real machine takes real time. */
 export const LIVE_DEFAULTS = { count: 2_000, ratePerSec: 200 } as const;
 
-function checkDbUrl(url: string | undefined): string {
-  if (url === undefined || url.trim() === '') throw new UsageError('live needs --db URL, e.g. --db postgres://postgres@127.0.0.1:15432/faultline (npm run pg:up starts one).');
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError('--db is not a URL (it is not shown, in case it holds a password); give postgres://USER[:PASSWORD]@HOST:PORT/DATABASE.');
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new UsageError(`--db must be a postgres:// URL, got a ${u.protocol}// one.`);
-  return url;
-}
-
 export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const scenarioRef = String(a.scenario);
   const scenario = await loadScenario(scenarioRef);
-  if (a.brokers === undefined) throw new UsageError('live needs --brokers HOST:PORT[,…], e.g. --brokers 127.0.0.1:19092 (npm run kafka:up starts one).');
-  const kafka = connectionFrom(String(a.brokers), {
-    tls: a.tls as boolean | undefined, tlsCa: a['tls-ca'] as string | undefined, tlsInsecure: a['tls-insecure'] as boolean | undefined,
-    saslMechanism: a['sasl-mechanism'] as string | undefined, saslUsername: a['sasl-username'] as string | undefined, saslPassword: a['sasl-password'] as string | undefined,
-  });
-  const dbUrl = checkDbUrl(a.db as string | undefined);
+  const kafka = kafkaConnectionArgs(a, 'live');
+  const dbUrl = checkDbUrl(a.db as string | undefined, 'live');
   const workers = parseNumberFlag('workers', a.workers, { integer: true, min: 0 }) ?? 1;
   if (workers > 16) throw new UsageError(`--workers ${workers} is more worker processes than this tool starts on one machine (16 at most).`);
   const seed = parseNumberFlag('seed', a.seed, { integer: true, min: 0 }) ?? defaultSeed();
@@ -46,6 +30,11 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const overrides = { ...('count' in given ? {} : { count: LIVE_DEFAULTS.count }), ...('ratePerSec' in given ? {} : { ratePerSec: LIVE_DEFAULTS.ratePerSec }), ...given };
   const params = scenario.parse(overrides);
   const serviceProcesses = a['service-processes'] === true;
+  const existingTopicPrefix = a['existing-topics'] === undefined ? undefined : String(a['existing-topics']);
+  if (existingTopicPrefix !== undefined && !/^[A-Za-z0-9._-]*$/.test(existingTopicPrefix)) {
+    throw new UsageError(`--existing-topics "${existingTopicPrefix}" cannot start a Kafka topic name (letters, digits, '.', '_' and '-' only).`);
+  }
+  const keep = a.keep === true;
   const plan = livePlan(scenario, params, serviceProcesses);
   const servicesSplit = plan.host.actors.filter((x) => x.place === 'service').length;
   if (serviceProcesses && workers + servicesSplit > 24) throw new UsageError(`--service-processes would start ${servicesSplit} service processes besides ${workers} worker processes: more than this tool starts on one machine (24 at most).`);
@@ -67,7 +56,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   if (acksOne.length > 0 && !quiet) say(`note: ${acksOne.join(', ')} ${acksOne.length > 1 ? 'ask' : 'asks'} for acks 1; live runs produce with acks=all (one local broker has no follower a failover could lose records to)`);
   let result;
   try {
-    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
+    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, keep, existingTopicPrefix, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
   } catch (err) {
     if (err instanceof LiveSetupError) throw new UsageError(`${err.message}. Check the address and that the server runs (npm run kafka:up / npm run pg:up start local ones).`);
     throw err;

@@ -119,6 +119,8 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
           .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, chaos), a JSON file or inline JSON' })
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
+          .option('keep', { type: 'boolean', describe: "keep the run's topics, consumer groups and rows afterwards (default: removed; faultline cleanup removes kept ones)" })
+          .option('existing-topics', { type: 'string', describe: "use existing topics named PREFIX + the scenario's topic names instead of creating the run's own (neither created nor removed; read from their ends)" })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report to FILE' })
           .option('md', { type: 'string', describe: 'write a Markdown report to FILE' })
@@ -130,6 +132,26 @@ async function main(argv: string[]): Promise<number> {
           .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
       async (a) => {
         exitCode = await run(async () => (await import('./live-command.js')).liveCommand, a);
+      },
+    )
+    .command(
+      'cleanup [runs..]',
+      'remove what live runs left on a broker and a database (topics, consumer groups, rows), by run id; without ids, list the runs found',
+      (y) =>
+        y
+          .positional('runs', { type: 'string', array: true, describe: 'run ids, as a live run printed them (live run <id>)' })
+          .option('all', { type: 'boolean', describe: 'remove every run found' })
+          .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…]' })
+          .option('db', { type: 'string', describe: 'PostgreSQL URL' })
+          .option('json', { type: 'boolean', describe: 'print what was found or removed as JSON' })
+          .option('tls', { type: 'boolean', describe: 'connect to the brokers over TLS (or FAULTLINE_KAFKA_TLS=1)' })
+          .option('tls-ca', { type: 'string', describe: 'CA certificate file for TLS (or FAULTLINE_KAFKA_TLS_CA)' })
+          .option('tls-insecure', { type: 'boolean', describe: 'do not verify the brokers\' certificates' })
+          .option('sasl-mechanism', { type: 'string', describe: 'plain, scram-sha-256 or scram-sha-512 (or FAULTLINE_KAFKA_SASL_MECHANISM)' })
+          .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
+          .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
+      async (a) => {
+        exitCode = await run(async () => (await import('./cleanup-command.js')).cleanupCommand, a);
       },
     )
     .command(

@@ -57,7 +57,7 @@ export function renderRunSummary(r: RunResult, color = false): string {
     out.push(ft.toString());
   }
 
-  const live = (r as { live?: { runId: string } }).live;
+  const live = (r as { live?: { runId: string; leftovers?: 'removed' | 'kept' | string[] } }).live;
   const clock = clockOf(r);
   const lat = new Table({ head: [`latency (${clock} ms)`, 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
@@ -70,6 +70,10 @@ export function renderRunSummary(r: RunResult, color = false): string {
   for (const row of measureRows(r)) facts.push(row);
   facts.push([live !== undefined ? 'run time / messages handled' : 'virtual time / events', `${fmt(r.sim.virtualMs)} ms / ${fmt(r.sim.events)}`]);
   if (live !== undefined) facts.push(['actor restarts / messages lost between processes', `${fmt(r.sim.crashes)} / ${fmt(r.sim.messagesLost)}`]);
+  if (live?.leftovers !== undefined) {
+    const l = live.leftovers;
+    facts.push(["the run's topics, groups and rows", l === 'removed' ? 'removed' : l === 'kept' ? `kept (faultline cleanup ${live.runId} removes them)` : `not all removed: ${l.join('; ')}`]);
+  }
   facts.push(['wall time / events per s', `${fmt(r.wall.ms)} ms / ${fmt(r.wall.eventsPerSec)}`]);
   out.push(facts.toString());
 

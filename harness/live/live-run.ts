@@ -18,7 +18,8 @@ import type { LoadView } from '../../runtime/contract.js';
 import { PgStore, connectPg, readJournals } from '../../runtime/live/pg-store.js';
 import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } from '../../runtime/live/kafka-connection.js';
 import { LiveNode } from '../../runtime/live/node.js';
-import { runNaming } from '../../runtime/live/naming.js';
+import { runNaming, type RunNaming } from '../../runtime/live/naming.js';
+import { removeRun } from '../../runtime/live/cleanup.js';
 import { WorkerPool } from '../../runtime/live/worker-pool.js';
 import type { WorkerConfig } from '../../runtime/live/worker-protocol.js';
 import type { LiveHostTopology } from '../../runtime/live/topology.js';
@@ -54,6 +55,10 @@ export interface LiveRunOptions {
   /** After the load, how long the pipeline may take to settle before what is left counts as lost. */
   readonly drainDeadlineMs?: number;
   readonly log?: (line: string) => void;
+  /** Keep the run's topics, groups and rows (default: removed once the result is read). */
+  readonly keep?: boolean;
+  /** Use the user's existing topics named PREFIX + topic instead of creating the run's own (read from their ends). */
+  readonly existingTopicPrefix?: string;
   readonly onProgress?: (fraction: number, phase: 'load' | 'drain') => void;
 }
 
@@ -69,6 +74,8 @@ export interface LiveRunResult extends RunResult {
     readonly messagesHandled: number;
     /** Messages each worker process handled: a worker that got no partitions shows 0. */
     readonly messagesByWorker: number[];
+    /** What became of the run's topics, groups and rows: removed, kept (--keep), or what could not be removed. */
+    readonly leftovers: 'removed' | 'kept' | string[];
   };
 }
 
@@ -83,8 +90,14 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
   }
 }
 
-/** Connects to both, creates the run's topics; every failure is a LiveSetupError within the limit. */
-async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topology: LiveHostTopology, prefix: string): Promise<{ pool: pg.Pool; admin: Admin }> {
+/** Where the run starts reading each topic, by broker topic and partition (0 for the run's own topics). */
+type StartOffsets = Map<string, Map<number, number>>;
+
+/**
+ * Connects to both, creates the run's topics (or checks the user's existing ones and
+ * notes where they end); every failure is a LiveSetupError within the limit.
+ */
+async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topology: LiveHostTopology, naming: RunNaming): Promise<{ pool: pg.Pool; admin: Admin; starts: StartOffsets }> {
   const started = Date.now();
   const left = () => Math.max(1_000, SETUP_LIMIT_MS - (Date.now() - started));
   const where = describeDbUrl(dbUrl);
@@ -93,16 +106,17 @@ async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topolog
   const brokers = conn.brokers.join(',');
   try {
     await within(`cannot reach a Kafka broker at ${brokers}`, left(), admin.connect());
+    if (naming.existingTopics) return { pool, admin, starts: await existingTopicStarts(admin, topology, naming) };
     // A broker that has just started answers before it can lead partitions: retry what it calls retriable.
     await within(`the Kafka broker at ${brokers} did not create the run's topics`, left(), (async () => {
       for (;;) {
         try {
           await admin.createTopics({
             waitForLeaders: true,
-            topics: topology.topics.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+            topics: topology.topics.map((t) => ({ topic: naming.topic(t.name), numPartitions: t.partitions, replicationFactor: 1 })),
           });
           // …and until every partition has a leader in the metadata clients will read.
-          const meta = await admin.fetchTopicMetadata({ topics: topology.topics.map((t) => prefix + t.name) });
+          const meta = await admin.fetchTopicMetadata({ topics: topology.topics.map((t) => naming.topic(t.name)) });
           if (meta.topics.some((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0))) throw Object.assign(new Error('partitions without a leader yet'), { retriable: true });
           return;
         } catch (err) {
@@ -116,10 +130,47 @@ async function setUp(kafka: Kafka, conn: KafkaConnection, dbUrl: string, topolog
     await pool.end().catch(() => {});
     throw err;
   }
-  return { pool, admin };
+  return { pool, admin, starts: new Map() };
 }
 
-type Naming = ReturnType<typeof runNaming>;
+/**
+ * The user's topics must be there with the topology's partition counts (keys land where
+ * the simulator puts them). They hold earlier records: each of the run's groups starts at
+ * their ends now, as does the read-back of a kept topic.
+ */
+async function existingTopicStarts(admin: Admin, topology: LiveHostTopology, naming: RunNaming): Promise<StartOffsets> {
+  const have = new Set(await admin.listTopics());
+  const wrong: string[] = [];
+  for (const t of topology.topics) {
+    const name = naming.topic(t.name);
+    if (!have.has(name)) {
+      wrong.push(`${name} (${t.partitions} partitions) does not exist`);
+      continue;
+    }
+    const meta = await admin.fetchTopicMetadata({ topics: [name] });
+    const n = meta.topics[0]?.partitions.length ?? 0;
+    if (n !== t.partitions) wrong.push(`${name} has ${n} partitions, the scenario's ${t.name} ${t.partitions}`);
+  }
+  if (wrong.length > 0) {
+    throw new LiveSetupError(`--existing-topics: ${wrong.join('; ')}. Create them as listed (faultline describe shows the scenario's topics), or leave out --existing-topics to let the run create its own`);
+  }
+  const starts: StartOffsets = new Map();
+  for (const t of topology.topics) {
+    const name = naming.topic(t.name);
+    starts.set(name, new Map((await admin.fetchTopicOffsets(name)).map((o) => [o.partition, Number(o.high)])));
+  }
+  const groups = new Map<string, string[]>();
+  for (const a of topology.actors) if (a.consumes !== undefined) groups.set(a.consumes.group, [...a.consumes.topics]);
+  for (const [group, topics] of groups) {
+    for (const t of topics) {
+      const name = naming.topic(t);
+      await admin.setOffsets({ groupId: naming.group(group), topic: name, partitions: [...starts.get(name)!].map(([partition, offset]) => ({ partition, offset: String(offset) })) });
+    }
+  }
+  return starts;
+}
+
+type Naming = RunNaming;
 
 /** Records each consumer group has not committed yet, by group: where a stuck run's work waits. */
 async function lagByGroup(admin: Admin, topology: LiveHostTopology, naming: Naming): Promise<Record<string, number>> {
@@ -148,12 +199,16 @@ async function consumerLag(admin: Admin, topology: LiveHostTopology, naming: Nam
 }
 
 /** Every record of a topic, read back from the beginning by a throwaway group. */
-async function readTopic(kafka: Kafka, admin: Admin, topic: string, partitions: number): Promise<PartitionLog[]> {
+async function readTopic(kafka: Kafka, admin: Admin, naming: Naming, topic: string, partitions: number, starts: StartOffsets): Promise<PartitionLog[]> {
   const logs = Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p));
   const ends = await admin.fetchTopicOffsets(topic);
-  let wanted = ends.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  const from = (o: { partition: number; low: string }) => Math.max(Number(o.low), starts.get(topic)?.get(o.partition) ?? 0);
+  let wanted = ends.reduce((n, o) => n + Number(o.high) - from(o), 0);
   if (wanted === 0) return logs;
-  const consumer = kafka.consumer({ groupId: `${topic}.read-back.${Date.now()}`, maxWaitTimeInMs: 100 });
+  // A group of the run's (removed with it); on an existing topic it starts where the run did.
+  const groupId = naming.group(`read-back.${Date.now()}.${topic}`);
+  if (starts.has(topic)) await admin.setOffsets({ groupId, topic, partitions: ends.map((o) => ({ partition: o.partition, offset: String(from(o)) })) });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
@@ -203,179 +258,185 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   }
   const metrics = new Metrics();
   const runId = `${Date.now().toString(36)}-${o.seed}`;
-  const naming = runNaming(runId);
+  const naming = runNaming(runId, o.existingTopicPrefix);
   const kafka = kafkaClient(o.kafka, 'faultline-coordinator');
-  const { pool, admin } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming.prefix);
+  const { pool, admin, starts } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming);
   log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ') || '(none: the services only call each other)'}`);
-
-  const t0 = Date.now();
-  let faults: LiveFaultRunner;
-  const started = performance.now();
-  let node: LiveNode | undefined;
-  const workers: WorkerPool = new WorkerPool(
-    WORKER_MAIN,
-    (index): WorkerConfig => ({
-      index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin,
-      serviceProcesses: o.serviceProcesses === true, peers: workers.peers, ...(index > o.workers ? { service: services[index - o.workers - 1] } : {}),
-    }),
-    (ref, msg) => node?.deliverRemote(ref, msg),
-    log,
-    (fault) => faults.fire(fault),
-    // A service process (re)started: every process learns where it listens.
-    (urls) => {
-      node?.setPeers(urls);
-      workers.broadcast({ t: 'peers', urls });
-    },
-  );
-  const broker = OwnBroker.find(o.kafka.brokers);
-  faults = new LiveFaultRunner(o.faults ?? [], { workers, log, broker });
-  node = new LiveNode({
-    index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
-    hosts: (s) => s.place !== 'service' && (s.place !== 'worker' || o.workers === 0),
-    remote: (ref, msg) => workers.route(ref, msg),
-  });
-  const generatorBehaviour = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
-  /** The load generator's view of its load, from its live actor's state. */
-  const loadView = (): LoadView | undefined => {
-    const g = plan.loadActor === undefined ? undefined : node!.actors.get(plan.loadActor);
-    return g === undefined || g.state === undefined ? undefined : generatorBehaviour?.load?.(g.state);
-  };
-  const entity = scenario.entities?.[0];
-  /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
-  const completedNow = async (): Promise<{ completed: number; shed: number }> => {
-    const counter = scenario.metrics?.completed;
-    // A declared counter: this process's count and what the other processes last reported.
-    if (counter !== undefined) return { completed: metrics.counter(counter) + (workers.counters.get(counter) ?? 0), shed: 0 };
-    if (entity === undefined) return completionOf(scenario, [], metrics, loadView());
-    const terminal = Object.keys(entity.terminal);
-    const shedStates = terminal.filter((s) => entity.terminal[s] === 'shed');
-    const store = naming.store(entity.store);
-    return {
-      completed: await countByStatus(pool, store, entity.table, entity.status, terminal, true),
-      shed: shedStates.length === 0 ? 0 : await countByStatus(pool, store, entity.table, entity.status, shedStates, true),
-    };
-  };
-  /** What is still pending, in words (the database's and the broker's view; empty when settled). */
-  const pendingNow = async (): Promise<string[]> => {
-    const out: string[] = [];
-    const l = loadView();
-    if (l !== undefined && l.outstanding > 0) out.push(`${l.outstanding} requests unanswered`);
-    for (const a of node!.actors.values()) {
-      const n = a.pending();
-      if (n > 0 && a.name !== plan.loadActor) out.push(`${a.name} holds ${n} unfinished`);
-    }
-    for (const e of scenario.entities ?? []) {
-      const open = await countByStatus(pool, naming.store(e.store), e.table, e.status, Object.keys(e.terminal), false);
-      if (open > 0) out.push(`${open} ${pluralOf(e)} not ended`);
-    }
-    for (const [g, n] of Object.entries(await lagByGroup(admin, topology, naming))) if (n > 0) out.push(`group ${g}: ${n} records not committed`);
-    return out;
-  };
-
-  let loadEndedAtMs = 0;
-  let loadStartedAtMs = 0;
-  /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
-  let settledAtMs = 0;
-  let drained = false;
-  let loadUnfinished = false;
-  let pending: string[] = [];
-  const timeline: TimelinePoint[] = [];
-  /** The coordinator's gauges and each worker process's, under its own name. */
-  const gaugesNow = (): Record<string, number> | undefined => {
-    const out: Record<string, number> = { ...metrics.gaugeValues() };
-    for (const [k, g] of workers.gauges) out[k] = g.last;
-    return Object.keys(out).length > 0 ? out : undefined;
-  };
-  let sampler: NodeJS.Timeout | undefined;
-  /** Once a second: offered, completed and shed, and the consumer lag (skipped while a sample is still out). */
-  const startSampler = () => {
-    let busy = false;
-    const take = async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        const tMs = Math.round(node!.nowMs());
-        const { completed, shed } = await completedNow();
-        const backlog = await consumerLag(admin, topology, naming);
-        for (const t of scenario.metrics?.tableSizes ?? []) metrics.gauge(tableSizeGauge(t), await countRows(pool, naming.store(t.store), t.table));
-        const gauges = gaugesNow();
-        if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog, ...(gauges !== undefined ? { gauges } : {}) });
-      } catch {
-        // the database or broker is away (a fault): no point this second
-      } finally {
-        busy = false;
-      }
-    };
-    void take();
-    return setInterval(() => void take(), 1_000);
-  };
+  let leftovers: LiveRunResult['live']['leftovers'] | undefined;
+  /** The run's topics, groups and rows removed unless kept: once, at the end, whatever happened before. */
+  const cleanUp = async () => (leftovers ??= o.keep === true ? 'kept' : await removeRun(admin, pool, runId).then(
+    (problems) => (problems.length === 0 ? 'removed' : problems),
+    (err: Error) => [err.message],
+  ));
   try {
-    for (let k = 0; k < services.length; k++) {
-      await workers.start(o.workers + 1 + k).catch((err: Error) => {
-        throw new LiveSetupError(`the process of service ${services[k]} could not start: ${err.message}`);
-      });
-    }
-    node.setPeers(workers.peers);
-    for (let i = 1; i <= o.workers; i++) {
-      await workers.start(i).catch((err: Error) => {
-        throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
-      });
-    }
-    await node.start().catch((err: Error) => {
-      throw new LiveSetupError(`the coordinator's actors could not start: ${err.message}`);
+
+    const t0 = Date.now();
+    let faults: LiveFaultRunner;
+    const started = performance.now();
+    let node: LiveNode | undefined;
+    const workers: WorkerPool = new WorkerPool(
+      WORKER_MAIN,
+      (index): WorkerConfig => ({
+        index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, existingTopicPrefix: o.existingTopicPrefix, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin,
+        serviceProcesses: o.serviceProcesses === true, peers: workers.peers, ...(index > o.workers ? { service: services[index - o.workers - 1] } : {}),
+      }),
+      (ref, msg) => node?.deliverRemote(ref, msg),
+      log,
+      (fault) => faults.fire(fault),
+      // A service process (re)started: every process learns where it listens.
+      (urls) => {
+        node?.setPeers(urls);
+        workers.broadcast({ t: 'peers', urls });
+      },
+    );
+    const broker = OwnBroker.find(o.kafka.brokers);
+    faults = new LiveFaultRunner(o.faults ?? [], { workers, log, broker });
+    node = new LiveNode({
+      index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
+      hosts: (s) => s.place !== 'service' && (s.place !== 'worker' || o.workers === 0),
+      remote: (ref, msg) => workers.route(ref, msg),
     });
-    loadStartedAtMs = node.nowMs();
-    faults.start(node.faults);
-    sampler = startSampler();
-    // The load has a deadline too: a load generator that stopped (it crashed, say) must not hang the run.
-    const loadDeadline = Date.now() + 3 * (plan.plannedLoadMs || 60_000) + 60_000;
-    const loadDone = () => {
-      if (plan.loadActor === undefined) return true;
-      const l = loadView();
-      return l !== undefined && l.offered >= l.planned && l.outstanding === 0;
+    const generatorBehaviour = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
+    /** The load generator's view of its load, from its live actor's state. */
+    const loadView = (): LoadView | undefined => {
+      const g = plan.loadActor === undefined ? undefined : node!.actors.get(plan.loadActor);
+      return g === undefined || g.state === undefined ? undefined : generatorBehaviour?.load?.(g.state);
     };
-    while (!loadDone()) {
-      if (Date.now() > loadDeadline) {
-        loadUnfinished = true;
-        log(`the load did not finish within ${Math.round((loadDeadline - t0) / 1000)} s; draining what there is`);
-        break;
-      }
-      await sleep(POLL_MS);
+    const entity = scenario.entities?.[0];
+    /** Units completed and shed so far, counted by the database (or, without an entity, in this process). */
+    const completedNow = async (): Promise<{ completed: number; shed: number }> => {
+      const counter = scenario.metrics?.completed;
+      // A declared counter: this process's count and what the other processes last reported.
+      if (counter !== undefined) return { completed: metrics.counter(counter) + (workers.counters.get(counter) ?? 0), shed: 0 };
+      if (entity === undefined) return completionOf(scenario, [], metrics, loadView());
+      const terminal = Object.keys(entity.terminal);
+      const shedStates = terminal.filter((s) => entity.terminal[s] === 'shed');
+      const store = naming.store(entity.store);
+      return {
+        completed: await countByStatus(pool, store, entity.table, entity.status, terminal, true),
+        shed: shedStates.length === 0 ? 0 : await countByStatus(pool, store, entity.table, entity.status, shedStates, true),
+      };
+    };
+    /** What is still pending, in words (the database's and the broker's view; empty when settled). */
+    const pendingNow = async (): Promise<string[]> => {
+      const out: string[] = [];
       const l = loadView();
-      o.onProgress?.(l === undefined || l.planned === 0 ? 1 : Math.min(1, l.offered / l.planned), 'load');
-    }
-    loadEndedAtMs = node.nowMs();
-    await faults.healed();
-    const deadline = Date.now() + (o.drainDeadlineMs ?? 120_000);
-    let quietPolls = 0;
-    while (Date.now() < deadline) {
-      o.onProgress?.(1, 'drain');
-      // While the broker or the database is down (a fault) nothing can be read: not settled yet.
-      pending = await pendingNow().catch((err: Error) => [`unreadable (${err.message})`]);
-      quietPolls = pending.length === 0 ? quietPolls + 1 : 0;
-      if (quietPolls === 1) settledAtMs = node.nowMs();
-      if (quietPolls >= 2) {
-        drained = true;
-        break;
+      if (l !== undefined && l.outstanding > 0) out.push(`${l.outstanding} requests unanswered`);
+      for (const a of node!.actors.values()) {
+        const n = a.pending();
+        if (n > 0 && a.name !== plan.loadActor) out.push(`${a.name} holds ${n} unfinished`);
       }
-      await sleep(POLL_MS * 2);
+      for (const e of scenario.entities ?? []) {
+        const open = await countByStatus(pool, naming.store(e.store), e.table, e.status, Object.keys(e.terminal), false);
+        if (open > 0) out.push(`${open} ${pluralOf(e)} not ended`);
+      }
+      for (const [g, n] of Object.entries(await lagByGroup(admin, topology, naming))) if (n > 0) out.push(`group ${g}: ${n} records not committed`);
+      return out;
+    };
+
+    let loadEndedAtMs = 0;
+    let loadStartedAtMs = 0;
+    /** When the pipeline was first seen settled (the quiet polls that confirm it come after). */
+    let settledAtMs = 0;
+    let drained = false;
+    let loadUnfinished = false;
+    let pending: string[] = [];
+    const timeline: TimelinePoint[] = [];
+    /** The coordinator's gauges and each worker process's, under its own name. */
+    const gaugesNow = (): Record<string, number> | undefined => {
+      const out: Record<string, number> = { ...metrics.gaugeValues() };
+      for (const [k, g] of workers.gauges) out[k] = g.last;
+      return Object.keys(out).length > 0 ? out : undefined;
+    };
+    let sampler: NodeJS.Timeout | undefined;
+    /** Once a second: offered, completed and shed, and the consumer lag (skipped while a sample is still out). */
+    const startSampler = () => {
+      let busy = false;
+      const take = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          const tMs = Math.round(node!.nowMs());
+          const { completed, shed } = await completedNow();
+          const backlog = await consumerLag(admin, topology, naming);
+          for (const t of scenario.metrics?.tableSizes ?? []) metrics.gauge(tableSizeGauge(t), await countRows(pool, naming.store(t.store), t.table));
+          const gauges = gaugesNow();
+          if (timeline.length < 2_000) timeline.push({ tMs, offered: loadView()?.offered ?? 0, completed, shed, backlog, ...(gauges !== undefined ? { gauges } : {}) });
+        } catch {
+          // the database or broker is away (a fault): no point this second
+        } finally {
+          busy = false;
+        }
+      };
+      void take();
+      return setInterval(() => void take(), 1_000);
+    };
+    try {
+      for (let k = 0; k < services.length; k++) {
+        await workers.start(o.workers + 1 + k).catch((err: Error) => {
+          throw new LiveSetupError(`the process of service ${services[k]} could not start: ${err.message}`);
+        });
+      }
+      node.setPeers(workers.peers);
+      for (let i = 1; i <= o.workers; i++) {
+        await workers.start(i).catch((err: Error) => {
+          throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
+        });
+      }
+      await node.start().catch((err: Error) => {
+        throw new LiveSetupError(`the coordinator's actors could not start: ${err.message}`);
+      });
+      loadStartedAtMs = node.nowMs();
+      faults.start(node.faults);
+      sampler = startSampler();
+      // The load has a deadline too: a load generator that stopped (it crashed, say) must not hang the run.
+      const loadDeadline = Date.now() + 3 * (plan.plannedLoadMs || 60_000) + 60_000;
+      const loadDone = () => {
+        if (plan.loadActor === undefined) return true;
+        const l = loadView();
+        return l !== undefined && l.offered >= l.planned && l.outstanding === 0;
+      };
+      while (!loadDone()) {
+        if (Date.now() > loadDeadline) {
+          loadUnfinished = true;
+          log(`the load did not finish within ${Math.round((loadDeadline - t0) / 1000)} s; draining what there is`);
+          break;
+        }
+        await sleep(POLL_MS);
+        const l = loadView();
+        o.onProgress?.(l === undefined || l.planned === 0 ? 1 : Math.min(1, l.offered / l.planned), 'load');
+      }
+      loadEndedAtMs = node.nowMs();
+      await faults.healed();
+      const deadline = Date.now() + (o.drainDeadlineMs ?? 120_000);
+      let quietPolls = 0;
+      while (Date.now() < deadline) {
+        o.onProgress?.(1, 'drain');
+        // While the broker or the database is down (a fault) nothing can be read: not settled yet.
+        pending = await pendingNow().catch((err: Error) => [`unreadable (${err.message})`]);
+        quietPolls = pending.length === 0 ? quietPolls + 1 : 0;
+        if (quietPolls === 1) settledAtMs = node.nowMs();
+        if (quietPolls >= 2) {
+          drained = true;
+          break;
+        }
+        await sleep(POLL_MS * 2);
+      }
+    } finally {
+      if (sampler !== undefined) clearInterval(sampler);
+      faults.stop();
+      await workers.stop();
+      await node.stop();
     }
-  } finally {
-    if (sampler !== undefined) clearInterval(sampler);
-    faults.stop();
-    await workers.stop();
-    await node.stop();
-  }
-  const wallMs = performance.now() - started;
-  const nowMs = node.nowMs();
-  try {
+    const wallMs = performance.now() - started;
+    const nowMs = node.nowMs();
     for (const [k, v] of workers.counters) metrics.count(k, v);
     for (const [k, g] of workers.gauges) metrics.gauges.set(k, { ...g });
     for (const h of workers.histograms) metrics.histogram(h.name, h.unit).add(decodeFromCompressedBase64(h.encoded));
     const load = loadView();
     // Requests still unanswered count in response time with how long they waited.
     if (load !== undefined) for (const t of load.waiting()) metrics.record(load.metric, nowMs - t);
-    const obs = await liveObservation(kafka, admin, pool, naming, plan, metrics, load);
+    const obs = await liveObservation(kafka, admin, pool, naming, plan, metrics, load, starts);
     // Every committed transaction again, in commit order, from the journal: what the simulator's checkers saw as it happened.
     const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
     const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
@@ -416,9 +477,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       live: {
         runId, connection: describeConnection(o.kafka), workers: o.workers, serviceProcesses: services.length, workerKills: workers.kills,
         actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker().slice(0, o.workers),
+        leftovers: await cleanUp(),
       },
     };
   } finally {
+    const left = await cleanUp();
+    if (Array.isArray(left)) log(`could not remove all the run left (${left.join('; ')}): faultline cleanup ${runId} tries again`);
     await admin.disconnect().catch(() => {});
     await pool.end().catch(() => {});
   }
@@ -426,11 +490,11 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
 
 /** What the checks read, loaded from the database and the broker once the run has stopped. */
 async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: Naming, plan: ReturnType<typeof livePlan<P>>,
-  metrics: Metrics, load: LoadView | undefined): Promise<Observation> {
+  metrics: Metrics, load: LoadView | undefined, starts: StartOffsets): Promise<Observation> {
   const stores = new Map<string, SimStore>();
   for (const s of plan.stores) stores.set(s, await new PgStore(pool, naming.store(s)).load());
   const topics = new Map<string, PartitionLog[]>();
-  for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions));
+  for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions, starts));
   return {
     table(store, table) {
       const s = stores.get(store);

@@ -30,7 +30,7 @@ async function start(c: WorkerConfig): Promise<void> {
   const pool = await connectPg(c.dbUrl, 8);
   node = new LiveNode({
     index: c.index, topology: host, hosts: (s) => (c.service === undefined ? s.place === 'worker' : s.place === 'service' && s.name === c.service), kafka: kafkaClient(c.kafka, `faultline-w${c.index}`),
-    pool, naming: runNaming(c.runId), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
+    pool, naming: runNaming(c.runId, c.existingTopicPrefix), seed: c.seed, t0: c.t0, faults: c.faults, onFaultFired: (fault) => send({ t: 'fired', fault }),
     onError: (error) => send({ t: 'error', error }),
     remote: (ref, msg) => send({ t: 'send', to: ref, msg }),
     log: (line) => send({ t: 'log', line: `worker ${c.index}: ${line}` }),

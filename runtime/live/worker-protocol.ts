@@ -10,6 +10,8 @@ export interface WorkerConfig {
   readonly seed: number;
   readonly t0: number;
   readonly runId: string;
+  /** The run uses the user's existing topics, named this prefix + topic. */
+  readonly existingTopicPrefix?: string;
   readonly kafka: KafkaConnection;
   readonly dbUrl: string;
   readonly faults: readonly LiveFault[];

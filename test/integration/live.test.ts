@@ -1,7 +1,7 @@
 // faultline live against a real broker and PostgreSQL (npm run kafka:up, npm run pg:up).
 // Without them it says what it skips and why; in CI (FAULTLINE_REQUIRE_KAFKA=1) they must be there.
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokerUp, brokers, dbUrl, liveServers } from './servers.js';
+import { brokerUp, brokers, dbUrl, liveServers, removeKeptRuns } from './servers.js';
 import { runLive, LiveSetupError, type LiveRunResult } from '../../harness/live/live-run.js';
 import { PgStore } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../harness/run.js';
@@ -10,14 +10,22 @@ import type { RefundRow } from '../../scenarios/refunds/model.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
 const { pool, up } = await liveServers('faultline live');
-afterAll(async () => pool?.end());
+const kept: string[] = [];
+afterAll(async () => {
+  await removeKeptRuns(pool, kept);
+  await pool?.end();
+});
 
 const kafka = { brokers };
-const live = (seed: number, overrides: Record<string, unknown>, workers: number, faults: LiveFault[] = []) =>
-  runLive(refundsScenario, {
-    scenarioRef: 'refunds', seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: 90_000,
+/** A live run; `keep` keeps its rows for the test to read (removed after the file). */
+const live = async (seed: number, overrides: Record<string, unknown>, workers: number, faults: LiveFault[] = [], keep = false) => {
+  const r = await runLive(refundsScenario, {
+    scenarioRef: 'refunds', seed, overrides, kafka, dbUrl, workers, faults, drainDeadlineMs: 90_000, keep,
     log: process.env.FAULTLINE_LIVE_LOG === '1' ? (line: string) => console.error(`[live ${seed}] ${line}`) : undefined,
   });
+  if (keep) kept.push(r.live.runId);
+  return r;
+};
 
 async function statuses(result: LiveRunResult): Promise<Map<string, string>> {
   const rms = await new PgStore(pool!, `${result.live.runId}/rms`).load();
@@ -60,7 +68,7 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     const params = refundsScenario.parse(overrides);
     const sim = executeScenario(refundsScenario, params, { seed: 5 }).sim;
     const simStatus = new Map([...(sim.store('rms').table('refunds') as Map<string, RefundRow>)].map(([k, row]) => [k, row.status]));
-    const r = await live(5, overrides, 1);
+    const r = await live(5, overrides, 1, [], true);
     expectOk(r);
     const liveStatus = await statuses(r);
     expect(liveStatus.size).toBe(simStatus.size);

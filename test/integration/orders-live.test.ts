@@ -1,6 +1,6 @@
 // orders (seeds/002) live: the same behaviours on the project's broker and PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokers, dbUrl, liveServers } from './servers.js';
+import { brokers, dbUrl, liveServers, removeKeptRuns } from './servers.js';
 import { runLive, type LiveRunResult } from '../../harness/live/live-run.js';
 import { PgStore } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../harness/run.js';
@@ -9,12 +9,20 @@ import type { Order } from '../../scenarios/orders/worker.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
 const { pool, up } = await liveServers('orders live');
-afterAll(async () => pool?.end());
+// Every run here is kept to read its rows, and removed after the file.
+const kept: string[] = [];
+afterAll(async () => {
+  await removeKeptRuns(pool, kept);
+  await pool?.end();
+});
 
 // Short real-time waits: a live run is seconds, not the seed's minutes.
 const QUICK = { paymentLatencyMs: 20, retryDelayMs: 50, chargeTimeoutMs: 2_000 };
 const live = (seed: number, overrides: Record<string, unknown>, workers: number, faults: LiveFault[] = []) =>
-  runLive(orders, { scenarioRef: 'orders', seed, overrides: { ...QUICK, ...overrides }, kafka: { brokers }, dbUrl, workers, faults, drainDeadlineMs: 90_000 });
+  runLive(orders, { scenarioRef: 'orders', seed, overrides: { ...QUICK, ...overrides }, kafka: { brokers }, dbUrl, workers, faults, drainDeadlineMs: 90_000, keep: true }).then((r) => {
+    kept.push(r.live.runId);
+    return r;
+  });
 
 async function statuses(r: LiveRunResult): Promise<Map<string, string>> {
   const db = await new PgStore(pool!, `${r.live.runId}/orders-db`).load();

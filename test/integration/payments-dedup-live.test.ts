@@ -1,7 +1,7 @@
 // payments-dedup (seeds/004) live: the same behaviours on the project's broker and
 // PostgreSQL, the stream job in the coordinator (one job, as Spark has one driver).
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokers, dbUrl, liveServers } from './servers.js';
+import { brokers, dbUrl, liveServers, removeKeptRuns } from './servers.js';
 import { runLive, type LiveRunResult } from '../../harness/live/live-run.js';
 import { PgStore } from '../../runtime/live/pg-store.js';
 import { executeScenario } from '../../harness/run.js';
@@ -12,10 +12,18 @@ import type { Accepted } from '../../scenarios/payments-dedup/intake.js';
 import type { LiveFault } from '../../runtime/live/live-faults.js';
 
 const { pool, up } = await liveServers('payments-dedup live');
-afterAll(async () => pool?.end());
+// Every run here is kept to read its rows, and removed after the file.
+const kept: string[] = [];
+afterAll(async () => {
+  await removeKeptRuns(pool, kept);
+  await pool?.end();
+});
 
 const live = (seed: number, overrides: Record<string, unknown>, faults: LiveFault[] = []) =>
-  runLive(dedup, { scenarioRef: 'payments-dedup', seed, overrides, kafka: { brokers }, dbUrl, workers: 1, faults, drainDeadlineMs: 90_000 });
+  runLive(dedup, { scenarioRef: 'payments-dedup', seed, overrides, kafka: { brokers }, dbUrl, workers: 1, faults, drainDeadlineMs: 90_000, keep: true }).then((r) => {
+    kept.push(r.live.runId);
+    return r;
+  });
 
 /** Per transaction: its amount in the sink, or "dropped" (late). */
 function outcomes(sink: SimStore, job: SimStore): Map<string, string> {

@@ -38,3 +38,16 @@ export async function liveServers(what: string): Promise<{ pool: pg.Pool | undef
   if (!up) console.warn(`test:kafka: skipping ${what}: it needs a broker on ${brokers[0]} and PostgreSQL at ${dbUrl} (npm run kafka:up; npm run pg:up)`);
   return { pool, up };
 }
+
+/** Runs a test kept (keep: true) to read their rows: removed at the end like any run's. */
+export async function removeKeptRuns(pool: pg.Pool | undefined, runIds: readonly string[]): Promise<void> {
+  if (pool === undefined || runIds.length === 0) return;
+  const { removeRun } = await import('../../runtime/live/cleanup.js');
+  const admin = testKafka.admin();
+  await admin.connect();
+  try {
+    for (const id of runIds) await removeRun(admin, pool, id);
+  } finally {
+    await admin.disconnect();
+  }
+}
