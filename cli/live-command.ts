@@ -7,6 +7,10 @@ import { livePlan } from '../harness/live/live-plan.js';
 import { loadLiveFaults } from '../harness/live/fault-plan.js';
 import { probeFacts } from '../harness/probe.js';
 import { renderRunSummary } from '../reports/summary-table.js';
+import { measurableNames, measurableOf, parseThresholds, serviceLevelThresholds, unknownSubjects, type Threshold } from '../reports/slo.js';
+import { COMPLETED_SHARE_MIN, SHED_SHARE_MAX } from '../reports/capacity.js';
+import { runScenario } from '../harness/run.js';
+import type { BaseParams, Scenario } from '../harness/scenario.js';
 import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
 import { parseNumberFlag } from './flags.js';
@@ -16,6 +20,26 @@ import { EXIT, UsageError } from './usage-error.js';
 
 /** A live run offers less than a simulated one unless told otherwise: a real machine takes real time. */
 export const LIVE_DEFAULTS = { count: 2_000, ratePerSec: 200 } as const;
+
+/**
+ * What a live run is held to: --slo as given (`none`: nothing), else a capacity point's
+ * service level (what was offered completed, not shed nor given up by callers) and the
+ * scenario's own SLO. Subjects are checked against a small simulated run first, so a typo
+ * costs no live run (live.* counters exist only live, and are taken on trust).
+ */
+function liveThresholds(text: string | undefined, scenario: Scenario<BaseParams>, overrides: Record<string, unknown>): Threshold[] {
+  if (text?.trim() === 'none') return [];
+  const probe = runScenario(scenario, { seed: 1, overrides: { ...overrides, count: Math.min(Number(scenario.parse(overrides).count), 200) } });
+  const measurable = measurableOf(probe);
+  // Without a load generator there are no shares of an offered load to judge.
+  const thresholds = text !== undefined ? parseThresholds(text)
+    : [...serviceLevelThresholds(COMPLETED_SHARE_MIN, SHED_SHARE_MAX).filter((t) => t.subject in measurable.figures), ...(scenario.metrics?.slo !== undefined ? parseThresholds(scenario.metrics.slo) : [])];
+  const unknown = unknownSubjects(thresholds, measurable, [probe.metrics.headline ?? '', ...probe.metrics.latencies]).filter((t) => !t.subject.startsWith('live.'));
+  if (unknown.length > 0) {
+    throw new UsageError(`--slo ${unknown.map((t) => `"${t.text}"`).join(', ')} name${unknown.length === 1 ? 's' : ''} nothing this scenario measures; it measures ${measurableNames(measurable).join(', ')} (and live.* counters live). --slo none judges no service level.`);
+  }
+  return thresholds;
+}
 
 export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const scenarioRef = String(a.scenario);
@@ -35,6 +59,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
     throw new UsageError(`--existing-topics "${existingTopicPrefix}" cannot start a Kafka topic name (letters, digits, '.', '_' and '-' only).`);
   }
   const keep = a.keep === true;
+  const slo = liveThresholds(a.slo as string | undefined, scenario, overrides);
   const plan = livePlan(scenario, params, serviceProcesses);
   const servicesSplit = plan.host.actors.filter((x) => x.place === 'service').length;
   if (serviceProcesses && workers + servicesSplit > 24) throw new UsageError(`--service-processes would start ${servicesSplit} service processes besides ${workers} worker processes: more than this tool starts on one machine (24 at most).`);
@@ -54,15 +79,41 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   // A simulator-only setting is said, not silently dropped.
   const acksOne = plan.topology.actors.filter((x) => x.acks === 1).map((x) => x.name);
   if (acksOne.length > 0 && !quiet) say(`note: ${acksOne.join(', ')} ${acksOne.length > 1 ? 'ask' : 'asks'} for acks 1; live runs produce with acks=all (one local broker has no follower a failover could lose records to)`);
+  // The first SIGINT or SIGTERM stops the run cleanly and prints what it has; a second stops at once.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      say(`${signal} again: stopping at once (faultline cleanup removes what the run left; npm run kafka:up starts a broker a fault had stopped)`);
+      process.exit(signalExit(signal));
+    }
+    say(`${signal}: stopping the run cleanly (worker processes, faults under way, the run's topics and rows), then printing what it has; ${signal} again stops at once`);
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // npx runs this under `sh -c`, and neither passes a SIGTERM on: npx and the shell die and
+  // this process is left running. Under npx, losing the parent is the SIGTERM npx got.
+  const parent = process.ppid;
+  const orphaned = process.env.npm_command === 'exec' ? setInterval(() => {
+    if (process.ppid !== parent && !stop.signal.aborted) onSignal('SIGTERM');
+  }, 250) : undefined;
   let result;
   try {
-    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, keep, existingTopicPrefix, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
+    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, keep, existingTopicPrefix, slo, stop: stop.signal, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
   } catch (err) {
     if (err instanceof LiveSetupError) throw new UsageError(`${err.message}. Check the address and that the server runs (npm run kafka:up / npm run pg:up start local ones).`);
     throw err;
+  } finally {
+    clearInterval(orphaned);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   process.stdout.write(quiet ? JSON.stringify(result) + '\n' : renderRunSummary(result, process.stdout.isTTY === true) + '\n');
   if (a.html !== undefined) writeFileSync(String(a.html), await renderRunHtml(result));
   if (a.md !== undefined) writeFileSync(String(a.md), renderRunMarkdown(result));
-  return result.ok ? EXIT.ok : EXIT.invariantFailed;
+  if (result.live.stopped !== undefined) return signalExit(result.live.stopped as NodeJS.Signals);
+  return !result.ok ? EXIT.invariantFailed : !result.live.serviceLevel.ok ? EXIT.threshold : EXIT.ok;
 }
+
+/** A shell's exit status for a run stopped by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+const signalExit = (signal: NodeJS.Signals) => 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);

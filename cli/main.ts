@@ -119,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
           .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, chaos), a JSON file or inline JSON' })
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
+          .option('slo', { type: 'string', describe: "thresholds the run is held to, exit 3 if one fails (default: >= 99% of what was offered completed, <= 1% shed or given up by callers, and the scenario's own SLO; none: no service level)" })
           .option('keep', { type: 'boolean', describe: "keep the run's topics, consumer groups and rows afterwards (default: removed; faultline cleanup removes kept ones)" })
           .option('existing-topics', { type: 'string', describe: "use existing topics named PREFIX + the scenario's topic names instead of creating the run's own (neither created nor removed; read from their ends)" })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })

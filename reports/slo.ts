@@ -57,6 +57,14 @@ export function measurableOf(r: RunResult): Measurable {
     figures['load.gaveUp'] = r.load.gaveUp;
     figures['load.outstanding'] = r.load.outstanding;
     for (const [k, v] of Object.entries(r.load.answers)) figures[`load.answers.${k}`] = v;
+    // Shares of what was offered, as a capacity point judges them: a run that gave two thirds
+    // of its callers up, or shed them, did not serve its load, whatever its invariants say.
+    if (r.load.offered > 0) {
+      const share = (n: number) => Math.round((n / r.load!.offered) * 1e4) / 1e4;
+      figures.completedShare = share(r.metrics.completed);
+      figures.shedShare = share(r.metrics.shed);
+      figures.gaveUpShare = share(r.load.gaveUp);
+    }
   }
   return { latencyMs: r.metrics.latencyMs, figures };
 }
@@ -101,4 +109,9 @@ export function unknownSubjects(thresholds: readonly Threshold[], m: Measurable,
     const stat = dot > 0 ? t.subject.slice(dot + 1) : '';
     return !(STATS.includes(stat as keyof LatencySummary) && (histogram in m.latencyMs || declaredLatencies.includes(histogram)));
   });
+}
+
+/** The service level a run is held to when nobody says otherwise: a capacity point's (see reports/capacity.ts), callers' give-ups counted like shedding. */
+export function serviceLevelThresholds(completedShareMin: number, shedShareMax: number): Threshold[] {
+  return parseThresholds(`completedShare>=${completedShareMin},shedShare<=${shedShareMax},gaveUpShare<=${shedShareMax}`);
 }

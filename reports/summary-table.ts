@@ -1,6 +1,7 @@
 // The terminal rendering of a run result: a pure function of it.
 import Table from 'cli-table3';
 import { clockOf, type RunResult } from './run-result.js';
+import type { ThresholdCheck } from './slo.js';
 
 export const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 }));
 
@@ -57,7 +58,7 @@ export function renderRunSummary(r: RunResult, color = false): string {
     out.push(ft.toString());
   }
 
-  const live = (r as { live?: { runId: string; leftovers?: 'removed' | 'kept' | string[] } }).live;
+  const live = (r as { live?: { runId: string; leftovers?: 'removed' | 'kept' | string[]; serviceLevel?: { ok: boolean; checks: ThresholdCheck[] } } }).live;
   const clock = clockOf(r);
   const lat = new Table({ head: [`latency (${clock} ms)`, 'count', 'p50', 'p99', 'p99.9', 'max'], style });
   for (const [name, s] of Object.entries(m.latencyMs)) {
@@ -84,6 +85,11 @@ export function renderRunSummary(r: RunResult, color = false): string {
     }
   }
   for (const e of r.sim.actorErrors) out.push(`ACTOR ERROR at ${e.tMs} ms in ${e.actor}: ${e.message}`);
-  out.push(live !== undefined ? `${r.ok ? 'OK' : 'FAILED'}: live run ${live.runId}, seed ${r.seed}` : `${r.ok ? 'OK' : 'FAILED'}: history ${r.historyHash}, seed ${r.seed}`);
+  const level = live?.serviceLevel;
+  for (const c of level?.checks ?? []) if (!c.ok) out.push(`THRESHOLD FAILED: ${c.threshold} (measured ${c.measured ?? 'nothing: no value was recorded'})`);
+  const stopped = (r as { live?: { stopped?: string } }).live?.stopped;
+  const verdict = stopped !== undefined ? `STOPPED by ${stopped} (not judged)` : !r.ok ? 'FAILED' : level !== undefined && !level.ok ? 'SERVICE LEVEL NOT MET' : 'OK';
+  if (live !== undefined && level !== undefined && level.checks.length > 0 && level.ok) out.push(`service level met: ${level.checks.map((c) => c.threshold).join(', ')}`);
+  out.push(live !== undefined ? `${verdict}: live run ${live.runId}, seed ${r.seed}` : `${r.ok ? 'OK' : 'FAILED'}: history ${r.historyHash}, seed ${r.seed}`);
   return out.join('\n');
 }

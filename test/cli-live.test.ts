@@ -28,6 +28,9 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(cli(['refunds', ...broker, '--db', 'not a url']), /is not a URL/);
     usage(cli(['refunds', ...broker, '--db', 'mysql://x@127.0.0.1/db']), /must be a postgres:\/\/ URL/);
     usage(cli(['refunds', ...broker, ...db, '--workers', '-1']), /--workers must be at least 0/);
+    // A typo in a threshold costs no live run: checked against a small simulated one first.
+    usage(cli(['refunds', ...broker, ...db, '--slo', 'rmsRespons.p99<100']), /--slo "rmsRespons.p99<100" names nothing this scenario measures; it measures .*completedShare/);
+    usage(cli(['refunds', ...broker, ...db, '--existing-topics', 'a b']), /--existing-topics "a b" cannot start a Kafka topic name/);
     usage(cli(['refunds', ...broker, ...db, '--sasl-mechanism', 'kerberos', '--sasl-username', 'u', '--sasl-password', 'p']), /not one of plain, scram-sha-256, scram-sha-512/);
     usage(cli(['refunds', ...broker, ...db, '--sasl-username', 'u']), /without --sasl-mechanism/);
     usage(cli(['refunds', ...broker, ...db, '--tls-ca', '/nonexistent/ca.pem']), /cannot read the CA file/);

@@ -31,6 +31,7 @@ import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type 
 import type { BaseParams, Scenario } from '../scenario.js';
 import { completionOf, runResultOf, tableSizeGauge } from '../result.js';
 import { livePlan } from './live-plan.js';
+import { checkThresholds, measurableOf, type Threshold, type ThresholdCheck } from '../../reports/slo.js';
 
 /** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
 export class LiveSetupError extends InputError {}
@@ -55,6 +56,10 @@ export interface LiveRunOptions {
   /** After the load, how long the pipeline may take to settle before what is left counts as lost. */
   readonly drainDeadlineMs?: number;
   readonly log?: (line: string) => void;
+  /** The service level the run is held to (thresholds over its result): `live.serviceLevel` says whether it was met. */
+  readonly slo?: readonly Threshold[];
+  /** Aborted (a signal): stop the load or the drain, stop the workers and any fault under way, and return what the run has, not judged. */
+  readonly stop?: AbortSignal;
   /** Keep the run's topics, groups and rows (default: removed once the result is read). */
   readonly keep?: boolean;
   /** Use the user's existing topics named PREFIX + topic instead of creating the run's own (read from their ends). */
@@ -74,6 +79,10 @@ export interface LiveRunResult extends RunResult {
     readonly messagesHandled: number;
     /** Messages each worker process handled: a worker that got no partitions shows 0. */
     readonly messagesByWorker: number[];
+    /** The thresholds the run was held to, each with what was measured; ok when all passed (exit 3 otherwise). */
+    readonly serviceLevel: { readonly ok: boolean; readonly checks: ThresholdCheck[] };
+    /** The signal that stopped the run before it finished (its invariants were not judged). */
+    readonly stopped?: string;
     /** What became of the run's topics, groups and rows: removed, kept (--keep), or what could not be removed. */
     readonly leftovers: 'removed' | 'kept' | string[];
   };
@@ -199,7 +208,7 @@ async function consumerLag(admin: Admin, topology: LiveHostTopology, naming: Nam
 }
 
 /** Every record of a topic, read back from the beginning by a throwaway group. */
-async function readTopic(kafka: Kafka, admin: Admin, naming: Naming, topic: string, partitions: number, starts: StartOffsets): Promise<PartitionLog[]> {
+async function readTopic(kafka: Kafka, admin: Admin, naming: Naming, topic: string, partitions: number, starts: StartOffsets, ownGroups: Set<string>): Promise<PartitionLog[]> {
   const logs = Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p));
   const ends = await admin.fetchTopicOffsets(topic);
   const from = (o: { partition: number; low: string }) => Math.max(Number(o.low), starts.get(topic)?.get(o.partition) ?? 0);
@@ -207,6 +216,7 @@ async function readTopic(kafka: Kafka, admin: Admin, naming: Naming, topic: stri
   if (wanted === 0) return logs;
   // A group of the run's (removed with it); on an existing topic it starts where the run did.
   const groupId = naming.group(`read-back.${Date.now()}.${topic}`);
+  ownGroups.add(groupId);
   if (starts.has(topic)) await admin.setOffsets({ groupId, topic, partitions: ends.map((o) => ({ partition: o.partition, offset: String(from(o)) })) });
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
@@ -263,8 +273,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const { pool, admin, starts } = await setUp(kafka, o.kafka, o.dbUrl, topology, naming);
   log(`live run ${runId}: topics ${topology.topics.map((t) => naming.topic(t.name)).join(', ') || '(none: the services only call each other)'}`);
   let leftovers: LiveRunResult['live']['leftovers'] | undefined;
+  /** Every consumer group the run made: its consumers' and its read-backs'. */
+  const ownGroups = new Set(topology.actors.flatMap((a) => (a.consumes !== undefined ? [naming.group(a.consumes.group)] : [])));
   /** The run's topics, groups and rows removed unless kept: once, at the end, whatever happened before. */
-  const cleanUp = async () => (leftovers ??= o.keep === true ? 'kept' : await removeRun(admin, pool, runId).then(
+  const cleanUp = async () => (leftovers ??= o.keep === true ? 'kept' : await removeRun(admin, pool, runId, { knownGroups: [...ownGroups] }).then(
     (problems) => (problems.length === 0 ? 'removed' : problems),
     (err: Error) => [err.message],
   ));
@@ -340,6 +352,9 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     let settledAtMs = 0;
     let drained = false;
     let loadUnfinished = false;
+    /** Where the run was when a signal stopped it: seconds in, and in which phase. */
+    let stoppedAt: { s: number; phase: 'load' | 'drain' } | undefined;
+    o.stop?.addEventListener('abort', () => (stoppedAt = { s: Math.round(node!.nowMs() / 1000), phase: loadEndedAtMs === 0 ? 'load' : 'drain' }), { once: true });
     let pending: string[] = [];
     const timeline: TimelinePoint[] = [];
     /** The coordinator's gauges and each worker process's, under its own name. */
@@ -396,7 +411,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
         const l = loadView();
         return l !== undefined && l.offered >= l.planned && l.outstanding === 0;
       };
-      while (!loadDone()) {
+      while (!loadDone() && o.stop?.aborted !== true) {
         if (Date.now() > loadDeadline) {
           loadUnfinished = true;
           log(`the load did not finish within ${Math.round((loadDeadline - t0) / 1000)} s; draining what there is`);
@@ -407,10 +422,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
         o.onProgress?.(l === undefined || l.planned === 0 ? 1 : Math.min(1, l.offered / l.planned), 'load');
       }
       loadEndedAtMs = node.nowMs();
-      await faults.healed();
+      if (o.stop?.aborted !== true) await Promise.race([faults.healed(), aborted(o.stop)]);
       const deadline = Date.now() + (o.drainDeadlineMs ?? 120_000);
       let quietPolls = 0;
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && o.stop?.aborted !== true) {
         o.onProgress?.(1, 'drain');
         // While the broker or the database is down (a fault) nothing can be read: not settled yet.
         pending = await pendingNow().catch((err: Error) => [`unreadable (${err.message})`]);
@@ -424,7 +439,8 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       }
     } finally {
       if (sampler !== undefined) clearInterval(sampler);
-      faults.stop();
+      if (o.stop?.aborted === true) log(`stopping (${String(o.stop.reason)}): the workers, any fault under way (a stopped broker is started again), then what the run has`);
+      await faults.stop();
       await workers.stop();
       await node.stop();
     }
@@ -436,7 +452,8 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     const load = loadView();
     // Requests still unanswered count in response time with how long they waited.
     if (load !== undefined) for (const t of load.waiting()) metrics.record(load.metric, nowMs - t);
-    const obs = await liveObservation(kafka, admin, pool, naming, plan, metrics, load, starts);
+    // Reading back may meet a broker that has just started again (a fault, or stopping mid-fault): it answers before it leads.
+    const obs = await whileRetriable(() => liveObservation(kafka, admin, pool, naming, plan, metrics, load, starts, ownGroups), 30_000);
     // Every committed transaction again, in commit order, from the journal: what the simulator's checkers saw as it happened.
     const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
     const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
@@ -446,11 +463,16 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       for (const e of entities) e.onCommit(store, j.writes);
       for (const c of checkers) c.onCommit?.(store, j.writes, j.atMs);
     }
-    const invariants = mergeByName(checkers.map((c) => c.check(obs)));
-    if (loadUnfinished) {
+    const stoppedBy = o.stop?.aborted === true ? String(o.stop.reason) : undefined;
+    // A run stopped midway has work under way that a finished run would have ended: judging
+    // it would report losses a correct pipeline did not commit. It is measured, not judged.
+    const invariants = stoppedBy !== undefined
+      ? [runConditionFailed('stopped', 'the run finished (it was not stopped by a signal)', `stopped by ${stoppedBy} ${stoppedAt?.s ?? '?'} s in, ${stoppedAt?.phase === 'drain' ? 'while draining' : 'during the load'}: the invariants were not judged`)]
+      : mergeByName(checkers.map((c) => c.check(obs)));
+    if (stoppedBy === undefined && loadUnfinished) {
       invariants.push(runConditionFailed('load-finished', LOAD_UNFINISHED, `the load generator offered ${load?.offered ?? 0} of ${load?.planned ?? '?'} requests (${load?.outstanding ?? 0} unanswered) by the load deadline (3x its planned length + 60 s)`));
     }
-    if (!drained) {
+    if (stoppedBy === undefined && !drained) {
       invariants.push(runConditionFailed('drained', NOT_DRAINED, `still pending ${(o.drainDeadlineMs ?? 120_000) / 1000} s after the load ended: ${pending.join('; ') || 'nothing named'}`));
     }
     const errors = [...node.errors, ...workers.errors];
@@ -472,9 +494,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       },
       wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(handled / (wallMs / 1000)) },
     });
+    const checks = stoppedBy !== undefined ? [] : checkThresholds(o.slo ?? [], measurableOf(result));
     return {
       ...result,
       live: {
+        serviceLevel: { ok: checks.every((c) => c.ok), checks },
+        ...(stoppedBy !== undefined ? { stopped: stoppedBy } : {}),
         runId, connection: describeConnection(o.kafka), workers: o.workers, serviceProcesses: services.length, workerKills: workers.kills,
         actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker().slice(0, o.workers),
         leftovers: await cleanUp(),
@@ -490,11 +515,11 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
 
 /** What the checks read, loaded from the database and the broker once the run has stopped. */
 async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: Naming, plan: ReturnType<typeof livePlan<P>>,
-  metrics: Metrics, load: LoadView | undefined, starts: StartOffsets): Promise<Observation> {
+  metrics: Metrics, load: LoadView | undefined, starts: StartOffsets, ownGroups: Set<string>): Promise<Observation> {
   const stores = new Map<string, SimStore>();
   for (const s of plan.stores) stores.set(s, await new PgStore(pool, naming.store(s)).load());
   const topics = new Map<string, PartitionLog[]>();
-  for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions, starts));
+  for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions, starts, ownGroups));
   return {
     table(store, table) {
       const s = stores.get(store);
@@ -512,3 +537,19 @@ async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `fn` again while it fails with what kafkajs calls retriable (a partition without a leader yet), for up to `ms`. */
+async function whileRetriable<T>(fn: () => Promise<T>, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > until) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
+/** Resolves when the signal is aborted (never, without one). */
+const aborted = (signal: AbortSignal | undefined) => new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));

@@ -66,3 +66,7 @@ process.on('message', (m: ToWorker) => {
 });
 // The coordinator went away: nothing left to work for.
 process.on('disconnect', () => process.exit(0));
+// A Ctrl-C reaches every process of the terminal's group: the coordinator stops this one
+// in order (its 'stop'), so the signal itself is not a reason to die mid-transaction.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

@@ -17,6 +17,19 @@ export interface RunLeftovers {
 
 const TABLES = ['faultline_rows', 'faultline_fences', 'faultline_journal'] as const;
 
+/** A broker just started again answers "the coordinator is loading" for a while: retriable, asked again for up to 45 s. */
+async function whileLoading<T>(fn: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 45_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 /** Every run with something left, by id (topics and groups from the broker, rows from the database). */
 export async function findRuns(admin: Admin, pool: pg.Pool): Promise<RunLeftovers[]> {
   const runs = new Map<string, { topics: string[]; groups: string[]; rows: number }>();
@@ -29,7 +42,7 @@ export async function findRuns(admin: Admin, pool: pg.Pool): Promise<RunLeftover
     const id = runIdOfBrokerName(t);
     if (id !== undefined) of(id).topics.push(t);
   }
-  for (const g of (await admin.listGroups()).groups) {
+  for (const g of (await whileLoading(() => admin.listGroups())).groups) {
     const id = runIdOfBrokerName(g.groupId);
     if (id !== undefined) of(id).groups.push(g.groupId);
   }
@@ -47,14 +60,29 @@ export async function leftoversOf(admin: Admin, pool: pg.Pool, runId: string): P
 
 /**
  * Removes a run's topics, groups and rows. Groups still with members (a killed process's
- * member stays until its session times out) are tried again for up to `groupWaitMs`.
+ * member stays until its session times out, and a broker just started again loads its groups
+ * for a while) are tried again for up to `groupWaitMs`.
  * Returns what could not be removed, in words (empty: all gone).
  */
-export async function removeRun(admin: Admin, pool: pg.Pool, runId: string, groupWaitMs = 15_000): Promise<string[]> {
-  const left = await leftoversOf(admin, pool, runId);
+export async function removeRun(admin: Admin, pool: pg.Pool, runId: string, o: { groupWaitMs?: number; knownGroups?: readonly string[] } = {}): Promise<string[]> {
+  const groupWaitMs = o.groupWaitMs ?? 45_000;
+  const listed = await leftoversOf(admin, pool, runId);
+  // A broker still loading its groups (just started again) lists some of them only: the run names its own.
+  const left = { ...listed, groups: [...new Set([...listed.groups, ...(o.knownGroups ?? [])])] };
   const problems: string[] = [];
   if (left.topics.length > 0) {
-    await admin.deleteTopics({ topics: left.topics, timeout: 10_000 }).catch((err: Error) => problems.push(`topics: ${err.message}`));
+    // A broker that has just started again may refuse (no controller yet) or delete later than
+    // it answers: asked again until the topics are gone from its list, for up to 30 s.
+    const until = Date.now() + 30_000;
+    let remaining = left.topics;
+    let lastError = '';
+    while (remaining.length > 0 && Date.now() < until) {
+      await admin.deleteTopics({ topics: remaining, timeout: 10_000 }).catch((err: Error) => (lastError = err.message));
+      await new Promise((r) => setTimeout(r, 500));
+      const still = new Set(await admin.listTopics().catch(() => remaining));
+      remaining = remaining.filter((t) => still.has(t));
+    }
+    if (remaining.length > 0) problems.push(`topics ${remaining.join(', ')}: ${lastError || 'still listed 30 s after they were deleted'}`);
   }
   let groups = left.groups;
   const until = Date.now() + groupWaitMs;

@@ -159,7 +159,13 @@ export class LiveFaultRunner {
           this.fired[i]++;
           this.c.log(`fault: stopping the broker; starting it again in ${f.downMs} ms`);
           const p = broker.stop()
-            .then(() => new Promise((r) => setTimeout(r, f.downMs)))
+            .then(() => new Promise<void>((r) => {
+              const timer = setTimeout(r, this.stopped ? 0 : f.downMs);
+              this.skipDowntime = () => {
+                clearTimeout(timer);
+                r();
+              };
+            }))
             .then(() => broker.start())
             .then(() => this.c.log('fault: the broker is back'))
             .catch((err) => this.c.log(`the broker did not come back: ${(err as Error).message}`));
@@ -171,7 +177,7 @@ export class LiveFaultRunner {
           if (!this.c.workers.kill(f.worker)) return;
           this.fired[i]++;
           this.c.log(`fault: SIGKILL worker ${f.worker}; restart in ${f.restartAfterMs} ms`);
-          const p = new Promise((r) => setTimeout(r, f.restartAfterMs)).then(() => this.c.workers.restart(f.worker)).catch((err) => this.c.log(`worker ${f.worker} did not come back: ${(err as Error).message}`));
+          const p = new Promise((r) => setTimeout(r, f.restartAfterMs)).then(() => (this.stopped ? undefined : this.c.workers.restart(f.worker))).catch((err) => this.c.log(`worker ${f.worker} did not come back: ${(err as Error).message}`));
           this.pending.add(p);
         }, Math.max(0, originMs + f.atMs - Date.now())));
       }
@@ -186,9 +192,21 @@ export class LiveFaultRunner {
     await Promise.all(this.pending);
   }
 
-  stop(): void {
+  /**
+   * No more faults: pending ones are cancelled, a killed worker is not started again (the
+   * pool stops it anyway), and a broker this fault stopped is started again at once, not
+   * left down (the run may be stopping on a signal mid-fault).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    this.skipDowntime?.();
+    await Promise.all(this.pending);
   }
+
+  private stopped = false;
+  /** Ends a broker's planned downtime early. */
+  private skipDowntime: (() => void) | undefined;
 
   /** Each fault and how often it fired, in whichever process. */
   report(): (Record<string, unknown> & { fired: number })[] {

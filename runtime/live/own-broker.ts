@@ -1,6 +1,6 @@
 // The broker `npm run kafka:up` started (scripts/kafka.mjs), stopped and started again
 // as a live fault. Only that broker: a cluster the tool did not start is not its to stop.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,11 +35,21 @@ export class OwnBroker {
     return new OwnBroker(script, Number(m[2]));
   }
 
+  /** In a process group of its own: a Ctrl-C meant for the run must not kill a stop or start of the broker halfway. */
   private run(cmd: 'up' | 'down'): Promise<void> {
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, [this.script, cmd], { env: { ...process.env, FAULTLINE_KAFKA_PORT: String(this.port) }, timeout: 120_000 }, (err, _out, stderr) => {
-        if (err !== null) reject(new Error(`kafka.mjs ${cmd}: ${stderr.trim().split('\n').pop() ?? err.message}`));
-        else resolve();
+      const child = spawn(process.execPath, [this.script, cmd], { env: { ...process.env, FAULTLINE_KAFKA_PORT: String(this.port) }, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`kafka.mjs ${cmd}: ${err.message}`));
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`kafka.mjs ${cmd}: ${stderr.trim().split('\n').pop() || `ended with ${signal ?? `exit code ${code}`}`}`));
       });
     });
   }

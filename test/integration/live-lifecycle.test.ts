@@ -1,9 +1,10 @@
-// What a live run leaves on the broker and the database: nothing by default, everything
-// with keep (until `faultline cleanup`), and what a killed `faultline live` left is
-// removed by `faultline cleanup RUN`. Uses the built CLI (npm test builds it).
+// A live run's life as a user meets it: its verdict (invariants, then the service level:
+// exit 3), what it leaves on the broker and the database (nothing by default, everything
+// with keep until `faultline cleanup`; what a killed `faultline live` left is removed by
+// `faultline cleanup RUN`), and stopping it with a signal. Uses the built CLI (npm test builds it).
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokers, dbUrl, liveServers, testKafka } from './servers.js';
+import { brokerUp, brokers, dbUrl, liveServers, testKafka } from './servers.js';
 import { runLive } from '../../harness/live/live-run.js';
 import { leftoversOf, type RunLeftovers } from '../../runtime/live/cleanup.js';
 import refundsScenario from '../../scenarios/refunds/index.js';
@@ -104,6 +105,60 @@ describe.skipIf(!up)('live runs clean up after themselves (real Kafka and Postgr
       await admin.disconnect();
     }
   }, 240_000);
+
+  for (const [signal, code, via] of [['SIGINT', 130, 'node'], ['SIGTERM', 143, 'npx']] as const) {
+    it(`${signal} to ${via} faultline live while a fault has the broker down: the broker is started again, the run stops, prints what it has and cleans up`, async () => {
+      const plan = JSON.stringify([{ kind: 'broker-restart', atMs: 1_500, downMs: 60_000 }]);
+      const args = ['live', 'refunds', ...where, '--workers', '2', '--count', '3000', '--rate', '150', '--seed', '36', '--faults', plan];
+      const child = via === 'node'
+        ? spawn(process.execPath, ['dist/cli/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('npx', ['faultline', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // npx dies of the signal at once (its exit status says nothing); the run's own process holds the pipes until it ends.
+      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      const closed = new Promise<void>((r) => child.stdout.once('close', () => r()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the broker was not stopped within 60 s: ${err}`)), 60_000);
+        const look = () => {
+          if (/fault: stopping the broker/.test(err)) {
+            clearTimeout(timer);
+            child.stderr.off('data', look);
+            resolve();
+          }
+        };
+        child.stderr.on('data', look);
+      });
+      await new Promise((r) => setTimeout(r, 4_000));
+      const stoppedAt = Date.now();
+      child.kill(signal);
+      const status = await exited;
+      await closed;
+      if (via === 'node') expect(status).toBe(code);
+      expect(Date.now() - stoppedAt).toBeLessThan(90_000);
+      expect(out).toContain(`STOPPED by ${signal} (not judged)`);
+      expect(out).toMatch(/VIOLATION stopped key=-: stopped by SIG\w+ \d+ s in, during the load: the invariants were not judged/);
+      expect(out).not.toMatch(/VIOLATION (?!stopped)/);
+      expect(await brokerUp()).toBe(true);
+      const runId = /live run (\S+): topics/.exec(err)![1];
+      expect(await leftovers(runId)).toEqual(nothing(runId));
+    }, 180_000);
+  }
+
+  it('a correct run whose callers gave up is judged on its service level: exit 3, ok stays true', () => {
+    const r = cli('live', 'refunds', ...where, '--workers', '0', '--count', '150', '--rate', '150', '--seed', '38', '--param', 'clientTimeoutMs=1', '--json');
+    expect(r.status).toBe(3);
+    const result = JSON.parse(r.stdout) as { ok: boolean; live: { serviceLevel: { ok: boolean; checks: { threshold: string; measured: number; ok: boolean }[] } } };
+    expect(result.ok).toBe(true);
+    expect(result.live.serviceLevel.ok).toBe(false);
+    expect(result.live.serviceLevel.checks.find((c) => c.threshold.startsWith('gaveUpShare'))).toMatchObject({ ok: false });
+    // The same run held to nothing passes.
+    const none = cli('live', 'refunds', ...where, '--workers', '0', '--count', '150', '--rate', '150', '--seed', '38', '--param', 'clientTimeoutMs=1', '--slo', 'none');
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/^OK: live run/m);
+  }, 120_000);
 
   it('bad run ids and unreachable servers are usage errors (exit 2)', () => {
     const bad = cli('cleanup', 'not a run', ...where);
