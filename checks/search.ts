@@ -45,6 +45,23 @@ export function sampleCandidates(space: SearchSpace, seed: number, runs: number)
   return fc.sample(candidateArbitrary(space), { seed, numRuns: runs });
 }
 
+/** One of N machines' part of a search: shard `index` (1..count) of `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The indices of a search's candidate list that a shard evaluates: every count-th, from
+ * index - 1. Interleaved, not in blocks: each shard meets early candidates early, and
+ * the shards together evaluate exactly the single-machine list.
+ */
+export function shardIndices(runs: number, shard: Shard | undefined): number[] {
+  const out: number[] = [];
+  for (let i = shard === undefined ? 0 : shard.index - 1; i < runs; i += shard?.count ?? 1) out.push(i);
+  return out;
+}
+
 export function emptyKindStats(): Record<FaultKind, FaultKindStats> {
   return Object.fromEntries(FAULT_KINDS.map((k) => [k, { planned: 0, fired: 0 }])) as Record<FaultKind, FaultKindStats>;
 }
@@ -116,6 +133,8 @@ export interface SearchOptions {
   /** Stop searching after this long (the result says it was interrupted). */
   readonly maxSeconds?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Evaluate only this shard's candidates; a failure is shrunk from its index in the whole list, so its counterexample is the single machine's. */
+  readonly shard?: Shard;
 }
 
 export interface SearchOutcome {
@@ -136,10 +155,12 @@ export interface SearchOutcome {
 
 export async function search(space: SearchSpace, run: RunCandidate, o: SearchOptions, evaluator?: Evaluator): Promise<SearchOutcome> {
   const started = performance.now();
-  const candidates = sampleCandidates(space, o.seed, o.runs);
+  const all = sampleCandidates(space, o.seed, o.runs);
+  const indices = shardIndices(o.runs, o.shard);
+  const candidates = indices.map((i) => all[i]);
   const deadline = o.maxSeconds !== undefined ? started + o.maxSeconds * 1000 : Infinity;
   const evaluate = evaluator ?? sequentialEvaluator(run);
-  const { evaluations, interrupted } = await evaluate(candidates, deadline, o.onProgress ? (d) => o.onProgress!(d, o.runs) : undefined);
+  const { evaluations, interrupted } = await evaluate(candidates, deadline, o.onProgress ? (d) => o.onProgress!(d, candidates.length) : undefined);
   const faultKinds = emptyKindStats();
   const faultTargets: Record<string, FaultKindStats> = {};
   for (const e of evaluations) {
@@ -152,18 +173,19 @@ export async function search(space: SearchSpace, run: RunCandidate, o: SearchOpt
   let failure: SearchOutcome['failure'];
   if (failing !== undefined) {
     let shrinkRuns = 0;
-    // fast-check replays the failing index (path = its index) and shrinks from there.
+    // fast-check replays the failing index (path = its index in the whole list) and shrinks from there.
     const property = fc.property(candidateArbitrary(space), (c) => {
       shrinkRuns++;
       return run(c).ok;
     });
-    const details = fc.check(property, { seed: o.seed, path: String(failing.index), numRuns: o.runs });
+    const index = indices[failing.index];
+    const details = fc.check(property, { seed: o.seed, path: String(index), numRuns: o.runs });
     if (!details.failed || details.counterexample === null) {
-      throw new Error(`run #${failing.index} of seed ${o.seed} failed but did not fail again when fast-check replayed it: the simulation is not deterministic`);
+      throw new Error(`run #${index} of seed ${o.seed} failed but did not fail again when fast-check replayed it: the simulation is not deterministic`);
     }
     const shrunk = details.counterexample[0];
     const minimal = minimize(shrunk, run);
-    failure = { candidate: minimal.candidate, shrunk, path: details.counterexamplePath ?? String(failing.index), shrinkRuns: shrinkRuns + minimal.runs };
+    failure = { candidate: minimal.candidate, shrunk, path: details.counterexamplePath ?? String(index), shrinkRuns: shrinkRuns + minimal.runs };
   }
   return { runs: evaluations.length, interrupted, faultKinds, faultTargets, failure, ms: performance.now() - started };
 }

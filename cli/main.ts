@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', { type: 'string', describe: 'search seed; random and printed if omitted' })
           .option('workers', { type: 'string', describe: 'worker threads (results do not depend on it)' })
           .option('max-seconds', { type: 'string', describe: 'stop searching after this long' })
+          .option('shard', { type: 'string', describe: 'i/N: search every N-th candidate from the i-th, one of N CI jobs with the same --seed and --runs' })
           .option('json', { type: 'boolean', describe: 'print the check result as JSON' })
           .option('list-variants', { type: 'boolean', describe: "list the scenario's bug zoo and stop" }),
       async (a) => {

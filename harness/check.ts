@@ -5,7 +5,7 @@
 // exact replay command.
 import fc from 'fast-check';
 import type { KafkaOptions } from '../runtime/sim/kernel.js';
-import { replayPath as replayPathOf, search, sequentialEvaluator, targetOf, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
+import { replayPath as replayPathOf, search, sequentialEvaluator, shardIndices, targetOf, type Shard, type Candidate, type Evaluator, type FaultKindStats, type SearchSpace } from '../checks/search.js';
 import { kindsIn, type FaultSpace } from '../faults/generators.js';
 import { declaredCrashPoints } from '../faults/derive.js';
 import type { FaultPlan } from '../faults/plan.js';
@@ -75,6 +75,8 @@ export interface CheckOptions {
   readonly overrides: Readonly<Record<string, unknown>>;
   readonly workers?: number;
   readonly maxSeconds?: number;
+  /** This machine's part of a search split across N (CI matrix jobs). */
+  readonly shard?: Shard;
   /** How the scenario was named on the command line: workers and the replay command load it by this. */
   readonly scenarioArg?: string;
   readonly onProgress?: (done: number, total: number) => void;
@@ -83,7 +85,7 @@ export interface CheckOptions {
 export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>, opts: CheckOptions, evaluator?: Evaluator): Promise<CheckResult> {
   const plan = checkPlan(scenario, opts.overrides);
   const run = (c: Candidate) => runCandidate(scenario, plan, c);
-  const outcome = await search(plan.space, run, { seed: opts.seed, runs: opts.runs, maxSeconds: opts.maxSeconds, onProgress: opts.onProgress }, evaluator ?? sequentialEvaluator(run));
+  const outcome = await search(plan.space, run, { seed: opts.seed, runs: opts.runs, maxSeconds: opts.maxSeconds, onProgress: opts.onProgress, shard: opts.shard }, evaluator ?? sequentialEvaluator(run));
   let counterexample: Counterexample | undefined;
   if (outcome.failure !== undefined) {
     const { candidate, path, shrunk } = outcome.failure;
@@ -111,7 +113,8 @@ export async function checkScenario<P extends BaseParams>(scenario: Scenario<P>,
     ok: outcome.failure === undefined,
     seed: opts.seed,
     runs: outcome.runs,
-    runsPlanned: opts.runs,
+    runsPlanned: shardIndices(opts.runs, opts.shard).length,
+    ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
     interrupted: outcome.interrupted,
     workers: opts.workers ?? 1,
     params: { ...plan.base, ...plan.user },

@@ -3,9 +3,9 @@
 // evaluation returns (every index up to the first failure), whatever the worker count.
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import type { Evaluation, Evaluator } from '../checks/search.js';
+import type { Evaluation, Evaluator, Shard } from '../checks/search.js';
 
-export function workerEvaluator(workers: number, init: { scenarioArg: string; overrides: Record<string, unknown>; seed: number; runs: number }): Evaluator {
+export function workerEvaluator(workers: number, init: { scenarioArg: string; overrides: Record<string, unknown>; seed: number; runs: number; shard?: Shard }): Evaluator {
   return (candidates, deadline, onProgress) =>
     new Promise((resolve, reject) => {
       const url = new URL('./check-worker.js', import.meta.url);

@@ -31,6 +31,8 @@ export interface CheckResult {
   /** Runs evaluated by the search (up to and including the first failing one). */
   readonly runs: number;
   readonly runsPlanned: number;
+  /** This machine's part of a search split across `count` (runs and runsPlanned are the shard's). */
+  readonly shard?: { readonly index: number; readonly count: number };
   /** The time budget ended the search before every planned run. */
   readonly interrupted: boolean;
   readonly workers: number;

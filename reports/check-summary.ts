@@ -22,10 +22,11 @@ export function renderCheckSummary(r: CheckResult, color = false): string {
     for (const [kind, items] of byKind) out.push(`  ${kind}: ${items.join(', ')}`);
   }
   if ((r.crashPointsNeverFired ?? []).length > 0) out.push(`declared crash points never crashed in: ${r.crashPointsNeverFired.join(', ')} (more runs, or a workload that reaches them)`);
-  out.push(`${r.runs} of ${r.runsPlanned} runs${r.interrupted ? ' (time budget reached)' : ''}, ${r.wall.runsPerSec} runs/s, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ${r.wall.ms} ms`);
+  const part = r.shard !== undefined ? ` (shard ${r.shard.index}/${r.shard.count}: every ${r.shard.count === 1 ? '' : `${r.shard.count}th `}candidate from #${r.shard.index - 1})` : '';
+  out.push(`${r.runs} of ${r.runsPlanned} runs${part}${r.interrupted ? ' (time budget reached)' : ''}, ${r.wall.runsPerSec} runs/s, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ${r.wall.ms} ms`);
   const c = r.counterexample;
   if (c === undefined) {
-    out.push(`OK: every invariant held in ${r.runs} runs (seed ${r.seed})`);
+    out.push(`OK: every invariant held in ${r.runs} runs (seed ${r.seed}${r.shard !== undefined ? `, shard ${r.shard.index}/${r.shard.count}` : ''})`);
     return out.join('\n');
   }
   out.push(`FAILED: invariant ${c.invariant} broken for key ${c.key}: ${c.message}`);
