@@ -1,7 +1,8 @@
-// The live part of `npm run bench`, on one broker and one database in the same run:
-// refunds/s end to end through `faultline live` with 1 and 2 worker processes, raw
-// kafkajs produce -> consume throughput with records of the same size, and their ratio
-// (what the harness costs over the client library). Skipped, and said so, when no
+// The live part of `npm run bench`, on one broker and one database in the same run, each
+// measurement in a process of its own: the harness against the same refund pipeline
+// written by hand on kafkajs and pg (its overhead, target >= 70%), refunds/s end to end
+// with 1, 2 and 3 worker processes, the coordinator's peak RSS at two run sizes, and raw
+// kafkajs produce -> consume throughput with records of the same size. Skipped, and said so, when no
 // broker or database answers (npm run kafka:up; npm run pg:up).
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
@@ -9,6 +10,9 @@ import { runLive } from '../harness/live/live-run.js';
 import { connectPg } from '../runtime/live/pg-store.js';
 import { JAVA_COMPATIBLE_PARTITIONER } from '../runtime/live/kafka-connection.js';
 import refundsScenario from '../scenarios/refunds/index.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { handWrittenRefunds } from './hand-written-refunds.js';
 
 const brokers = [`127.0.0.1:${process.env.FAULTLINE_KAFKA_PORT ?? 19092}`];
 const dbUrl = process.env.FAULTLINE_PG_URL ?? `postgres://postgres@127.0.0.1:${process.env.FAULTLINE_PG_PORT ?? 15432}/faultline`;
@@ -68,6 +72,31 @@ async function rawKafkajs(records: number): Promise<number> {
   return records / s;
 }
 
+interface HarnessRun { perSec: number; completed: number; ok: boolean; rmsP99: number; e2eP99: number; wallMs: number; peakRssBytes: number }
+
+/** One measurement in a process of its own: throughput not disturbed by the others' heaps, and the coordinator's own peak RSS. */
+function inChild<T>(args: string[]): T | string {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--live-child', ...args], { encoding: 'utf8', timeout: 900_000 });
+  if (child.status !== 0) return (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ');
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as T;
+}
+
+if (process.argv.includes('--live-child')) {
+  const [what, workers, refunds, rate] = process.argv.slice(process.argv.indexOf('--live-child') + 1);
+  if (what === 'harness') {
+    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { count: Number(refunds), ratePerSec: Number(rate) }, kafka: { brokers }, dbUrl, workers: Number(workers), drainDeadlineMs: 180_000 });
+    const out: HarnessRun = {
+      perSec: r.metrics.throughputPerSec, completed: r.metrics.completed, ok: r.ok, rmsP99: r.metrics.latencyMs.rmsResponse?.p99 ?? 0,
+      e2eP99: r.metrics.latencyMs.endToEnd?.p99 ?? 0, wallMs: r.wall.ms, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+    console.log(JSON.stringify(out));
+  } else {
+    const r = await handWrittenRefunds({ brokers, dbUrl, count: Number(refunds), ratePerSec: Number(rate) });
+    console.log(JSON.stringify({ ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+  }
+  process.exit(0);
+}
+
 export async function liveBench(quick: boolean): Promise<void> {
   const why = await reachable();
   if (why !== undefined) {
@@ -76,15 +105,38 @@ export async function liveBench(quick: boolean): Promise<void> {
   }
   const refunds = quick ? 5_000 : 30_000;
   const rate = Number(process.env.FAULTLINE_BENCH_LIVE_RATE ?? 4_000);
-  const perSec: number[] = [];
-  for (const workers of [1, 2]) {
-    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { count: refunds, ratePerSec: rate }, kafka: { brokers }, dbUrl, workers, drainDeadlineMs: 120_000 });
-    const done = r.metrics.completed;
-    // End to end: from the first request until every refund settled (the run's throughputPerSec).
-    perSec.push(r.metrics.throughputPerSec);
-    const e2e = r.metrics.latencyMs.endToEnd;
-    console.log(`live refunds, ${workers} worker${workers > 1 ? 's' : ''}: ${Math.round(r.metrics.throughputPerSec)} refunds/s end to end (${done} of ${refunds} completed, offered ${rate}/s; ${(r.wall.ms / 1000).toFixed(1)} s wall with start-up and drain), RMS p99 ${r.metrics.latencyMs.rmsResponse?.p99.toFixed(0)} ms, end-to-end p99 ${e2e?.p99.toFixed(0)} ms; invariants ${r.ok ? 'held' : 'FAILED'}`);
+  const mb = (b: number) => Math.round(b / 2 ** 20);
+  const harness = (workers: number, n = refunds) => inChild<HarnessRun>(['harness', String(workers), String(n), String(rate)]);
+  const say = (label: string, r: HarnessRun | string) => console.log(typeof r === 'string' ? `${label}: failed (${r})` :
+    `${label}: ${Math.round(r.perSec)} refunds/s end to end (${r.completed} of ${refunds} completed, offered ${rate}/s; ${(r.wallMs / 1000).toFixed(1)} s wall with start-up and drain), RMS p99 ${r.rmsP99.toFixed(0)} ms, end-to-end p99 ${r.e2eP99.toFixed(0)} ms, coordinator peak RSS ${mb(r.peakRssBytes)} MB; invariants ${r.ok ? 'held' : 'FAILED'}`);
+
+  // The harness's overhead: the same pipeline by hand (kafkajs + pg), one process each, same broker, alternating.
+  const own: (HarnessRun | string)[] = [];
+  const hand: ({ perSec: number; completed: number; responseP99Ms: number } | string)[] = [];
+  for (let i = 0; i < 2; i++) {
+    hand.push(inChild(['hand-written', '0', String(refunds), String(rate)]));
+    own.push(harness(0));
   }
+  const best = (xs: ({ perSec: number } | string)[]) => Math.max(0, ...xs.map((x) => (typeof x === 'string' ? 0 : x.perSec)));
+  for (const h of hand) if (typeof h === 'string') console.log(`hand-written refunds: failed (${h})`);
+  say('live refunds, harness in one process (--workers 0), best of 2', own.reduce((a, b) => (typeof a === 'string' || (typeof b !== 'string' && b.perSec > a.perSec) ? b : a)));
+  const share = best(own) / best(hand);
+  console.log(`hand-written refund pipeline (kafkajs + pg, no harness, same topics, transactions and records), one process, best of 2: ${Math.round(best(hand))} refunds/s; the harness is ${(share * 100).toFixed(1)}% of it (target >= 70%) ${share >= 0.7 ? 'MET' : 'NOT MET'}`);
+
+  const perSec: number[] = [];
+  for (const workers of [1, 2, 3]) {
+    const r = harness(workers);
+    say(`live refunds, ${workers} worker process${workers > 1 ? 'es' : ''}`, r);
+    perSec.push(typeof r === 'string' ? 0 : r.perSec);
+  }
+  // The coordinator's memory at two run sizes (1 worker): flat is the target.
+  const big = refunds * 4;
+  const small = harness(1, refunds);
+  const large = harness(1, big);
+  if (typeof small !== 'string' && typeof large !== 'string') {
+    console.log(`coordinator peak RSS, 1 worker: ${mb(small.peakRssBytes)} MB at ${refunds.toLocaleString('en-US')} refunds, ${mb(large.peakRssBytes)} MB at ${big.toLocaleString('en-US')} (${((large.peakRssBytes - small.peakRssBytes) / 2 ** 10 / (big - refunds)).toFixed(2)} KB per refund more)`);
+  } else console.log(`coordinator peak RSS: failed (${typeof small === 'string' ? small : large})`);
+
   const raw = await rawKafkajs(quick ? 20_000 : 100_000);
-  console.log(`raw kafkajs produce -> consume, same record size, 12 partitions: ${Math.round(raw)} records/s; live with 1 worker is ${((perSec[0] / raw) * 100).toFixed(2)}% of it, with 2 workers ${((perSec[1] / raw) * 100).toFixed(2)}% (each refund is 2+ records, 4 transactions and an HTTP exchange)`);
+  console.log(`raw kafkajs produce -> consume, same record size, 12 partitions: ${Math.round(raw)} records/s; live with 1 worker is ${((perSec[0] / raw) * 100).toFixed(2)}% of it (each refund is 2+ records, 4 transactions and an HTTP exchange)`);
 }

@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 //   check runs/s on the 200-refund check scenario, 1 and 2 workers (target >= 100/s on one core)
 //   median runs to catch each bug-zoo variant over 20 seeds (target <= 50)
 //   a 10-point capacity sweep at 100,000 refunds per point (target <= 60 s wall), heap after each point
-//   live (needs npm run kafka:up and pg:up): refunds/s with 1 and 2 workers, raw kafkajs, their ratio
+//   live (needs npm run kafka:up and pg:up): the harness vs the pipeline written by hand (kafkajs + pg),
+//   refunds/s with 1, 2 and 3 workers, coordinator peak RSS at two sizes, raw kafkajs
 //   faultline --help, median start time (target <= 300 ms)
 // Flags: --refunds N (pipeline size, default 1,000,000), --rss-refunds N (default 2,000,000), --baseline REV, --no-baseline, --quick.
 import { spawnSync } from 'node:child_process';

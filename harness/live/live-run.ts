@@ -458,7 +458,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     const entities = (scenario.entities ?? []).map((e) => new EntityWatch(e));
     const checkers = [...entities.flatMap((e) => e.checkers()), ...(scenario.invariants?.(params) ?? [])];
     const back = new Map(plan.stores.map((n) => [naming.store(n), n]));
-    for (const j of await readJournals(pool, plan.stores.map((n) => naming.store(n)))) {
+    for await (const j of readJournals(pool, plan.stores.map((n) => naming.store(n)))) {
       const store = back.get(j.store) ?? j.store;
       for (const e of entities) e.onCommit(store, j.writes);
       for (const c of checkers) c.onCommit?.(store, j.writes, j.atMs);

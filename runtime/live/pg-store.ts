@@ -292,16 +292,28 @@ export class PgStore {
   }
 
   /** Every committed transaction of this store, in commit order. */
-  journal(): Promise<JournalEntry[]> {
-    return readJournals(this.pool, [this.name]);
+  async journal(): Promise<JournalEntry[]> {
+    const out: JournalEntry[] = [];
+    for await (const j of readJournals(this.pool, [this.name])) out.push(j);
+    return out;
   }
 }
 
-/** Journals of several stores merged into one commit order (ids are global). */
-export async function readJournals(pool: pg.Pool, stores: readonly string[]): Promise<JournalEntry[]> {
-  const r = await pool.query<{ store: string; at: number; writes: EncodedWrite[] }>(
-    'SELECT store, at, writes FROM faultline_journal WHERE store = ANY($1) ORDER BY id', [stores]);
-  return r.rows.map((j) => ({ store: j.store, atMs: j.at, writes: j.writes.map(decodeWrite) }));
+const JOURNAL_PAGE = 2_000;
+
+/**
+ * Journals of several stores merged into one commit order (ids are global), a page at a
+ * time: a long run's journal (before and after images of every write) is far larger than
+ * what the checkers keep of it, so it is never held whole.
+ */
+export async function* readJournals(pool: pg.Pool, stores: readonly string[]): AsyncGenerator<JournalEntry> {
+  for (let after = 0; ;) {
+    const r = await pool.query<{ id: string; store: string; at: number; writes: EncodedWrite[] }>(
+      'SELECT id, store, at, writes FROM faultline_journal WHERE store = ANY($1) AND id > $2 ORDER BY id LIMIT $3', [stores, after, JOURNAL_PAGE]);
+    for (const j of r.rows) yield { store: j.store, atMs: j.at, writes: j.writes.map(decodeWrite) };
+    if (r.rows.length < JOURNAL_PAGE) return;
+    after = Number(r.rows[r.rows.length - 1].id);
+  }
 }
 
 interface EncodedWrite { t: string; k: string; p?: unknown; n?: unknown }
