@@ -129,12 +129,14 @@ export async function liveBench(quick: boolean): Promise<void> {
     say(`live refunds, ${workers} worker process${workers > 1 ? 'es' : ''}`, r);
     perSec.push(typeof r === 'string' ? 0 : r.perSec);
   }
-  // The coordinator's memory at two run sizes (1 worker): flat is the target.
-  const big = refunds * 4;
-  const small = harness(1, refunds);
-  const large = harness(1, big);
+  // The coordinator's memory at two run sizes (1 worker), flat being the target, at a rate the pipeline
+  // sustains: offered beyond it, an open-loop client holds every request it is still waiting for, and
+  // memory measures the backlog, not the run's length.
+  const rssRate = Number(process.env.FAULTLINE_BENCH_RSS_RATE ?? 400);
+  const sizes = quick ? [3_000, 12_000] : [10_000, 50_000];
+  const [small, large] = sizes.map((n) => inChild<HarnessRun>(['harness', '1', String(n), String(rssRate)]));
   if (typeof small !== 'string' && typeof large !== 'string') {
-    console.log(`coordinator peak RSS, 1 worker: ${mb(small.peakRssBytes)} MB at ${refunds.toLocaleString('en-US')} refunds, ${mb(large.peakRssBytes)} MB at ${big.toLocaleString('en-US')} (${((large.peakRssBytes - small.peakRssBytes) / 2 ** 10 / (big - refunds)).toFixed(2)} KB per refund more)`);
+    console.log(`coordinator peak RSS, 1 worker, offered ${rssRate}/s: ${mb(small.peakRssBytes)} MB at ${sizes[0].toLocaleString('en-US')} refunds, ${mb(large.peakRssBytes)} MB at ${sizes[1].toLocaleString('en-US')} (${((large.peakRssBytes - small.peakRssBytes) / 2 ** 10 / (sizes[1] - sizes[0])).toFixed(2)} KB per refund more; flat is the target)`);
   } else console.log(`coordinator peak RSS: failed (${typeof small === 'string' ? small : large})`);
 
   const raw = await rawKafkajs(quick ? 20_000 : 100_000);

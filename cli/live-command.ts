@@ -66,6 +66,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const faults = a.faults === undefined ? [] : loadLiveFaults(String(a.faults), seed, {
     workers, loadMs: plan.plannedLoadMs,
     consumers: plan.topology.actors.filter((x) => x.consumes !== undefined).map((x) => x.name),
+    crashPoints: plan.topology.actors.flatMap((x) => (x.behaviour.crashPoints ?? []).map((point) => ({ actor: x.name, point }))),
     // Which actors produce: seen in a small simulated run of the same pipeline.
     producers: (() => {
       const seen = probeFacts(scenario, scenario.parse({ ...overrides, count: Math.min(params.count, 200) })).facts.producers;

@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
           .option('workers', { type: 'string', describe: 'worker processes sharing the consumer groups (default 1; 0: one process)' })
           .option('service-processes', { type: 'boolean', describe: 'every one-of-a-kind service in a process of its own, the calls between services over HTTP' })
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
-          .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, chaos), a JSON file or inline JSON' })
+          .option('faults', { type: 'string', describe: 'live faults: a preset (none, kill-workers, lost-responses, slow-consumers, lost-acks, broker-restart, crash-points, chaos), a JSON file or inline JSON' })
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
           .option('slo', { type: 'string', describe: "thresholds the run is held to, exit 3 if one fails (default: >= 99% of what was offered completed, <= 1% shed or given up by callers, and the scenario's own SLO; none: no service level)" })
           .option('keep', { type: 'boolean', describe: "keep the run's topics, consumer groups and rows afterwards (default: removed; faultline cleanup removes kept ones)" })

@@ -35,7 +35,9 @@ describe('faultline live: bad input is exit 2 with a clear message', () => {
     usage(cli(['refunds', ...broker, ...db, '--sasl-username', 'u']), /without --sasl-mechanism/);
     usage(cli(['refunds', ...broker, ...db, '--tls-ca', '/nonexistent/ca.pem']), /cannot read the CA file/);
     usage(cli(['refunds', ...broker, ...db, '--param', 'partitions=none']), /bad parameter "partitions"/);
-    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"ds","atMs":1}]']), /live runs know kill-worker/);
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"outage","topic":"refund-requested","atMs":1}]']), /live runs know kill-worker/);
+    // A crash at a time is the simulator's; live, a crash names its point.
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"ds","atMs":1}]']), /fault #0 \(crash\), field "(point|atMs)"/);
     usage(cli(['refunds', ...broker, ...db, '--workers', '1', '--faults', '[{"kind":"kill-worker","worker":3,"atMs":1}]']), /names worker 3, but the run has 1 worker process/);
     usage(cli(['refunds', ...broker, ...db, '--faults', 'nope']), /neither a live preset/);
     usage(cli(['refunds', '--brokers', '127.0.0.1:19999', ...db, '--faults', 'broker-restart']), /is not one it started/);
@@ -92,5 +94,15 @@ describe('live connection settings', () => {
     expect(chaos.find((f) => f.kind === 'slow-consumer')).toMatchObject({ actor: 'cs' });
     expect(chaos.find((f) => f.kind === 'lose-produce-acks')).toMatchObject({ actor: 'ds' });
     expect(liveFaultPreset('slow-consumers', 7, { workers: 1, loadMs: 10_000, consumers: [], producers: [] })).toEqual([]);
+  });
+
+  it('crash points: the preset crashes at every declared point once; a plan names the point, and an unknown one is exit 2', () => {
+    const crashPoints = [{ actor: 'ds', point: 'ds.holding-lock' }, { actor: 'cs', point: 'cs.after-document-before-commit' }];
+    const plan = liveFaultPreset('crash-points', 7, { workers: 1, loadMs: 10_000, consumers: [], producers: [], crashPoints })!;
+    expect(plan.map((f) => f.kind === 'crash' && `${f.actor}@${f.point}`)).toEqual(['ds@ds.holding-lock', 'cs@cs.after-document-before-commit']);
+    for (const f of plan) expect(f).toMatchObject({ occurrence: expect.any(Number), afterMs: expect.any(Number) });
+    expect(loadLiveFaults('[{"kind":"crash","actor":"cs","point":"after-sends"}]', 1, { workers: 1, loadMs: 1_000, consumers: [], producers: [] }))
+      .toEqual([{ kind: 'crash', actor: 'cs', point: 'after-sends', occurrence: 1 }]);
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"cs","point":"nowhere"}]']), /the crash fault names crash point "nowhere" of "cs", which it does not have; it has: cs.after-document-before-commit, before-commit/);
   });
 });

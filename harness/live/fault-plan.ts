@@ -6,7 +6,7 @@ import { readFaultList } from '../../faults/load-plan.js';
 import { Prng } from '../../runtime/sim/prng.js';
 import { LIVE_FAULT_KINDS, LiveFaultError, liveFault, type LiveFault } from '../../runtime/live/live-faults.js';
 
-export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'broker-restart', 'chaos'] as const;
+export const LIVE_PRESETS = ['none', 'kill-workers', 'lost-responses', 'slow-consumers', 'lost-acks', 'broker-restart', 'crash-points', 'chaos'] as const;
 
 /** What presets aim at. */
 export interface LiveTargets {
@@ -16,6 +16,8 @@ export interface LiveTargets {
   readonly consumers: readonly string[];
   /** Actors seen producing (a simulated probe run), in topology order. */
   readonly producers: readonly string[];
+  /** The crash points the pipeline's behaviours declare (not the step boundaries), by actor. */
+  readonly crashPoints?: readonly { readonly actor: string; readonly point: string }[];
 }
 
 export function liveFaultPreset(name: string, seed: number, t: LiveTargets): LiveFault[] | undefined {
@@ -42,6 +44,8 @@ export function liveFaultPreset(name: string, seed: number, t: LiveTargets): Liv
     case 'lost-responses': return lost();
     case 'slow-consumers': return slow();
     case 'lost-acks': return acks();
+    // Each declared crash point once, on a pass drawn among the first few after a time in the load.
+    case 'crash-points': return (t.crashPoints ?? []).map(({ actor, point }) => ({ kind: 'crash' as const, actor, point, occurrence: 1 + Math.floor(rng.random() * 5), afterMs: at(0.2 * loadMs, 0.6 * loadMs) }));
     case 'broker-restart': return [{ kind: 'broker-restart', atMs: at(0.3 * loadMs, 0.6 * loadMs), downMs: 3_000 }];
     case 'chaos': return [...kills(), ...lost(), ...slow(), ...acks()];
     default: return undefined;

@@ -31,6 +31,7 @@ import { LOAD_UNFINISHED, NOT_DRAINED, runConditionFailed, type RunResult, type 
 import type { BaseParams, Scenario } from '../scenario.js';
 import { completionOf, runResultOf, tableSizeGauge } from '../result.js';
 import { livePlan } from './live-plan.js';
+import { STEP_CRASH_POINTS } from '../../runtime/sim/kernel.js';
 import { checkThresholds, measurableOf, type Threshold, type ThresholdCheck } from '../../reports/slo.js';
 
 /** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
@@ -261,6 +262,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     const actor = (f as { actor?: string }).actor;
     if (actor !== undefined && !topology.actors.some((a) => a.name === actor)) {
       throw new LiveSetupError(`the ${f.kind} fault names actor "${actor}", which this scenario does not have (its actors: ${topology.actors.map((a) => a.name).join(', ')})`);
+    }
+    if (f.kind === 'crash') {
+      const points = [...(plan.topology.actors.find((a) => a.name === f.actor)?.behaviour.crashPoints ?? []), ...STEP_CRASH_POINTS];
+      if (!points.includes(f.point)) throw new LiveSetupError(`the crash fault names crash point "${f.point}" of "${f.actor}", which it does not have; it has: ${points.join(', ')}`);
     }
   }
   if ((o.faults ?? []).some((f) => f.kind === 'broker-restart') && OwnBroker.find(o.kafka.brokers) === undefined) {

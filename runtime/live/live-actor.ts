@@ -170,6 +170,20 @@ export class LiveActor {
         return;
       }
     }
+    // The step boundaries, as the simulator's kernel has them: before the commit (nothing of
+    // the message stands), after it (its writes stand, its sends and produces never go), after
+    // the sends and produces (its offsets are not committed). Passed only by a message that did
+    // not crash at a point of its own.
+    const step = crash !== undefined ? undefined
+      : this.node.crashPointFires(this.name, 'before-commit') ? 'before-commit'
+        : this.node.crashPointFires(this.name, 'after-commit') ? 'after-commit'
+          : this.node.crashPointFires(this.name, 'after-sends') ? 'after-sends' : undefined;
+    if (step === 'before-commit') {
+      this.store?.mirror.rollback();
+      env.done?.();
+      this.crash('crash point before-commit');
+      return;
+    }
     const writes = this.store === undefined ? NO_WRITES : this.store.mirror.commit();
     // Even with nothing written, the message read the shared mirror: its effects wait for the
     // commits queued before it (a barrier) and fail with them.
@@ -181,12 +195,14 @@ export class LiveActor {
       .then(async () => {
         if (committed !== undefined) await committed;
         if (inc !== this.inc) return;
-        await this.perform(fx);
+        if (step === 'after-commit') return;
+        await this.perform(step === 'after-sends' ? { ...fx, commits: [] } : fx);
       })
       .then(
         () => {
           env.done?.();
-          if (crash !== undefined && inc === this.inc) this.crash(crash);
+          if (step !== undefined && inc === this.inc) this.crash(`crash point ${step}`);
+          else if (crash !== undefined && inc === this.inc) this.crash(crash);
         },
         (err) => {
           env.done?.();

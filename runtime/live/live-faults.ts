@@ -1,6 +1,7 @@
 // Faults that exist for real in a live run, as validated data like the simulator's:
 // SIGKILL a worker process (and start it again), lose the intake's HTTP answers (the
-// load generator times out and retries under the same key), and slow consumers. Times
+// load generator times out and retries under the same key), slow consumers, lost produce
+// acknowledgements, a broker restart, and crashes at a behaviour's crash points. Times
 // are wall-clock ms from the start of the run. Presets draw their schedule from the seed.
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
@@ -51,9 +52,23 @@ export const brokerRestart = z.strictObject({
   downMs: ms.default(3_000),
 });
 
-export const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart]);
+/**
+ * As in the simulator: the actor crashes at a behaviour's crash point or a step boundary
+ * (before-commit, after-commit, after-sends) on its `occurrence`-th pass, counted from
+ * `afterMs` (from the load's start) in each process that hosts it; what it had done up
+ * to there stands, and it restarts from its durable state.
+ */
+export const crashAtPoint = z.strictObject({
+  kind: z.literal('crash'),
+  actor: z.string().min(1),
+  point: z.string().min(1),
+  occurrence: z.number().int().min(1).default(1),
+  afterMs: ms.optional(),
+});
+
+export const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart, crashAtPoint]);
 export type LiveFault = z.infer<typeof liveFault>;
-export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart'] as const;
+export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart', 'crash'] as const;
 
 /** A live fault plan that does not fit: bad input (exit 2). */
 export class LiveFaultError extends InputError {}
@@ -121,6 +136,25 @@ export class ProcessFaults {
   loseProduceAck(actor: string): boolean {
     return this.coin('lose-produce-acks', actor);
   }
+
+  /** Passes through each crash fault's point in this process (counted once its afterMs has come). */
+  private readonly passes = new Map<number, number>();
+
+  /** Whether `actor` crashes at `point` now (a behaviour's crash point or a step boundary). */
+  crashAt(actor: string, point: string): boolean {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i];
+      if (f.kind !== 'crash' || f.actor !== actor || f.point !== point) continue;
+      if (f.afterMs !== undefined && (this.originMs === null || Date.now() - this.originMs < f.afterMs)) continue;
+      const n = (this.passes.get(i) ?? 0) + 1;
+      this.passes.set(i, n);
+      if (n === f.occurrence) {
+        this.fired(i);
+        return true;
+      }
+    }
+    return false;
+  }
 }
 
 /** The coordinator's side: fires kills on schedule, loses answers, and reports what fired. */
@@ -186,7 +220,7 @@ export class LiveFaultRunner {
 
   /** Resolves once every fault window has closed and every killed worker is back. */
   async healed(): Promise<void> {
-    const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : f.atMs)));
+    const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : 'atMs' in f ? f.atMs : (f.afterMs ?? 0))));
     const wait = (this.originMs ?? Date.now()) + end - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await Promise.all(this.pending);

@@ -127,9 +127,9 @@ export class LiveNode {
     this.o.onError?.(e);
   }
 
-  /** Live runs have no planned crash points yet: their faults are process kills, lost responses and broker restarts. */
-  crashPointFires(_actor: string, _point: string): boolean {
-    return false;
+  /** Whether the fault plan crashes `actor` at `point` (a crash point it declares, or a step boundary) now. */
+  crashPointFires(actor: string, point: string): boolean {
+    return this.faults.crashAt(actor, point);
   }
 
   async start(): Promise<void> {

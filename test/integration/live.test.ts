@@ -113,6 +113,23 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     expectOk(r);
   }, 180_000);
 
+  it("crashes at the behaviours' crash points and at the step boundaries, live: every invariant holds", async () => {
+    const r = await live(16, { count: 600, ratePerSec: 200 }, 1, [
+      { kind: 'crash', actor: 'ds', point: 'ds.after-ledger-before-publish', occurrence: 2 },
+      { kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 4 },
+      { kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 3 },
+      { kind: 'crash', actor: 'batcher', point: 'batcher.after-done-before-commit', occurrence: 5 },
+      { kind: 'crash', actor: 'rms', point: 'after-commit', occurrence: 50 },
+      { kind: 'crash', actor: 'cs', point: 'after-sends', occurrence: 7 },
+      { kind: 'crash', actor: 'ds', point: 'before-commit', occurrence: 6 },
+    ]);
+    for (const f of r.faults) expect(f.fired, `${String(f.actor)}@${String(f.point)}`).toBeGreaterThan(0);
+    // Two crashes can land in one incarnation (a step crash while a point's crash is pending): restarts may be fewer.
+    expect(r.live.actorRestarts).toBeGreaterThanOrEqual(3);
+    expectOk(r);
+    expect(r.outcomes['refunds.PENDING']).toBe(0);
+  }, 180_000);
+
   it('an unreachable broker or database is a setup error within 30 s, not a hang', async () => {
     const t = Date.now();
     await expect(runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, kafka: { brokers: ['127.0.0.1:1'] }, dbUrl, workers: 0 })).rejects.toBeInstanceOf(LiveSetupError);
@@ -147,6 +164,15 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
       ]);
       expect(r.ok).toBe(false);
       expect(failed(r)).toContain('no-mismatch'); // "disbursed refund with 2 documents", as in the simulator's control
+    }, 120_000);
+
+    it('a crash at a behaviour\'s crash point, live: CS numbering its documents writes a second one after crashing between its document and its offset commit', async () => {
+      const r = await live(24, { count: 300, ratePerSec: 150, variant: 'cs-no-idempotency' }, 1, [
+        { kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 3 },
+      ]);
+      expect(r.faults[0].fired).toBeGreaterThan(0);
+      expect(r.ok).toBe(false);
+      expect(failed(r)).toContain('no-mismatch');
     }, 120_000);
 
     it('RMS ignoring the idempotency key makes two refunds of a request whose answer was lost', async () => {
