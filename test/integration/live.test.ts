@@ -114,7 +114,10 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
   }, 180_000);
 
   it("crashes at the behaviours' crash points and at the step boundaries, live: every invariant holds", async () => {
-    const r = await live(16, { count: 600, ratePerSec: 200 }, 1, [
+    // Short time-outs, as the property search has them: a batch lost with a crashed DS is sent again after
+    // batchTimeoutMs, a lock held by one waits out its lease; with the defaults (30 s, 10 s) a few such
+    // crashes in a row can outlast the drain deadline without anything being wrong.
+    const r = await live(16, { count: 600, ratePerSec: 200, batchTimeoutMs: 5_000, leaseMs: 2_000, lockAcquireTimeoutMs: 3_000, batchMaxWaitMs: 500 }, 1, [
       { kind: 'crash', actor: 'ds', point: 'ds.after-ledger-before-publish', occurrence: 2 },
       { kind: 'crash', actor: 'ds', point: 'ds.holding-lock', occurrence: 4 },
       { kind: 'crash', actor: 'cs', point: 'cs.after-document-before-commit', occurrence: 3 },
