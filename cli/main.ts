@@ -35,6 +35,19 @@ function scenarioOptions<T>(y: Argv<T>) {
     .option('param', { type: 'string', array: true, describe: 'a scenario parameter, key=value (repeatable; describe lists them)' });
 }
 
+/** Where the broker and the database are, and how to reach the brokers (live and cleanup). */
+function connectionOptions<T>(y: Argv<T>) {
+  return y
+    .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…] (npm run kafka:up: 127.0.0.1:19092)' })
+    .option('db', { type: 'string', describe: 'PostgreSQL URL (npm run pg:up: postgres://postgres@127.0.0.1:15432/faultline)' })
+    .option('tls', { type: 'boolean', describe: 'connect to the brokers over TLS (or FAULTLINE_KAFKA_TLS=1)' })
+    .option('tls-ca', { type: 'string', describe: 'CA certificate file for TLS (or FAULTLINE_KAFKA_TLS_CA)' })
+    .option('tls-insecure', { type: 'boolean', describe: 'do not verify the brokers\' certificates' })
+    .option('sasl-mechanism', { type: 'string', describe: 'plain, scram-sha-256 or scram-sha-512 (or FAULTLINE_KAFKA_SASL_MECHANISM)' })
+    .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
+    .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' });
+}
+
 type Args = Record<string, unknown>;
 const run = async (load: () => Promise<(a: Args) => Promise<number>>, a: Args) => (await load())(a);
 
@@ -112,9 +125,7 @@ async function main(argv: string[]): Promise<number> {
       'live <scenario>',
       'the same behaviours on a real Kafka broker and PostgreSQL, in N worker processes; checked like a simulated run',
       (y) =>
-        scenarioOptions(y)
-          .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…] (npm run kafka:up: 127.0.0.1:19092)' })
-          .option('db', { type: 'string', describe: 'PostgreSQL URL (npm run pg:up: postgres://postgres@127.0.0.1:15432/faultline)' })
+        connectionOptions(scenarioOptions(y))
           .option('workers', { type: 'string', describe: 'worker processes sharing the consumer groups (default 1; 0: one process)' })
           .option('service-processes', { type: 'boolean', describe: 'every one-of-a-kind service in a process of its own, the calls between services over HTTP' })
           .option('seed', { type: 'string', describe: 'workload and fault-schedule seed; random and printed if omitted' })
@@ -125,13 +136,7 @@ async function main(argv: string[]): Promise<number> {
           .option('existing-topics', { type: 'string', describe: "use existing topics named PREFIX + the scenario's topic names instead of creating the run's own (neither created nor removed; read from their ends)" })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report to FILE' })
-          .option('md', { type: 'string', describe: 'write a Markdown report to FILE' })
-          .option('tls', { type: 'boolean', describe: 'connect to the brokers over TLS (or FAULTLINE_KAFKA_TLS=1)' })
-          .option('tls-ca', { type: 'string', describe: 'CA certificate file for TLS (or FAULTLINE_KAFKA_TLS_CA)' })
-          .option('tls-insecure', { type: 'boolean', describe: 'do not verify the brokers\' certificates' })
-          .option('sasl-mechanism', { type: 'string', describe: 'plain, scram-sha-256 or scram-sha-512 (or FAULTLINE_KAFKA_SASL_MECHANISM)' })
-          .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
-          .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
+          .option('md', { type: 'string', describe: 'write a Markdown report to FILE' }),
       async (a) => {
         exitCode = await run(async () => (await import('./live-command.js')).liveCommand, a);
       },
@@ -140,18 +145,10 @@ async function main(argv: string[]): Promise<number> {
       'cleanup [runs..]',
       'remove what live runs left on a broker and a database (topics, consumer groups, rows), by run id; without ids, list the runs found',
       (y) =>
-        y
+        connectionOptions(y)
           .positional('runs', { type: 'string', array: true, describe: 'run ids, as a live run printed them (live run <id>)' })
           .option('all', { type: 'boolean', describe: 'remove every run found' })
-          .option('brokers', { type: 'string', describe: 'Kafka brokers HOST:PORT[,HOST:PORT…]' })
-          .option('db', { type: 'string', describe: 'PostgreSQL URL' })
-          .option('json', { type: 'boolean', describe: 'print what was found or removed as JSON' })
-          .option('tls', { type: 'boolean', describe: 'connect to the brokers over TLS (or FAULTLINE_KAFKA_TLS=1)' })
-          .option('tls-ca', { type: 'string', describe: 'CA certificate file for TLS (or FAULTLINE_KAFKA_TLS_CA)' })
-          .option('tls-insecure', { type: 'boolean', describe: 'do not verify the brokers\' certificates' })
-          .option('sasl-mechanism', { type: 'string', describe: 'plain, scram-sha-256 or scram-sha-512 (or FAULTLINE_KAFKA_SASL_MECHANISM)' })
-          .option('sasl-username', { type: 'string', describe: 'SASL user (or FAULTLINE_KAFKA_SASL_USERNAME)' })
-          .option('sasl-password', { type: 'string', describe: 'SASL password; prefer FAULTLINE_KAFKA_SASL_PASSWORD (never printed)' }),
+          .option('json', { type: 'boolean', describe: 'print what was found or removed as JSON' }),
       async (a) => {
         exitCode = await run(async () => (await import('./cleanup-command.js')).cleanupCommand, a);
       },
