@@ -96,13 +96,16 @@ describe('live connection settings', () => {
     expect(liveFaultPreset('slow-consumers', 7, { workers: 1, loadMs: 10_000, consumers: [], producers: [] })).toEqual([]);
   });
 
-  it('crash points: the preset crashes at every declared point once; a plan names the point, and an unknown one is exit 2', () => {
+  it('crash points and poison records: the preset crashes at every declared point once; a plan names the point or topic, and an unknown one is exit 2', () => {
     const crashPoints = [{ actor: 'ds', point: 'ds.holding-lock' }, { actor: 'cs', point: 'cs.after-document-before-commit' }];
     const plan = liveFaultPreset('crash-points', 7, { workers: 1, loadMs: 10_000, consumers: [], producers: [], crashPoints })!;
     expect(plan.map((f) => f.kind === 'crash' && `${f.actor}@${f.point}`)).toEqual(['ds@ds.holding-lock', 'cs@cs.after-document-before-commit']);
     for (const f of plan) expect(f).toMatchObject({ occurrence: expect.any(Number), afterMs: expect.any(Number) });
     expect(loadLiveFaults('[{"kind":"crash","actor":"cs","point":"after-sends"}]', 1, { workers: 1, loadMs: 1_000, consumers: [], producers: [] }))
       .toEqual([{ kind: 'crash', actor: 'cs', point: 'after-sends', occurrence: 1 }]);
+    expect(loadLiveFaults('[{"kind":"poison","topic":"refund-requested","key":"rf-1"}]', 1, { workers: 1, loadMs: 1_000, consumers: [], producers: [] }))
+      .toEqual([{ kind: 'poison', topic: 'refund-requested', key: 'rf-1' }]);
+    usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"poison","topic":"nowhere","key":"rf-1"}]']), /the poison fault names topic "nowhere", which this scenario does not have/);
     usage(cli(['refunds', ...broker, ...db, '--faults', '[{"kind":"crash","actor":"cs","point":"nowhere"}]']), /the crash fault names crash point "nowhere" of "cs", which it does not have; it has: cs.after-document-before-commit, before-commit/);
   });
 });

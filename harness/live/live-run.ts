@@ -263,6 +263,9 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     if (actor !== undefined && !topology.actors.some((a) => a.name === actor)) {
       throw new LiveSetupError(`the ${f.kind} fault names actor "${actor}", which this scenario does not have (its actors: ${topology.actors.map((a) => a.name).join(', ')})`);
     }
+    if (f.kind === 'poison' && !topology.topics.some((t) => t.name === f.topic)) {
+      throw new LiveSetupError(`the poison fault names topic "${f.topic}", which this scenario does not have (its topics: ${topology.topics.map((t) => t.name).join(', ')})`);
+    }
     if (f.kind === 'crash') {
       const points = [...(plan.topology.actors.find((a) => a.name === f.actor)?.behaviour.crashPoints ?? []), ...STEP_CRASH_POINTS];
       if (!points.includes(f.point)) throw new LiveSetupError(`the crash fault names crash point "${f.point}" of "${f.actor}", which it does not have; it has: ${points.join(', ')}`);

@@ -21,7 +21,8 @@ import type { LiveConsumer } from './live-consumer.js';
 interface Envelope {
   readonly inc: number;
   readonly msg: unknown;
-  readonly done?: () => void;
+  /** Runs once the message's effects are performed (or it was dropped); with the reason when its behaviour threw on records whose consumer handles errors. */
+  readonly done?: (threw?: string) => void;
 }
 
 interface Effects {
@@ -59,7 +60,7 @@ export class LiveActor {
   /** Incarnation: messages and timers of an earlier one are dropped. */
   private inc = 0;
   private ready = false;
-  private held: { msg: unknown; done?: () => void }[] = [];
+  private held: { msg: unknown; done?: (threw?: string) => void }[] = [];
   private readonly timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   private nextTimer = 1;
   private effects: Promise<void> = Promise.resolve();
@@ -106,7 +107,7 @@ export class LiveActor {
   }
 
   /** Delivers a message; `done` runs once its effects are performed (or it was dropped). */
-  deliver(msg: unknown, done?: () => void): void {
+  deliver(msg: unknown, done?: (threw?: string) => void): void {
     if (!this.ready) {
       this.held.push({ msg, done });
       return;
@@ -114,8 +115,14 @@ export class LiveActor {
     dispatch(this.nactRef, { inc: this.inc, msg, done });
   }
 
-  deliverAndWait(msg: unknown): Promise<void> {
+  /** Resolves once the message's effects are performed: with the reason if its behaviour threw on records its consumer handles errors of (retry, dead-letter). */
+  deliverAndWait(msg: unknown): Promise<string | undefined> {
     return new Promise((resolve) => this.deliver(msg, resolve));
+  }
+
+  /** Produces records outside any message (a dead letter): resolves once the broker has them. */
+  async produceNow(topic: string, key: string, value: unknown): Promise<void> {
+    await this.node.produce(this.name, [{ topic, key, value }]);
   }
 
   get incarnation(): number {
@@ -157,11 +164,21 @@ export class LiveActor {
     const fx: Effects = { sends: [], later: [], produces: [], commits: [] };
     this.fx = fx;
     let crash: string | undefined;
+    const records = (env.msg as { type?: string }).type === '$records' ? env.msg as { topic: string; partition: number; records: { key: string; offset: number }[] } : undefined;
     try {
+      // A poison fault: these records cannot be processed (the behaviour would throw on them).
+      const poison = records === undefined ? null : this.node.faults.poisoned(records.topic, records.partition, records.records);
+      if (poison !== null) throw new Error(poison);
       this.state = this.behaviour.receive(this.state, env.msg, this.ctx);
     } catch (e) {
       if (e instanceof CrashSignal) crash = `crash point ${e.point}`;
-      else {
+      else if (records !== undefined && this.consumer?.handlesErrors === true) {
+        // As in the simulator: its consumer's error handling takes it from here (retry,
+        // split, dead-letter); the writes are undone and nothing of the message is performed.
+        this.store?.mirror.rollback();
+        env.done?.((e as Error)?.message ?? String(e));
+        return;
+      } else {
         // A behaviour that throws crashes its actor, as in the simulator; its writes are undone.
         this.store?.mirror.rollback();
         this.node.actorError(this.name, e);

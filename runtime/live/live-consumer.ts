@@ -99,9 +99,10 @@ export class LiveConsumer {
             await heartbeat();
           }
           const inc = this.actor.incarnation;
-          await this.actor.deliverAndWait({ type: '$records', topic, partition: batch.partition, records });
+          const threw = await this.actor.deliverAndWait({ type: '$records', topic, partition: batch.partition, records });
           // The actor crashed on these: its rewind decides where reading resumes.
           if (inc !== this.actor.incarnation) return;
+          if (threw !== undefined && !(await this.handleError(topic, batch.partition, records, threw, () => isRunning() && !isStale(), heartbeat))) return;
           resolveOffset(chunk[chunk.length - 1].offset);
           await heartbeat();
         }
@@ -110,6 +111,89 @@ export class LiveConsumer {
   }
 
   private stopped = false;
+
+  /** Whether a behaviour's throw on a batch is this consumer's to handle (its group dead-letters), not a crash. */
+  get handlesErrors(): boolean {
+    return this.spec.deadLetterTopic !== undefined;
+  }
+
+  /**
+   * The behaviour threw on a batch (its writes undone), as the simulator's consumer handles
+   * it: the batch again up to maxAttempts (100 ms x attempt apart), then its records one by
+   * one, and a record that still fails goes to the dead-letter topic with the reason and
+   * where it came from; reading moves past it only once the broker has the dead letter.
+   * False when the partition went elsewhere (or the actor crashed) meanwhile.
+   */
+  private async handleError(topic: string, partition: number, records: { offset: number; key: string; value: unknown }[], reason: string,
+    ours: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
+    const max = this.spec.maxAttempts ?? 3;
+    const inc = this.actor.incarnation;
+    /** Delivers `rs` again, after 100 ms x `wait` (0: at once, a first try); what it threw, if it did. */
+    const again = async (rs: typeof records, wait: number): Promise<string | undefined> => {
+      if (wait > 0) {
+        this.count('kafka.processingRetries');
+        await new Promise((r) => setTimeout(r, 100 * wait));
+      }
+      if (!ours() || inc !== this.actor.incarnation) throw new Left();
+      const threw = await this.actor.deliverAndWait({ type: '$records', topic, partition, records: rs });
+      if (inc !== this.actor.incarnation) throw new Left();
+      // Retries and single records take a while: the group must still hear from this member.
+      await heartbeat();
+      return threw;
+    };
+    try {
+      let threw: string | undefined = reason;
+      for (let attempt = 2; threw !== undefined && attempt <= max; attempt++) threw = await again(records, attempt - 1);
+      if (threw === undefined) return true;
+      for (const r of records) {
+        // One record at a time: each gets its own attempts (a batch of one already had them).
+        let why: string | undefined = records.length === 1 ? threw : await again([r], 0);
+        for (let attempt = 2; why !== undefined && records.length > 1 && attempt <= max; attempt++) why = await again([r], attempt - 1);
+        if (why !== undefined) await this.deadLetter(topic, partition, r, why, ours);
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof Left) return false;
+      throw err;
+    }
+  }
+
+  /** Offsets of dead-lettered records not committed past yet, by partition (broker topic). */
+  private readonly dead = new Map<string, Set<number>>();
+  /** What this member last committed, by partition: where a dead letter at that position is committed past at once. */
+  private readonly committedTo = new Map<string, number>();
+
+  private async deadLetter(topic: string, partition: number, r: { offset: number; key: string; value: unknown }, reason: string, ours: () => boolean): Promise<void> {
+    const value = typeof r.value === 'object' && r.value !== null ? r.value : { value: r.value };
+    for (let attempt = 1; ; attempt++) {
+      if (!ours()) throw new Left();
+      try {
+        await this.actor.produceNow(this.spec.deadLetterTopic!, r.key, { ...value, reason: `poison: ${reason}`, sourceTopic: topic, sourcePartition: partition, sourceOffset: r.offset });
+        break;
+      } catch {
+        await new Promise((res) => setTimeout(res, Math.min(2_000, 100 * attempt)));
+      }
+    }
+    this.count('kafka.deadLettered');
+    const k = `${this.naming.topic(topic)}\u0000${partition}`;
+    if (!this.committedTo.has(k)) {
+      // Not committed by this member yet: where the group stands decides.
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        const got = await admin.fetchOffsets({ groupId: this.naming.group(this.spec.group), topics: [this.naming.topic(topic)] });
+        const at = Number(got[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        if (at >= 0) this.committedTo.set(k, at);
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    }
+    let set = this.dead.get(k);
+    if (set === undefined) this.dead.set(k, (set = new Set()));
+    set.add(r.offset);
+    // Everything before it is committed: past it now (commit() skips dead-lettered offsets).
+    if (this.committedTo.get(k) === r.offset) await this.commit([[topic, partition, r.offset]]);
+  }
 
   private relaunch(dead: Consumer): void {
     if (this.stopped || this.consumer !== dead) return;
@@ -138,6 +222,13 @@ export class LiveConsumer {
     // move the new owner's offset back, and what the new owner had done would come again
     // after the next restart. Only partitions assigned to this member now are committed.
     const offsets = commits.map(([topic, partition, offset]) => ({ topic: this.naming.topic(topic), partition, offset }))
+      // A commit that reaches a dead-lettered record goes past it (and past any right after it).
+      .map((o) => {
+        const dead = this.dead.get(`${o.topic}\u0000${o.partition}`);
+        let offset = o.offset;
+        while (dead?.delete(offset) === true) offset++;
+        return { ...o, offset };
+      })
       .filter((o) => {
         if (this.assigned.has(`${o.topic}\u0000${o.partition}`)) return true;
         this.count(`live.${this.spec.group}.offsetCommitsDropped`);
@@ -147,6 +238,7 @@ export class LiveConsumer {
     if (await this.commitNow(offsets)) {
       for (const o of offsets) {
         const k = `${o.topic}\u0000${o.partition}`;
+        this.committedTo.set(k, Math.max(o.offset, this.committedTo.get(k) ?? 0));
         if ((this.owed.get(k)?.offset ?? Infinity) <= o.offset) this.owed.delete(k);
       }
       return;
@@ -234,3 +326,6 @@ export class LiveConsumer {
     clearTimeout(timer);
   }
 }
+
+/** The partition went elsewhere or the actor crashed while a failed batch was being handled. */
+class Left extends Error {}

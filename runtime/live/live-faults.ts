@@ -66,9 +66,16 @@ export const crashAtPoint = z.strictObject({
   afterMs: ms.optional(),
 });
 
-export const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart, crashAtPoint]);
+/** As in the simulator: records of `topic` with this key cannot be processed; every consumer of the topic throws on them. */
+export const poisonRecords = z.strictObject({
+  kind: z.literal('poison'),
+  topic: z.string().min(1),
+  key: z.string().min(1),
+});
+
+export const liveFault = z.discriminatedUnion('kind', [killWorker, loseResponses, slowConsumer, loseProduceAcks, brokerRestart, crashAtPoint, poisonRecords]);
 export type LiveFault = z.infer<typeof liveFault>;
-export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart', 'crash'] as const;
+export const LIVE_FAULT_KINDS = ['kill-worker', 'lose-responses', 'slow-consumer', 'lose-produce-acks', 'broker-restart', 'crash', 'poison'] as const;
 
 /** A live fault plan that does not fit: bad input (exit 2). */
 export class LiveFaultError extends InputError {}
@@ -135,6 +142,19 @@ export class ProcessFaults {
 
   loseProduceAck(actor: string): boolean {
     return this.coin('lose-produce-acks', actor);
+  }
+
+  /** Why a batch of `topic` cannot be processed (a poison record in it), or null. */
+  poisoned(topic: string, partition: number, records: readonly { key: string; offset: number }[]): string | null {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i];
+      if (f.kind !== 'poison' || f.topic !== topic) continue;
+      const r = records.find((x) => x.key === f.key);
+      if (r === undefined) continue;
+      this.fired(i);
+      return `cannot process ${topic}/${partition}@${r.offset} (key ${f.key})`;
+    }
+    return null;
   }
 
   /** Passes through each crash fault's point in this process (counted once its afterMs has come). */
@@ -220,7 +240,7 @@ export class LiveFaultRunner {
 
   /** Resolves once every fault window has closed and every killed worker is back. */
   async healed(): Promise<void> {
-    const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : 'atMs' in f ? f.atMs : (f.afterMs ?? 0))));
+    const end = Math.max(0, ...this.faults.map((f) => ('durationMs' in f ? f.atMs + f.durationMs : 'atMs' in f ? f.atMs : 'afterMs' in f ? (f.afterMs ?? 0) : 0)));
     const wait = (this.originMs ?? Date.now()) + end - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await Promise.all(this.pending);

@@ -133,6 +133,22 @@ describe.skipIf(!up)('faultline live (real Kafka and PostgreSQL)', () => {
     expect(r.outcomes['refunds.PENDING']).toBe(0);
   }, 180_000);
 
+  it('poison records are dead-lettered live, as in the simulator: retried, split, sent to the DLQ, their refunds end DEAD_LETTERED', async () => {
+    const overrides = { count: 300, ratePerSec: 150 };
+    // Keys the same workload seed sends down the pipeline (not rejected at the intake).
+    const sim = executeScenario(refundsScenario, refundsScenario.parse(overrides), { seed: 17 }).sim;
+    const keys = [...(sim.store('rms').table('refunds') as Map<string, RefundRow>)].filter(([, row]) => row.status === 'DISBURSED').map(([k]) => k).slice(10, 13);
+    const r = await live(17, overrides, 1, keys.map((key) => ({ kind: 'poison' as const, topic: 'refund-requested', key })), true);
+    for (const f of r.faults) expect(f.fired, String(f.key)).toBeGreaterThan(0);
+    expectOk(r);
+    expect(r.metrics.counters['kafka.deadLettered']).toBeGreaterThanOrEqual(3);
+    expect(r.metrics.counters['kafka.processingRetries']).toBeGreaterThan(0);
+    expect(r.outcomes['refunds.PENDING']).toBe(0);
+    // Exactly the poisoned refunds were dead-lettered by the batcher's group (DS's own dead letters are other refunds).
+    const status = await statuses(r);
+    for (const k of keys) expect(status.get(k), k).toBe('DEAD_LETTERED');
+  }, 180_000);
+
   it('an unreachable broker or database is a setup error within 30 s, not a hang', async () => {
     const t = Date.now();
     await expect(runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, kafka: { brokers: ['127.0.0.1:1'] }, dbUrl, workers: 0 })).rejects.toBeInstanceOf(LiveSetupError);
