@@ -20,6 +20,7 @@ import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } 
 import { LiveNode } from '../../runtime/live/node.js';
 import { runNaming, type RunNaming } from '../../runtime/live/naming.js';
 import { removeRun } from '../../runtime/live/cleanup.js';
+import { whileRetriable } from '../../runtime/live/retriable.js';
 import { WorkerPool } from '../../runtime/live/worker-pool.js';
 import type { WorkerConfig } from '../../runtime/live/worker-protocol.js';
 import type { LiveHostTopology } from '../../runtime/live/topology.js';
@@ -545,19 +546,6 @@ async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `fn` again while it fails with what kafkajs calls retriable (a partition without a leader yet), for up to `ms`. */
-async function whileRetriable<T>(fn: () => Promise<T>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > until) throw err;
-      await sleep(1_000);
-    }
-  }
-}
 
 /** Resolves when the signal is aborted (never, without one). */
 const aborted = (signal: AbortSignal | undefined) => new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));

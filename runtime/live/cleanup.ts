@@ -6,6 +6,7 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { runIdOfBrokerName } from './naming.js';
+import { whileRetriable } from './retriable.js';
 
 export interface RunLeftovers {
   readonly runId: string;
@@ -16,19 +17,6 @@ export interface RunLeftovers {
 }
 
 const TABLES = ['faultline_rows', 'faultline_fences', 'faultline_journal'] as const;
-
-/** A broker just started again answers "the coordinator is loading" for a while: retriable, asked again for up to 45 s. */
-async function whileLoading<T>(fn: () => Promise<T>): Promise<T> {
-  const until = Date.now() + 45_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-}
 
 /** Every run with something left, by id (topics and groups from the broker, rows from the database). */
 export async function findRuns(admin: Admin, pool: pg.Pool): Promise<RunLeftovers[]> {
@@ -42,7 +30,7 @@ export async function findRuns(admin: Admin, pool: pg.Pool): Promise<RunLeftover
     const id = runIdOfBrokerName(t);
     if (id !== undefined) of(id).topics.push(t);
   }
-  for (const g of (await whileLoading(() => admin.listGroups())).groups) {
+  for (const g of (await whileRetriable(() => admin.listGroups(), 45_000)).groups) {
     const id = runIdOfBrokerName(g.groupId);
     if (id !== undefined) of(id).groups.push(g.groupId);
   }

@@ -93,7 +93,10 @@ export class ProcessFaults {
   constructor(private readonly faults: readonly LiveFault[], seed: number, process: number,
     private readonly fired: (index: number) => void) {
     this.rng = new Prng(seed, `live-faults@${process}`);
+    this.hasCrashes = faults.some((f) => f.kind === 'crash');
   }
+
+  private readonly hasCrashes: boolean;
 
   /**
    * The plan's times count from `originMs` (the load's start, the same wall-clock instant in
@@ -162,6 +165,8 @@ export class ProcessFaults {
 
   /** Whether `actor` crashes at `point` now (a behaviour's crash point or a step boundary). */
   crashAt(actor: string, point: string): boolean {
+    // Asked three times for every message an actor handles: most plans have no crash at all.
+    if (!this.hasCrashes) return false;
     for (let i = 0; i < this.faults.length; i++) {
       const f = this.faults[i];
       if (f.kind !== 'crash' || f.actor !== actor || f.point !== point) continue;
