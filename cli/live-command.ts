@@ -1,8 +1,9 @@
 // `faultline live <scenario> --brokers HOST:PORT[,…] --db URL [--workers N] …`: the
 // scenario's behaviours on a real broker and PostgreSQL, checked like a simulated run.
 import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { loadScenario } from '../harness/load-scenario.js';
-import { LiveSetupError, runLive } from '../harness/live/live-run.js';
+import { JoinError, LiveSetupError, runLive } from '../harness/live/live-run.js';
 import { livePlan } from '../harness/live/live-plan.js';
 import { loadLiveFaults } from '../harness/live/fault-plan.js';
 import { probeFacts } from '../harness/probe.js';
@@ -15,6 +16,7 @@ import { renderRunHtml } from '../reports/html.js';
 import { renderRunMarkdown } from '../reports/run-markdown.js';
 import { parseNumberFlag } from './flags.js';
 import { checkDbUrl, kafkaConnectionArgs } from './live-connection-args.js';
+import { JOIN_TOKEN_ENV, joinToken, parseListen } from './join-args.js';
 import { commandLine, defaultSeed, scenarioOverrides } from './scenario-args.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -48,6 +50,11 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const dbUrl = checkDbUrl(a.db as string | undefined, 'live');
   const workers = parseNumberFlag('workers', a.workers, { integer: true, min: 0 }) ?? 1;
   if (workers > 16) throw new UsageError(`--workers ${workers} is more worker processes than this tool starts on one machine (16 at most).`);
+  const joinWorkers = parseNumberFlag('join-workers', a['join-workers'], { integer: true, min: 0 }) ?? 0;
+  if (joinWorkers > 256) throw new UsageError(`--join-workers ${joinWorkers}: at most 256 worker processes join one run.`);
+  const listen = parseListen(a.listen);
+  const joinSeconds = parseNumberFlag('join-seconds', a['join-seconds'], { positive: true }) ?? 120;
+  const givenToken = joinToken(false);
   const seed = parseNumberFlag('seed', a.seed, { integer: true, min: 0 }) ?? defaultSeed();
   const drainSeconds = parseNumberFlag('drain-seconds', a['drain-seconds'], { positive: true }) ?? 120;
   const given = scenarioOverrides(a, scenario);
@@ -64,7 +71,7 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const servicesSplit = plan.host.actors.filter((x) => x.place === 'service').length;
   if (serviceProcesses && workers + servicesSplit > 24) throw new UsageError(`--service-processes would start ${servicesSplit} service processes besides ${workers} worker processes: more than this tool starts on one machine (24 at most).`);
   const faults = a.faults === undefined ? [] : loadLiveFaults(String(a.faults), seed, {
-    workers, loadMs: plan.plannedLoadMs,
+    workers: workers + joinWorkers, loadMs: plan.plannedLoadMs,
     consumers: plan.topology.actors.filter((x) => x.consumes !== undefined).map((x) => x.name),
     crashPoints: plan.topology.actors.flatMap((x) => (x.behaviour.crashPoints ?? []).map((point) => ({ actor: x.name, point }))),
     // Which actors produce: seen in a small simulated run of the same pipeline.
@@ -77,6 +84,9 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   const quiet = a.json === true;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (!quiet) process.stdout.write(`${commandLine({ seed, workers })}\n`);
+  // Workers from elsewhere need the run's token: the one given, or a random one said here (once, on stderr).
+  const token = givenToken ?? (joinWorkers > 0 ? randomBytes(18).toString('base64url') : undefined);
+  const onJoinable = (url: string) => say(`join with: ${givenToken === undefined ? `${JOIN_TOKEN_ENV}=${token} ` : ''}faultline worker --join ${url} --brokers … --db …`);
   // A simulator-only setting is said, not silently dropped.
   const acksOne = plan.topology.actors.filter((x) => x.acks === 1).map((x) => x.name);
   if (acksOne.length > 0 && !quiet) say(`note: ${acksOne.join(', ')} ${acksOne.length > 1 ? 'ask' : 'asks'} for acks 1; live runs produce with acks=all (one local broker has no follower a failover could lose records to)`);
@@ -100,8 +110,9 @@ export async function liveCommand(a: Record<string, unknown>): Promise<number> {
   }, 250) : undefined;
   let result;
   try {
-    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, serviceProcesses, faults, keep, existingTopicPrefix, slo, stop: stop.signal, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
+    result = await runLive(scenario, { scenarioRef, seed, overrides, kafka, dbUrl, workers, joinWorkers, listen, joinToken: token, joinTimeoutMs: joinSeconds * 1000, onJoinable, serviceProcesses, faults, keep, existingTopicPrefix, slo, stop: stop.signal, drainDeadlineMs: drainSeconds * 1000, log: quiet ? undefined : say });
   } catch (err) {
+    if (err instanceof JoinError) throw new UsageError(`${err.message}.`);
     if (err instanceof LiveSetupError) throw new UsageError(`${err.message}. Check the address and that the server runs (npm run kafka:up / npm run pg:up start local ones).`);
     throw err;
   } finally {

@@ -133,12 +133,27 @@ async function main(argv: string[]): Promise<number> {
           .option('drain-seconds', { type: 'string', describe: 'after the load, how long to wait for the pipeline to settle (default 120)' })
           .option('slo', { type: 'string', describe: "thresholds the run is held to, exit 3 if one fails (default: >= 99% of what was offered completed, <= 1% shed or given up by callers, and the scenario's own SLO; none: no service level)" })
           .option('keep', { type: 'boolean', describe: "keep the run's topics, consumer groups and rows afterwards (default: removed; faultline cleanup removes kept ones)" })
+          .option('join-workers', { type: 'string', describe: 'worker processes that join from other machines (faultline worker --join URL), besides --workers: the load waits for them' })
+          .option('listen', { type: 'string', describe: "HOST:PORT where the run's processes take each other's sends and workers join: an address of this machine the others reach (default 127.0.0.1:0; the token is FAULTLINE_JOIN_TOKEN, or a random one printed)" })
+          .option('join-seconds', { type: 'string', describe: 'how long to wait for the joining workers (default 120)' })
           .option('existing-topics', { type: 'string', describe: "use existing topics named PREFIX + the scenario's topic names instead of creating the run's own (neither created nor removed; read from their ends)" })
           .option('json', { type: 'boolean', describe: 'print the run result as JSON' })
           .option('html', { type: 'string', describe: 'write a self-contained HTML report to FILE' })
           .option('md', { type: 'string', describe: 'write a Markdown report to FILE' }),
       async (a) => {
         exitCode = await run(async () => (await import('./live-command.js')).liveCommand, a);
+      },
+    )
+    .command(
+      'worker',
+      "join a live run started elsewhere (faultline live … --join-workers N) as one of its worker processes, with this machine's broker and database settings; the run's token in FAULTLINE_JOIN_TOKEN",
+      (y) =>
+        connectionOptions(y)
+          .option('join', { type: 'string', describe: 'the join URL the run printed, e.g. ws://10.0.0.5:7311/join', demandOption: true })
+          .option('host', { type: 'string', describe: "the address the run's other processes reach this machine by (default: the one it reaches the run from)" })
+          .option('scenario', { type: 'string', describe: "where the scenario module is on this machine, if not at the path the run gave" }),
+      async (a) => {
+        exitCode = await run(async () => (await import('./worker-command.js')).workerCommand, a);
       },
     )
     .command(

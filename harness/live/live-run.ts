@@ -22,7 +22,13 @@ import { runNaming, type RunNaming } from '../../runtime/live/naming.js';
 import { removeRun } from '../../runtime/live/cleanup.js';
 import { whileRetriable } from '../../runtime/live/retriable.js';
 import { WorkerPool } from '../../runtime/live/worker-pool.js';
-import type { WorkerConfig } from '../../runtime/live/worker-protocol.js';
+import type { RunConfig } from '../../runtime/live/worker-protocol.js';
+import { forkWorker } from '../../runtime/live/worker-channel.js';
+import { JoinedWorkers } from '../../runtime/live/joined-workers.js';
+import { PeerLinks, PeerServer } from '../../runtime/live/peer-links.js';
+import { REF_STRIDE } from '../../runtime/live/node.js';
+import { randomBytes } from 'node:crypto';
+import { scenarioFingerprint } from './fingerprint.js';
 import type { LiveHostTopology } from '../../runtime/live/topology.js';
 import { LiveFaultRunner, type LiveFault } from '../../runtime/live/live-faults.js';
 import { OwnBroker } from '../../runtime/live/own-broker.js';
@@ -37,6 +43,8 @@ import { checkThresholds, measurableOf, type Threshold, type ThresholdCheck } fr
 
 /** The broker or the database cannot be used: bad usage (exit 2), said within SETUP_LIMIT_MS. */
 export class LiveSetupError extends InputError {}
+/** A worker that was to join did not, or could not start (another scenario version, say): exit 2 too. */
+export class JoinError extends LiveSetupError {}
 
 const SETUP_LIMIT_MS = 30_000;
 const POLL_MS = 500;
@@ -50,8 +58,18 @@ export interface LiveRunOptions {
   readonly overrides?: Readonly<Record<string, unknown>>;
   readonly kafka: KafkaConnection;
   readonly dbUrl: string;
-  /** Worker processes; 0 runs every actor in this process. */
+  /** Worker processes forked here; 0 (and none joining) runs every actor in this process. */
   readonly workers: number;
+  /** Worker processes that join from elsewhere (`faultline worker --join`), after the forked ones: the load waits for them. */
+  readonly joinWorkers?: number;
+  /** Where the run's processes take each other's sends, and joining workers connect: an address other machines reach this one by (default 127.0.0.1, any port). */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** The token every connection between the run's processes carries (default: a random one); joining workers need it. */
+  readonly joinToken?: string;
+  /** How long to wait for the joining workers (default 120 s). */
+  readonly joinTimeoutMs?: number;
+  /** The run accepts joining workers at this URL now. */
+  readonly onJoinable?: (joinUrl: string) => void;
   /** Every one-of-a-kind service in a process of its own, the calls between them over HTTP. */
   readonly serviceProcesses?: boolean;
   readonly faults?: readonly LiveFault[];
@@ -74,6 +92,8 @@ export interface LiveRunResult extends RunResult {
     readonly runId: string;
     readonly connection: Record<string, unknown>;
     readonly workers: number;
+    /** Of `workers`, how many joined from elsewhere. */
+    readonly joinedWorkers?: number;
     /** Services each in a process of its own, reached over HTTP (0: in the coordinator). */
     readonly serviceProcesses: number;
     readonly workerKills: number;
@@ -257,7 +277,9 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
   const params = scenario.parse(o.overrides ?? {});
   const plan = livePlan(scenario, params, o.serviceProcesses === true);
   const topology = plan.host;
-  // Service processes come after the worker processes: indexes workers + 1, workers + 2, …
+  const joining = o.joinWorkers ?? 0;
+  const workerCount = o.workers + joining;
+  // Service processes come after the worker processes (forked, then joined): indexes workerCount + 1, …
   const services = topology.actors.filter((a) => a.place === 'service').map((a) => a.name);
   for (const f of o.faults ?? []) {
     const actor = (f as { actor?: string }).actor;
@@ -295,27 +317,40 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     let faults: LiveFaultRunner;
     const started = performance.now();
     let node: LiveNode | undefined;
+    const host = o.listen?.host ?? '127.0.0.1';
+    const token = o.joinToken ?? randomBytes(18).toString('base64url');
+    const joined = new JoinedWorkers(joining, log);
+    // Sends to this process's actors come straight from the process that sends them.
+    const links = new PeerLinks(token, (n) => metrics.count('live.sendsLost', n), () => metrics.count('live.sendsBetweenProcesses'));
+    const server = await within(`cannot listen on ${host}:${o.listen?.port ?? 0} (give an address of this machine and a free port)`, 5_000,
+      PeerServer.listen(host, o.listen?.port ?? 0, token, (ref, msg) => node?.deliverRemote(ref, msg), joining > 0 ? (ws, req) => joined.accept(ws, req) : undefined));
+    const fingerprint = scenarioFingerprint(topology);
     const workers: WorkerPool = new WorkerPool(
-      WORKER_MAIN,
-      (index): WorkerConfig => ({
-        index, scenario: o.scenarioRef, overrides: { ...o.overrides }, seed: o.seed, t0, runId, existingTopicPrefix: o.existingTopicPrefix, kafka: o.kafka, dbUrl: o.dbUrl, faults: o.faults ?? [], faultsFromMs: faults?.origin,
-        serviceProcesses: o.serviceProcesses === true, peers: workers.peers, ...(index > o.workers ? { service: services[index - o.workers - 1] } : {}),
+      // Forked here, or (after the forked ones) joined from elsewhere.
+      async (index) => (index > o.workers && index <= workerCount
+        ? joined.claim(index, o.joinTimeoutMs ?? 120_000, o.stop)
+        : forkWorker(WORKER_MAIN, { kafka: o.kafka, dbUrl: o.dbUrl, host })),
+      (index): RunConfig => ({
+        index, scenario: o.scenarioRef, fingerprint, overrides: { ...o.overrides }, seed: o.seed, t0, runId, existingTopicPrefix: o.existingTopicPrefix, faults: o.faults ?? [], faultsFromMs: faults?.origin,
+        serviceProcesses: o.serviceProcesses === true, peers: workers.peers.urls, processes: workers.peers.processes, peerToken: token,
+        ...(index > workerCount ? { service: services[index - workerCount - 1] } : {}),
       }),
-      (ref, msg) => node?.deliverRemote(ref, msg),
+      server.url,
       log,
       (fault) => faults.fire(fault),
-      // A service process (re)started: every process learns where it listens.
-      (urls) => {
-        node?.setPeers(urls);
-        workers.broadcast({ t: 'peers', urls });
+      // A process (re)started or was killed: every process learns where each listens.
+      (peers) => {
+        node?.setPeers(peers.urls);
+        links.setDirectory(peers.processes);
+        workers.broadcast({ t: 'peers', ...peers });
       },
     );
     const broker = OwnBroker.find(o.kafka.brokers);
     faults = new LiveFaultRunner(o.faults ?? [], { workers, log, broker });
     node = new LiveNode({
-      index: 0, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
-      hosts: (s) => s.place !== 'service' && (s.place !== 'worker' || o.workers === 0),
-      remote: (ref, msg) => workers.route(ref, msg),
+      index: 0, host, topology, kafka, pool, naming, seed: o.seed, t0, log, metrics, faults: o.faults, onFaultFired: (fault) => faults.fire(fault),
+      hosts: (s) => s.place !== 'service' && (s.place !== 'worker' || workerCount === 0),
+      remote: (ref, msg) => links.send(Math.floor(ref / REF_STRIDE), ref, msg),
     });
     const generatorBehaviour = plan.topology.actors.find((a) => a.name === plan.loadActor)?.behaviour;
     /** The load generator's view of its load, from its live actor's state. */
@@ -397,14 +432,26 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
     };
     try {
       for (let k = 0; k < services.length; k++) {
-        await workers.start(o.workers + 1 + k).catch((err: Error) => {
+        await workers.start(workerCount + 1 + k).catch((err: Error) => {
           throw new LiveSetupError(`the process of service ${services[k]} could not start: ${err.message}`);
         });
       }
-      node.setPeers(workers.peers);
       for (let i = 1; i <= o.workers; i++) {
         await workers.start(i).catch((err: Error) => {
           throw new LiveSetupError(`worker process ${i} could not start: ${err.message}`);
+        });
+      }
+      if (joining > 0) {
+        log(`waiting up to ${Math.round((o.joinTimeoutMs ?? 120_000) / 1000)} s for ${joining} worker${joining === 1 ? '' : 's'} to join at ${server.joinUrl}`);
+        o.onJoinable?.(server.joinUrl);
+      }
+      for (let i = o.workers + 1; i <= workerCount; i++) {
+        await workers.start(i).catch((err: Error) => {
+          if (o.stop?.aborted === true) return;
+          if (err.message.startsWith('no worker joined')) {
+            throw new JoinError(`${i - o.workers - 1} of the ${joining} joining workers came within ${Math.round((o.joinTimeoutMs ?? 120_000) / 1000)} s: start each with faultline worker --join ${server.joinUrl} (the run's token in FAULTLINE_JOIN_TOKEN), or wait longer with --join-seconds`);
+          }
+          throw new JoinError(err.message);
         });
       }
       await node.start().catch((err: Error) => {
@@ -451,7 +498,10 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       if (o.stop?.aborted === true) log(`stopping (${String(o.stop.reason)}): the workers, any fault under way (a stopped broker is started again), then what the run has`);
       await faults.stop();
       await workers.stop();
+      joined.close();
       await node.stop();
+      links.close();
+      await server.close();
     }
     const wallMs = performance.now() - started;
     const nowMs = node.nowMs();
@@ -499,7 +549,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       spanMs: (drained ? settledAtMs : nowMs) - loadStartedAtMs,
       sim: {
         events: handled, virtualMs: Math.round(nowMs), loadEndedAtMs: Math.round(loadEndedAtMs), drained,
-        messagesLost: workers.lostSends, crashes: own.crashes + theirs.crashes + workers.kills, actorErrors: errors,
+        messagesLost: metrics.counter('live.sendsLost'), crashes: own.crashes + theirs.crashes + workers.kills, actorErrors: errors,
       },
       wall: { ms: Math.round(wallMs), eventsPerSec: Math.round(handled / (wallMs / 1000)) },
     });
@@ -509,8 +559,8 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
       live: {
         serviceLevel: { ok: checks.every((c) => c.ok), checks },
         ...(stoppedBy !== undefined ? { stopped: stoppedBy } : {}),
-        runId, connection: describeConnection(o.kafka), workers: o.workers, serviceProcesses: services.length, workerKills: workers.kills,
-        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker().slice(0, o.workers),
+        runId, connection: describeConnection(o.kafka), workers: workerCount, ...(joining > 0 ? { joinedWorkers: joining } : {}), serviceProcesses: services.length, workerKills: workers.kills,
+        actorRestarts: own.crashes + theirs.crashes, messagesHandled: handled, messagesByWorker: workers.handledByWorker().slice(0, workerCount),
         leftovers: await cleanUp(),
       },
     };

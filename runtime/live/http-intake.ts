@@ -27,9 +27,11 @@ export class HttpIntake {
     this.server.keepAliveTimeout = 60_000;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => {
-      this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  /** On `host`: the address other processes (perhaps on other machines) reach this one by. */
+  listen(host = '127.0.0.1'): Promise<void> {
+    return new Promise((resolve) => this.server.listen(0, host, () => {
+      const shown = host.includes(':') ? `[${host}]` : host;
+      this.url = `http://${shown}:${(this.server.address() as AddressInfo).port}/`;
       resolve();
     }));
   }

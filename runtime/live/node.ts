@@ -2,7 +2,7 @@
 // stores (a mirror per store, shared by the actors of one service), one idempotent
 // kafkajs producer, a consumer per consuming actor, and the routing of sends: to a
 // local actor, over HTTP to an intake endpoint or to a service in a process of its own
-// (placement 'service', found by name among the run's peers), or to another process (IPC).
+// (placement 'service', found by name among the run's peers), or to another process (`remote`).
 //
 // Refs are global: ref = process index * REF_STRIDE + the actor's index in the
 // topology, so a `replyTo` carried in a message means the same actor everywhere.
@@ -66,6 +66,8 @@ export interface NodeOptions {
   readonly seed: number;
   /** Wall-clock ms of the run's start, the same in every process: ctx.now() counts from it. */
   readonly t0: number;
+  /** The address other processes reach this one's endpoints by (default 127.0.0.1). */
+  readonly host?: string;
   /** Sends to actors in other processes. */
   readonly remote?: (ref: number, msg: unknown) => void;
   readonly log?: (line: string) => void;
@@ -152,7 +154,7 @@ export class LiveNode {
       this.byRef.set(a.ref, a);
       if (spec.http === true || spec.place === 'service') {
         const endpoint = new HttpIntake(a, (m) => this.count(m), () => this.faults.loseAnswer(), undefined, this.nextExchange);
-        await endpoint.listen();
+        await endpoint.listen(this.o.host);
         this.endpoints.set(spec.name, endpoint);
       }
       // The load generator of this process reaches its intake through the endpoint, like any client.

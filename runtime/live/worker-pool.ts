@@ -1,76 +1,87 @@
-// The coordinator's worker processes: forks them, hands them their configuration over
-// IPC, relays sends between processes, SIGKILLs and restarts them (a live fault), and
-// collects what they counted when the run stops.
-import { fork, type ChildProcess } from 'node:child_process';
-import { REF_STRIDE } from './node.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
+// The coordinator's worker processes: starts them (forked here, or joined from elsewhere
+// through a supervisor there), hands them their configuration, tells them where every
+// process listens, SIGKILLs and restarts them (a live fault), and collects what they
+// counted when the run stops. Sends between actors do not pass through here: each process
+// sends straight to the one that hosts the receiver (peer-links.ts).
+import type { WorkerChannel } from './worker-channel.js';
+import type { FromWorker, RunConfig, ToWorker } from './worker-protocol.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
 type Report = Extract<FromWorker, { counters: Record<string, number> }>;
 
 interface Worker {
-  child: ChildProcess | undefined;
+  channel: WorkerChannel | undefined;
   ready: boolean;
   /** How its gauges are told apart: `w<index>`, or a service process's service. */
   label?: string;
   /** A service process's endpoint, by actor, as its current incarnation reported it. */
   urls?: Record<string, string>;
+  /** Where its current incarnation takes sends. */
+  peerUrl?: string;
   /** What this incarnation measured, as it last reported it (every second, and when it stops). */
   stats?: Report;
+}
+
+export interface Peers {
+  /** Service processes' endpoints, by actor. */
+  readonly urls: Record<string, string>;
+  /** Where each process takes sends, by index (0: the coordinator). */
+  readonly processes: Record<number, string>;
 }
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   kills = 0;
   restarts = 0;
-  lostSends = 0;
+  private stopping = false;
   readonly errors: { tMs: number; actor: string; message: string }[] = [];
   /** The last reports of killed incarnations: what they measured until their last second counts too. */
   private readonly retired: { index: number; report: Report }[] = [];
 
-  /** `main`: the worker's entry module (a .ts one runs through tsx: tests run from source). */
   constructor(
-    private readonly main: string,
-    private readonly config: (index: number) => WorkerConfig,
-    private readonly toCoordinator: (ref: number, msg: unknown) => void,
+    /** A new incarnation of worker `index`: a forked process, or one a joined supervisor forks. */
+    private readonly launch: (index: number) => Promise<WorkerChannel>,
+    private readonly config: (index: number) => RunConfig,
+    /** Where the coordinator takes sends. */
+    private readonly ownUrl: string,
     private readonly log: (line: string) => void,
     private readonly onFaultFired: (fault: number) => void = () => {},
-    /** A service process (re)started: where every service process listens now. */
-    private readonly onPeers: (urls: Record<string, string>) => void = () => {},
+    /** A process (re)started: where every process listens now. */
+    private readonly onPeers: (peers: Peers) => void = () => {},
   ) {}
 
-  /** Where the service processes listen, by actor. */
-  get peers(): Record<string, string> {
-    return Object.assign({}, ...this.workers.map((w) => w?.urls ?? {}));
+  /** Where the service processes (by actor) and every process (by index) listen. */
+  get peers(): Peers {
+    const processes: Record<number, string> = { 0: this.ownUrl };
+    this.workers.forEach((w, i) => {
+      if (w?.peerUrl !== undefined && w.ready) processes[i] = w.peerUrl;
+    });
+    return { urls: Object.assign({}, ...this.workers.map((w) => w?.urls ?? {})), processes };
   }
 
   /** Starts worker `index` (1-based) and resolves once it consumes. */
-  start(index: number): Promise<void> {
-    const w: Worker = this.workers[index] ?? { child: undefined, ready: false };
+  async start(index: number): Promise<void> {
+    const w: Worker = this.workers[index] ?? { channel: undefined, ready: false };
     this.workers[index] = w;
-    const child = fork(this.main, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: this.main.endsWith('.ts') ? ['--import', 'tsx'] : [] });
-    w.child = child;
     w.ready = false;
+    const channel = await this.launch(index);
+    w.channel = channel;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${index} did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
-      child.on('message', (m: FromWorker) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${index} (${channel.where}) did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      channel.on('message', (m: FromWorker) => {
         switch (m.t) {
           case 'ready':
             w.ready = true;
             clearTimeout(timer);
-            if (m.urls !== undefined && Object.keys(m.urls).length > 0) {
-              w.urls = m.urls;
-              this.onPeers(this.peers);
-            }
+            w.peerUrl = m.peerUrl;
+            if (m.urls !== undefined && Object.keys(m.urls).length > 0) w.urls = m.urls;
+            this.onPeers(this.peers);
             resolve();
             break;
           case 'failed':
             clearTimeout(timer);
-            reject(new Error(`worker ${index} could not start: ${m.message}`));
-            break;
-          case 'send':
-            this.route(m.to, m.msg);
+            reject(new Error(`worker ${index} (${channel.where}) could not start: ${m.message}`));
             break;
           case 'log':
             this.log(m.line);
@@ -83,53 +94,43 @@ export class WorkerPool {
             break;
           case 'metrics':
           case 'stopped':
-            if (w.child === child) w.stats = m;
+            if (w.channel === channel) w.stats = m;
             break;
         }
       });
-      child.on('exit', (code, signal) => {
-        if (w.child === child) w.ready = false;
-        if (!w.ready && signal === null && code !== 0) {
+      channel.on('exit', (code, signal) => {
+        if (w.channel === channel && w.ready) {
+          w.ready = false;
+          // Gone by itself (a crash, a lost machine): the others stop sending to it.
+          if (!this.stopping) this.onPeers(this.peers);
+        }
+        if (signal === null && code !== 0 || signal === 'disconnected') {
           clearTimeout(timer);
-          reject(new Error(`worker ${index} exited with code ${code}`));
+          reject(new Error(`worker ${index} (${channel.where}) ${signal === 'disconnected' ? 'lost its connection to the coordinator' : `exited with code ${code}`}`));
         }
       });
       const config = this.config(index);
       w.label = config.service ?? `w${index}`;
-      const msg: ToWorker = { t: 'config', config };
-      child.send(msg);
+      channel.start(config);
     });
   }
 
-  /** A send from any process to `ref`: to the coordinator or to the worker that hosts it. */
-  route(ref: number, msg: unknown): void {
-    const index = Math.floor(ref / REF_STRIDE);
-    if (index === 0) {
-      this.toCoordinator(ref, msg);
-      return;
-    }
-    const w = this.workers[index];
-    if (w?.child === undefined || !w.ready || !w.child.connected) {
-      this.lostSends++;
-      return;
-    }
-    w.child.send({ t: 'send', to: ref, msg } satisfies ToWorker);
-  }
-
   /** A message for every worker that is up (and ready). */
-  broadcast(msg: ToWorker): void {
-    for (const w of this.workers) if (w?.child !== undefined && w.ready && w.child.connected) w.child.send(msg);
+  broadcast(msg: Exclude<ToWorker, { t: 'config' }>): void {
+    for (const w of this.workers) if (w?.channel !== undefined && w.ready && w.channel.alive) w.channel.send(msg);
   }
 
   /** SIGKILL: no goodbye, no flush; its partitions go to the other members after the session timeout. */
   kill(index: number): boolean {
     const w = this.workers[index];
-    if (w?.child === undefined || w.child.exitCode !== null || w.child.signalCode !== null) return false;
+    if (w?.channel === undefined || !w.channel.alive) return false;
     w.ready = false;
-    w.child.kill('SIGKILL');
+    w.channel.kill();
     this.kills++;
     if (w.stats !== undefined) this.retired.push({ index, report: w.stats });
     w.stats = undefined;
+    // The others stop sending to it now (what they send meanwhile is lost, as to any dead process).
+    this.onPeers(this.peers);
     return true;
   }
 
@@ -144,19 +145,19 @@ export class WorkerPool {
 
   /** Asks every live worker to stop and waits for its counts (or its exit). */
   async stop(timeoutMs = 20_000): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      const child = w?.child;
-      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+      const channel = w?.channel;
+      if (channel === undefined || !channel.alive) return resolve();
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        channel.kill();
         resolve();
       }, timeoutMs);
-      child.once('exit', () => {
+      channel.on('exit', () => {
         clearTimeout(timer);
         resolve();
       });
-      if (child.connected) child.send({ t: 'stop' } satisfies ToWorker);
-      else child.kill('SIGKILL');
+      channel.send({ t: 'stop' });
     })));
   }
 

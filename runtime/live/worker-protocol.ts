@@ -1,19 +1,23 @@
-// Messages between the coordinator and its worker processes (Node's IPC channel).
+// Messages between the coordinator and its worker processes: over Node's IPC channel for a
+// worker it forked, over a WebSocket to `faultline worker --join` (a supervisor that forks the
+// worker on its own machine) for one that joined. Only control goes this way: sends between
+// actors go straight between processes (peer-links.ts).
 import type { KafkaConnection } from './kafka-connection.js';
 import type { LiveFault } from './live-faults.js';
 
-export interface WorkerConfig {
+/** What the coordinator tells every worker process; the same for a forked and a joined one. */
+export interface RunConfig {
   readonly index: number;
   /** A built-in scenario name or a module path, loaded again in the worker. */
   readonly scenario: string;
+  /** The loaded scenario's shape (topics, actors, placements): a worker running another version refuses to start. */
+  readonly fingerprint: string;
   readonly overrides: Record<string, unknown>;
   readonly seed: number;
   readonly t0: number;
   readonly runId: string;
   /** The run uses the user's existing topics, named this prefix + topic. */
   readonly existingTopicPrefix?: string;
-  readonly kafka: KafkaConnection;
-  readonly dbUrl: string;
   readonly faults: readonly LiveFault[];
   /** Wall-clock ms the faults' times count from, once the load has started (a worker restarted after a kill gets it here). */
   readonly faultsFromMs?: number;
@@ -23,25 +27,54 @@ export interface WorkerConfig {
   readonly service?: string;
   /** Where the service processes listen, by actor (known when this process starts). */
   readonly peers?: Readonly<Record<string, string>>;
+  /** Where each process of the run takes sends, by process index. */
+  readonly processes: Readonly<Record<number, string>>;
+  /** Every connection between the run's processes carries it. */
+  readonly peerToken: string;
+}
+
+/** What a worker process needs besides: how it reaches the broker and the database, and the address it listens on. */
+export interface WorkerConfig extends RunConfig {
+  readonly kafka: KafkaConnection;
+  readonly dbUrl: string;
+  /** The address other processes reach this one by (its endpoints listen there). */
+  readonly host: string;
 }
 
 export type ToWorker =
   | { t: 'config'; config: WorkerConfig }
-  | { t: 'send'; to: number; msg: unknown }
   /** The load started: the fault plan's times count from `originMs`. */
   | { t: 'faults-from'; originMs: number }
-  /** Where the service processes listen now (one restarted: a new port). */
-  | { t: 'peers'; urls: Record<string, string> }
+  /** Where the service processes (by actor) and every process (by index) listen now (one restarted: a new port). */
+  | { t: 'peers'; urls: Record<string, string>; processes: Record<number, string> }
   | { t: 'stop' };
 
 export type FromWorker =
-  /** Started; a service process says where its endpoint listens. */
-  | { t: 'ready'; urls?: Record<string, string> }
+  /** Started: where it takes sends, and a service process where its endpoint listens. */
+  | { t: 'ready'; peerUrl: string; urls?: Record<string, string> }
   | { t: 'failed'; message: string }
-  | { t: 'send'; to: number; msg: unknown }
   | { t: 'log'; line: string }
   /** A fault fired here: reported at once, so a worker killed later does not take the count with it. */
   | { t: 'fired'; fault: number }
   | { t: 'error'; error: { tMs: number; actor: string; message: string } }
   /** What it has measured so far (every second), and at the end: a killed worker's last one still counts. */
   | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, { last: number; max: number }>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };
+
+/** Bumped when the join protocol changes: a supervisor of another version is refused. */
+export const JOIN_PROTOCOL = 1;
+
+/** Coordinator to a joined supervisor: a worker's messages (its config without the connection), and the kill fault. */
+export type ToSupervisor =
+  | Exclude<ToWorker, { t: 'config' }>
+  | { t: 'config'; config: RunConfig }
+  /** SIGKILL the worker process (a fault); a later config starts it again. */
+  | { t: 'kill' }
+  /** Not taken: why (the run has its workers, another protocol…). */
+  | { t: 'refused'; message: string };
+
+/** A joined supervisor to the coordinator: its worker's messages, and when that process ended. */
+export type FromSupervisor =
+  | FromWorker
+  /** `nowMs`: its clock when it said hello (the run's times are wall-clock ms: clocks must agree). */
+  | { t: 'hello'; protocol: number; host: string; nowMs: number }
+  | { t: 'exit'; code: number | null; signal: string | null };
