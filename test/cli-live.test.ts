@@ -20,6 +20,21 @@ function usage(r: ReturnType<typeof cli>, pattern: RegExp) {
 }
 
 describe('faultline live: bad input is exit 2 with a clear message', () => {
+  it('says what is wrong with the flags of a run that workers join, and with a worker\'s', () => {
+    usage(cli(['refunds', ...broker, ...db, '--join-workers', '2', '--listen', '0.0.0.0:7311']), /--listen 0.0.0.0 is every address, and the other processes must be told one/);
+    usage(cli(['refunds', ...broker, ...db, '--join-workers', '2', '--listen', '10.0.0.5']), /--listen "10.0.0.5" is not HOST:PORT/);
+    usage(cli(['refunds', ...broker, ...db, '--join-workers', 'two']), /--join-workers must be a whole number/);
+    usage(cli(['refunds', ...broker, ...db, '--join-workers', '1'], { FAULTLINE_JOIN_TOKEN: 'short' }), /FAULTLINE_JOIN_TOKEN is 5 characters: use at least 16/);
+    const worker = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(process.execPath, ['dist/cli/main.js', 'worker', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, FAULTLINE_JOIN_TOKEN: '', ...env } });
+      return { code: r.status, out: r.stdout, err: r.stderr, ms: 0 };
+    };
+    usage(worker(['--join', 'ws://127.0.0.1:7311/join', ...broker, ...db]), /faultline worker needs the run's token in FAULTLINE_JOIN_TOKEN/);
+    usage(worker(['--join', 'http://127.0.0.1:7311/join', ...broker, ...db], { FAULTLINE_JOIN_TOKEN: 'x'.repeat(20) }), /--join must be a ws:\/\/ URL/);
+    usage(worker(['--join', 'nowhere', ...broker, ...db], { FAULTLINE_JOIN_TOKEN: 'x'.repeat(20) }), /--join "nowhere" is not a URL/);
+    usage(worker([...broker, ...db]), /Missing required argument: join/);
+  });
+
   it('names what is missing or malformed', () => {
     usage(cli(['refunds', ...db]), /live needs --brokers HOST:PORT/);
     usage(cli(['refunds', '--brokers', 'localhost', ...db]), /"localhost" is not HOST:PORT/);

@@ -96,6 +96,19 @@ describe('joined workers', () => {
     expect(lines.some((l) => /clock of box .* is -5\d{3} ms off/.test(l))).toBe(true);
   });
 
+  it('tell every supervisor the run is over, one whose worker a kill left down included, before letting it go', async () => {
+    const { joined, server } = await coordinator(2);
+    const killed = await supervisor(server.joinUrl);
+    const idle = await supervisor(server.joinUrl);
+    const w = await joined.claim(1, 5_000);
+    w.kill();
+    await until(() => killed.got.some((m) => m.t === 'kill'));
+    joined.close();
+    await Promise.all([killed.closed, idle.closed]);
+    expect(killed.got.at(-1)).toEqual({ t: 'stop' });
+    expect(idle.got).toEqual([{ t: 'stop' }]);
+  });
+
   it('see a supervisor whose connection is lost as its worker gone', async () => {
     const { joined, server } = await coordinator(1);
     const sup = await supervisor(server.joinUrl);

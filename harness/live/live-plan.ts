@@ -3,6 +3,8 @@
 // scenario says otherwise) and the load generator's service reached over real HTTP.
 import type { LiveHostTopology, Placement } from '../../runtime/live/topology.js';
 import { expectedDurationMs } from '../../actors/arrivals.js';
+import { SeqMap } from '../../runtime/sim/seq-map.js';
+import type { Key } from '../../runtime/contract.js';
 import type { ActorDecl, BaseParams, Scenario, Topology } from '../scenario.js';
 
 export interface LivePlan<P extends BaseParams> {
@@ -27,6 +29,15 @@ export function placementOf(a: ActorDecl, loadActor: string | undefined, loadTar
   return serviceProcesses && place === 'api' ? 'service' : place;
 }
 
+/** The scenario's declared tables as factories: each process's mirror (and the checks' copy) makes its own. */
+export function tableFactories(topology: Topology): Record<string, Record<string, () => Map<Key, unknown>>> {
+  const out: Record<string, Record<string, () => Map<Key, unknown>>> = {};
+  for (const [store, tables] of Object.entries(topology.tables ?? {})) {
+    out[store] = Object.fromEntries(Object.entries(tables).map(([t, kind]) => [t, kind === 'queue' ? () => new SeqMap() : kind]));
+  }
+  return out;
+}
+
 export function livePlan<P extends BaseParams>(scenario: Scenario<P>, params: P, serviceProcesses = false): LivePlan<P> {
   const topology = scenario.topology(params);
   const generator = topology.actors.find((a) => a.behaviour.load !== undefined);
@@ -38,6 +49,7 @@ export function livePlan<P extends BaseParams>(scenario: Scenario<P>, params: P,
       return { name: a.name, behaviour: a.behaviour, store: a.store, consumes: a.consumes, place, http: a.name === target && place === 'api' };
     }),
     requestTimeoutMs: params.clientTimeoutMs,
+    tables: tableFactories(topology),
   };
   return {
     params, topology, host, loadActor: generator?.name,

@@ -13,9 +13,9 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { InputError } from '../../runtime/input-error.js';
 import { PartitionLog } from '../../runtime/sim/kafka/partition-log.js';
 import { Metrics } from '../../runtime/sim/metrics.js';
-import type { SimStore } from '../../runtime/sim/store.js';
+import { SimStore } from '../../runtime/sim/store.js';
 import type { LoadView } from '../../runtime/contract.js';
-import { PgStore, connectPg, readJournals } from '../../runtime/live/pg-store.js';
+import { connectPg, readJournals, readStore } from '../../runtime/live/pg-store.js';
 import { describeConnection, describeDbUrl, kafkaClient, type KafkaConnection } from '../../runtime/live/kafka-connection.js';
 import { LiveNode } from '../../runtime/live/node.js';
 import { runNaming, type RunNaming } from '../../runtime/live/naming.js';
@@ -445,7 +445,7 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
         log(`waiting up to ${Math.round((o.joinTimeoutMs ?? 120_000) / 1000)} s for ${joining} worker${joining === 1 ? '' : 's'} to join at ${server.joinUrl}`);
         o.onJoinable?.(server.joinUrl);
       }
-      for (let i = o.workers + 1; i <= workerCount; i++) {
+      for (let i = o.workers + 1; i <= workerCount && o.stop?.aborted !== true; i++) {
         await workers.start(i).catch((err: Error) => {
           if (o.stop?.aborted === true) return;
           if (err.message.startsWith('no worker joined')) {
@@ -576,7 +576,12 @@ export async function runLive<P extends BaseParams>(scenario: Scenario<P>, o: Li
 async function liveObservation<P extends BaseParams>(kafka: Kafka, admin: Admin, pool: pg.Pool, naming: Naming, plan: ReturnType<typeof livePlan<P>>,
   metrics: Metrics, load: LoadView | undefined, starts: StartOffsets, ownGroups: Set<string>): Promise<Observation> {
   const stores = new Map<string, SimStore>();
-  for (const s of plan.stores) stores.set(s, await new PgStore(pool, naming.store(s)).load());
+  for (const s of plan.stores) {
+    // The scenario's dense tables, as the simulator's checks read them: a row per entity costs bytes, not an object.
+    const into = new SimStore(s);
+    for (const [table, make] of Object.entries(plan.host.tables?.[s] ?? {})) into.useTable(table, make());
+    stores.set(s, await readStore(pool, naming.store(s), into));
+  }
   const topics = new Map<string, PartitionLog[]>();
   for (const t of plan.keptTopics) topics.set(t, await readTopic(kafka, admin, naming, naming.topic(t), plan.host.topics.find((x) => x.name === t)!.partitions, starts, ownGroups));
   return {

@@ -136,6 +136,7 @@ export class JoinedWorkers {
    * restart after a kill), else on the next supervisor to join (within `timeoutMs`).
    */
   async claim(index: number, timeoutMs: number, stop?: AbortSignal): Promise<WorkerChannel> {
+    if (stop?.aborted === true) throw new Error('the run was stopped');
     const had = this.byIndex.get(index);
     if (had?.connected === true) return had.incarnation();
     const s = this.idle.shift() ?? await new Promise<Supervisor>((resolve, reject) => {
@@ -158,10 +159,13 @@ export class JoinedWorkers {
     return s.incarnation();
   }
 
-  /** The run is over: supervisors still connected are let go (each exits once its worker has). */
+  /** The run is over: supervisors still connected are told so (one whose worker a kill left down too) and let go. */
   close(): void {
     this.closed = true;
-    for (const s of [...this.idle, ...this.byIndex.values()]) s.close();
+    for (const s of [...this.idle, ...this.byIndex.values()]) {
+      s.send({ t: 'stop' });
+      s.close();
+    }
     this.idle.length = 0;
   }
 }

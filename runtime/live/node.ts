@@ -9,7 +9,7 @@
 import { start, stop as stopSystem } from 'nact';
 import type pg from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
-import type { ActorRef } from '../contract.js';
+import type { ActorRef, Key } from '../contract.js';
 import { SimStore, type WriteRecord } from '../sim/store.js';
 import { Metrics } from '../sim/metrics.js';
 import { PgStore } from './pg-store.js';
@@ -29,8 +29,9 @@ export class SharedStore {
   readonly mirror: SimStore;
   private readonly pg: PgStore;
 
-  constructor(pool: pg.Pool, readonly name: string, pgName: string, readonly sharedAcrossProcesses: boolean) {
+  constructor(pool: pg.Pool, readonly name: string, pgName: string, readonly sharedAcrossProcesses: boolean, tables: Readonly<Record<string, () => Map<Key, unknown>>> = {}) {
     this.mirror = new SimStore(name);
+    for (const [table, make] of Object.entries(tables)) this.mirror.useTable(table, make());
     this.pg = new PgStore(pool, pgName);
   }
 
@@ -141,7 +142,7 @@ export class LiveNode {
     for (const spec of placed) {
       if (this.stores.has(storeOf(spec))) continue;
       // Worker processes run copies of the same actors: their stores have several writers.
-      const s = new SharedStore(this.o.pool, storeOf(spec), this.o.naming.store(storeOf(spec)), this.index > 0);
+      const s = new SharedStore(this.o.pool, storeOf(spec), this.o.naming.store(storeOf(spec)), this.index > 0, this.o.topology.tables?.[storeOf(spec)]);
       await s.load();
       this.stores.set(storeOf(spec), s);
     }

@@ -124,7 +124,7 @@ export async function connectPg(url: string, max = 4): Promise<pg.Pool> {
 /** One writer's connection to a store: it owns the versions its one mirror read (two writers, two PgStores). */
 export class PgStore {
   /** Version each mirrored row was read at (tombstones too): what a write expects to find. */
-  private readonly versions = new Map<string, number>();
+  private readonly versions = new Versions();
   /**
    * Rows written by transactions with an id below this were all committed when the mirror
    * last looked; rows of later ones may still have been in flight, so a refresh reads
@@ -179,9 +179,9 @@ export class PgStore {
     for (const r of rows.rows) {
       const key = decodeKey(r.key);
       const v = Number(r.version);
-      const known = this.versions.get(slot(r.tbl, key)) ?? 0;
+      const known = this.versions.get(r.tbl, key) ?? 0;
       if (v <= known || this.pending.has(slot(r.tbl, key))) continue;
-      this.versions.set(slot(r.tbl, key), v);
+      this.versions.set(r.tbl, key, v);
       if (r.row === null) mirror.table(r.tbl).delete(key);
       else mirror.table(r.tbl).set(key, r.row);
     }
@@ -207,7 +207,7 @@ export class PgStore {
     for (const w of writes) {
       if (w.table === FENCE_TABLE) continue;
       const s = slot(w.table, w.key);
-      if (!expect.has(s)) expect.set(s, this.pending.has(s) ? CHAINED : this.versions.get(s));
+      if (!expect.has(s)) expect.set(s, this.pending.has(s) ? CHAINED : this.versions.get(w.table, w.key));
     }
     for (const s of expect.keys()) this.pending.set(s, (this.pending.get(s) ?? 0) + 1);
     const done = new Promise<void>((resolve, reject) => {
@@ -268,7 +268,7 @@ export class PgStore {
           continue;
         }
         const before = q.expect.get(s);
-        const expected = before === CHAINED ? this.versions.get(s) : before;
+        const expected = before === CHAINED ? this.versions.get(w.table, w.key) : before;
         const fresh = { t: w.table, k: encodeKey(w.key), row: w.next ?? null, exp: expected ?? null };
         rowOps.set(s, fresh);
         ops.push(fresh);
@@ -287,7 +287,7 @@ export class PgStore {
       throw err;
     }
     ops.forEach((op, i) => {
-      if ('t' in op && versions[i] !== null) this.versions.set(slot(op.t as string, decodeKey(op.k as string)), Number(versions[i]));
+      if ('t' in op && versions[i] !== null) this.versions.set(op.t as string, decodeKey(op.k as string), Number(versions[i]));
     });
   }
 
@@ -306,6 +306,28 @@ const JOURNAL_PAGE = 2_000;
  * time: a long run's journal (before and after images of every write) is far larger than
  * what the checkers keep of it, so it is never held whole.
  */
+/**
+ * A store's rows as they stand, read into `into` a page at a time in key order (the run's
+ * checks read a store once, after the run): no page, and no version bookkeeping, grows
+ * with the number of rows beyond the rows themselves.
+ */
+export async function readStore(pool: pg.Pool, name: string, into: SimStore, pageSize = STORE_PAGE): Promise<SimStore> {
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const r = await pool.query<{ tbl: string; key: string; row: unknown }>(
+      'SELECT tbl, key, row FROM faultline_rows WHERE store = $1 AND (tbl, key) > ($2, $3) ORDER BY tbl, key LIMIT $4', [name, after[0], after[1], pageSize]);
+    for (const row of r.rows) if (row.row !== null) into.table(row.tbl).set(decodeKey(row.key), row.row);
+    if (r.rows.length < pageSize) break;
+    const last = r.rows[r.rows.length - 1];
+    after = [last.tbl, last.key];
+  }
+  const fences = await pool.query<{ lock: string; token: string }>('SELECT lock, token FROM faultline_fences WHERE store = $1', [name]);
+  for (const f of fences.rows) into.table(FENCE_TABLE).set(f.lock, Number(f.token));
+  return into;
+}
+
+const STORE_PAGE = 5_000;
+
 export async function* readJournals(pool: pg.Pool, stores: readonly string[]): AsyncGenerator<JournalEntry> {
   for (let after = 0; ;) {
     const r = await pool.query<{ id: string; store: string; at: number; writes: EncodedWrite[] }>(
@@ -319,6 +341,29 @@ export async function* readJournals(pool: pg.Pool, stores: readonly string[]): A
 interface EncodedWrite { t: string; k: string; p?: unknown; n?: unknown }
 const encodeWrite = (w: WriteRecord): EncodedWrite => ({ t: w.table, k: encodeKey(w.key), p: w.prev, n: w.next });
 const decodeWrite = (e: EncodedWrite): WriteRecord => ({ table: e.t, key: decodeKey(e.k), prev: e.p ?? undefined, next: e.n ?? undefined });
+
+/**
+ * Row versions by table, then key: a mirror keeps one per row it has seen (deleted ones
+ * too), so a key is held as it is, not in a string made for the pair (the coordinator's
+ * mirror of a store with a row per request grew by one such string per row).
+ */
+class Versions {
+  private readonly byTable = new Map<string, Map<Key, number>>();
+
+  get(table: string, key: Key): number | undefined {
+    return this.byTable.get(table)?.get(key);
+  }
+
+  set(table: string, key: Key, version: number): void {
+    let t = this.byTable.get(table);
+    if (t === undefined) this.byTable.set(table, (t = new Map()));
+    t.set(key, version);
+  }
+
+  clear(): void {
+    this.byTable.clear();
+  }
+}
 
 const slot = (table: string, key: Key) => `${table}\u0000${typeof key === 'number' ? `n:${key}` : `s:${key}`}`;
 // Keys are strings or numbers; the type is kept in the stored text so a mirror gets back what was written.

@@ -1,7 +1,7 @@
 // What the live host needs to know of a pipeline: its topics and actors (the same
 // behaviours the simulator runs), where each actor lives, and the intake's HTTP timeout.
 // The harness builds it from a scenario's topology (harness/live/live-plan.ts).
-import type { Behaviour } from '../contract.js';
+import type { Behaviour, Key } from '../contract.js';
 import type { ConsumerSpec, TopicSpec } from '../sim/kernel.js';
 
 /**
@@ -29,4 +29,10 @@ export interface LiveHostTopology {
   readonly actors: readonly LiveActorSpec[];
   /** How long an answer may take before the load generator's client times out (HTTP timeout). */
   readonly requestTimeoutMs: number;
+  /**
+   * By store, tables kept in a structure of their own (a dense table for a row per entity,
+   * a ring for a queue), as the simulator keeps them: a process's mirror of a store with a
+   * row per request then costs what the simulator's does, not an object per row.
+   */
+  readonly tables?: Readonly<Record<string, Readonly<Record<string, () => Map<Key, unknown>>>>>;
 }

@@ -92,6 +92,18 @@ describe.skipIf(!up)('workers joining a live run over TCP (real Kafka and Postgr
     expect(ran.err).not.toMatch(/at .*\.js:\d+/);
   }, 180_000);
 
+  it('Ctrl-C while the run waits for its workers stops it at once and cleans up (exit 130)', async () => {
+    const coordinator = start(['live', 'refunds', ...where, '--workers', '0', '--join-workers', '2', '--listen', '127.0.0.1:0', '--count', '100', '--seed', '63']);
+    await joinUrlOf(coordinator);
+    const asked = Date.now();
+    coordinator.child.kill('SIGINT');
+    const ran = await coordinator.done;
+    expect(ran.code).toBe(130);
+    expect(Date.now() - asked).toBeLessThan(30_000);
+    expect(ran.out).toMatch(/STOPPED by SIGINT/);
+    expect(ran.out).toMatch(/removed/);
+  }, 120_000);
+
   it('nothing listening, or a URL that is not a run: exit 2 with the reason, not a stack trace', async () => {
     const none = await start(['worker', '--join', 'ws://127.0.0.1:1/join', ...where]).done;
     expect(none.code).toBe(2);

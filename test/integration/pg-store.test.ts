@@ -1,7 +1,9 @@
 // Against a real PostgreSQL (npm run pg:up). Without one it says what it skips and why.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { CommitRefused, PgStore, connectPg } from '../../runtime/live/pg-store.js';
+import { CommitRefused, PgStore, connectPg, readStore } from '../../runtime/live/pg-store.js';
+import { SimStore } from '../../runtime/sim/store.js';
+import { RefundTable } from '../../scenarios/refunds/tables.js';
 import type { WriteRecord } from '../../runtime/sim/store.js';
 import { dbUrl } from './servers.js';
 
@@ -36,6 +38,25 @@ describe.skipIf(pool === undefined)('the PostgreSQL durable store', () => {
     expect(again.get('refunds', 'rf-1')).toEqual({ status: 'PENDING', amount: 10 });
     expect(again.get('outbox', 1)).toEqual({ refundId: 'rf-1' });
     expect(again.get('meta', 'outboxSeq')).toBe(1);
+  });
+
+  it('reads a store back a page at a time into a dense table: the rows a mirror loads, deleted ones gone, number keys numbers', async () => {
+    const store = fresh('paged');
+    const mirror = await store.load();
+    for (let i = 1; i <= 23; i++) mirror.put('refunds', `rf-${i}`, { key: `k${i}`, refundType: 1, amount: i, status: 'PENDING', requestedAt: i, reason: undefined });
+    for (let i = 1; i <= 7; i++) mirror.put('outbox', i, { n: i });
+    await store.commit(mirror.commit());
+    mirror.delete('refunds', 'rf-5');
+    mirror.delete('outbox', 3);
+    await store.commit(mirror.commit());
+    const into = new SimStore('paged');
+    into.useTable('refunds', new RefundTable());
+    await readStore(pool!, store.name, into, 4);
+    const loaded = await store.load();
+    expect(into.table('refunds')).toBeInstanceOf(RefundTable);
+    expect([...into.table('refunds')].sort()).toEqual([...loaded.table('refunds')].sort());
+    expect(into.table('refunds').size).toBe(22);
+    expect([...into.table('outbox').keys()].sort()).toEqual([1, 2, 4, 5, 6, 7]);
   });
 
   it('refuses an insert another writer already made, and writes nothing of that transaction', async () => {
