@@ -40,9 +40,14 @@ CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (stor
 -- One message's transaction in one round trip: fences, then each row written once (its
 -- last value, checked against the version read first), then the journal entry. A miss
 -- raises FL001 (conflict) or FL002 (fenced), and the statement's transaction rolls back.
+--
+-- The functions a run calls per message keep to the indexes (enable_seqscan off, their own
+-- setting, so it holds behind a transaction-pooling proxy too): a run's cleanup empties
+-- faultline_rows, and the planner, seeing it empty, would scan it whole for every keyed write
+-- of the next run, quadratic in the run's size (3.5x slower at 5,000 refunds; found by the bench).
 DROP FUNCTION IF EXISTS faultline_commit(text, double precision, jsonb, jsonb);
 CREATE OR REPLACE FUNCTION faultline_commit(p_store text, p_ops jsonb, p_journal jsonb)
-RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+RETURNS bigint[] LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
 DECLARE
   op jsonb;
   v bigint;
@@ -79,7 +84,15 @@ BEGIN
   INSERT INTO faultline_journal (store, at, writes)
     SELECT p_store, (e->>'at')::double precision, e->'w' FROM jsonb_array_elements(p_journal) WITH ORDINALITY AS j(e, n) ORDER BY n;
   RETURN versions;
-END $fn$;`;
+END $fn$;
+-- A refresh: the rows of a store written by transactions from p_xid on. By xid, the recent
+-- ones: OFFSET 0 keeps the store out of the scan, which seeing the table empty would as soon
+-- read the store's every row by the primary key.
+CREATE OR REPLACE FUNCTION faultline_changed_since(p_store text, p_xid bigint)
+RETURNS TABLE (tbl text, key text, "row" jsonb, version bigint) LANGUAGE sql STABLE SET enable_seqscan = off AS $fn$
+  SELECT r.tbl, r.key, r.row, r.version FROM (SELECT * FROM faultline_rows WHERE xid >= p_xid OFFSET 0) r
+  WHERE r.store = p_store ORDER BY r.version
+$fn$;`;
 
 const FENCE_TABLE = '$fence';
 /** Messages per group commit, at most. */
@@ -114,11 +127,6 @@ export interface JournalEntry {
 export async function connectPg(url: string, max = 4): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {}); // an idle client's socket closed: the next query reconnects or fails clearly
-  // Every query of ours looks rows up by key or by store, through an index. A run's cleanup
-  // empties faultline_rows; analysed empty, the planner then scans it whole for each keyed
-  // write of the next run, which grows quadratically (3.5x slower at 5,000 refunds, found
-  // by the bench). Queued first on each new connection, before any query of the caller's.
-  pool.on('connect', (client) => void client.query('SET enable_seqscan = off').catch(() => {}));
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock(7307)');
@@ -185,7 +193,7 @@ export class PgStore {
     // A load reads the store by its key; a refresh reads what changed since, by xid.
     const rows = await this.pool.query<{ tbl: string; key: string; row: unknown; version: string }>(fromXid === 0
       ? 'SELECT tbl, key, row, version FROM faultline_rows WHERE store = $1 ORDER BY version'
-      : 'SELECT tbl, key, row, version FROM faultline_rows WHERE xid >= $2 AND store = $1 ORDER BY version', fromXid === 0 ? [this.name] : [this.name, fromXid]);
+      : 'SELECT tbl, key, row, version FROM faultline_changed_since($1, $2)', fromXid === 0 ? [this.name] : [this.name, fromXid]);
     this.lowXid = Number(x.rows[0].xmin);
     for (const r of rows.rows) {
       const key = decodeKey(r.key);
