@@ -19,11 +19,12 @@ function fakeNode(crashAt?: string) {
   const sent: unknown[] = [];
   const node = {
     index: 0, system, metrics: new Metrics(), stopped: false, logs: [] as string[], errors: [] as unknown[],
-    nowMs: () => 0, log(l: string) { this.logs.push(l); }, actorError(_a: string, e: unknown) { this.errors.push(e); },
+    clock: 0, progressedAt: [] as number[], nowMs() { return this.clock; }, progressed() { this.progressedAt.push(this.clock); },
+    log(l: string) { this.logs.push(l); }, actorError(_a: string, e: unknown) { this.errors.push(e); },
     refOf: () => 0, route: (_to: unknown, msg: unknown) => void sent.push(msg), count() {},
     produce: () => Promise.resolve(), crashPointFires: (_a: string, p: string) => p === crashAt,
   };
-  return { node: node as unknown as LiveNode & { logs: string[] }, sent };
+  return { node: node as unknown as LiveNode & { logs: string[]; clock: number; progressedAt: number[] }, sent };
 }
 
 /** A store whose commits are refused while `refuse` says so; reload() restores what was committed. */
@@ -136,5 +137,38 @@ describe('the live host of a behaviour', () => {
     await a.deliverAndWait({ type: 'boom' });
     await settle();
     expect(fired).toBe(0);
+  });
+
+  it('marks progress once a message\'s effects have landed, and only for a message that had some (the end of a run\'s throughput)', async () => {
+    let release!: () => void;
+    const store = fakeStore(() => false);
+    const slow = { ...store, commit: (w: readonly WriteRecord[]) => (w.length === 0 ? Promise.resolve() : new Promise<void>((r) => (release = () => r(void store.commit(w))))) };
+    const { node } = fakeNode();
+    const a = new LiveActor(node, 'counter', 1, counter, slow as unknown as SharedStore, 1);
+    a.start();
+    await a.settled();
+    node.progressedAt.length = 0;
+    node.clock = 10;
+    const added = a.deliverAndWait({ type: 'add', n: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(node.progressedAt).toEqual([]); // handled, not yet committed
+    node.clock = 25;
+    release();
+    await added;
+    expect(node.progressedAt).toEqual([25]);
+    node.clock = 40;
+    await a.deliverAndWait({ type: 'nothing' });
+    expect(node.progressedAt).toEqual([25]);
+  });
+});
+
+describe("a live run's throughput span", () => {
+  it('ends at the last effect in any process, not at the later poll that found the run settled', async () => {
+    const { lastEffectAtMs } = await import('../harness/live/live-run.js');
+    expect(lastEffectAtMs(9_000, 500, 7_200, 8_100)).toBe(8_100);
+    // Nothing known after the load began (no process reported): the settled poll.
+    expect(lastEffectAtMs(9_000, 500, 0, 300)).toBe(9_000);
+    // Effects that went on past the settled poll (a behaviour that writes on a timer): no later than it.
+    expect(lastEffectAtMs(9_000, 500, 9_400)).toBe(9_000);
   });
 });

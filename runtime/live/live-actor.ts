@@ -214,6 +214,7 @@ export class LiveActor {
         if (inc !== this.inc) return;
         if (step === 'after-commit') return;
         await this.perform(step === 'after-sends' ? { ...fx, commits: [] } : fx);
+        if (writes.length > 0 || fx.sends.length > 0 || fx.later.length > 0 || fx.produces.length > 0) this.node.progressed();
       })
       .then(
         () => {

@@ -19,6 +19,7 @@ import { JAVA_COMPATIBLE_PARTITIONER } from './kafka-connection.js';
 import { HttpIntake, HttpSender, exchangeIds } from './http-intake.js';
 import type { LiveActorSpec, LiveHostTopology } from './topology.js';
 import { ProcessFaults, type LiveFault } from './live-faults.js';
+import type { ProcessStats } from './worker-protocol.js';
 
 export const REF_STRIDE = 1_000;
 /** A produce not acknowledged within this long counts as failed (Kafka's delivery.timeout.ms, shorter: runs are short). */
@@ -330,13 +331,24 @@ export class LiveNode {
     stopSystem(this.system);
   }
 
-  stats(): { handled: number; crashes: number } {
+  /**
+   * When a message's effects (writes, sends, produces) last landed, on the run's clock: a
+   * run's throughput ends there, as the simulator's ends at its last progress, not at the
+   * poll that later finds the pipeline settled.
+   */
+  lastProgressMs = 0;
+
+  progressed(): void {
+    this.lastProgressMs = this.nowMs();
+  }
+
+  stats(): ProcessStats {
     let handled = 0;
     let crashes = 0;
     for (const a of this.actors.values()) {
       handled += a.handled;
       crashes += a.crashes;
     }
-    return { handled, crashes };
+    return { handled, crashes, lastProgressMs: this.lastProgressMs };
   }
 }

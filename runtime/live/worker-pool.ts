@@ -4,7 +4,7 @@
 // counted when the run stops. Sends between actors do not pass through here: each process
 // sends straight to the one that hosts the receiver (peer-links.ts).
 import type { WorkerChannel } from './worker-channel.js';
-import type { FromWorker, RunConfig, ToWorker } from './worker-protocol.js';
+import type { FromWorker, ProcessStats, RunConfig, ToWorker } from './worker-protocol.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -197,13 +197,15 @@ export class WorkerPool {
     return out;
   }
 
-  stats(): { handled: number; crashes: number } {
+  stats(): Required<ProcessStats> {
     let handled = 0;
     let crashes = 0;
+    let lastProgressMs = 0;
     for (const { report } of this.reports()) {
       handled += report.stats?.handled ?? 0;
       crashes += report.stats?.crashes ?? 0;
+      lastProgressMs = Math.max(lastProgressMs, report.stats?.lastProgressMs ?? 0);
     }
-    return { handled, crashes };
+    return { handled, crashes, lastProgressMs };
   }
 }

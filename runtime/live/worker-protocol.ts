@@ -6,6 +6,13 @@ import type { KafkaConnection } from './kafka-connection.js';
 import type { LiveFault } from './live-faults.js';
 
 /** What the coordinator tells every worker process; the same for a forked and a joined one. */
+/** What a process's actors did: messages handled, crashes, and when an effect last landed (its run clock, 0 if never). */
+export interface ProcessStats {
+  readonly handled: number;
+  readonly crashes: number;
+  readonly lastProgressMs?: number;
+}
+
 export interface RunConfig {
   readonly index: number;
   /** A built-in scenario name or a module path, loaded again in the worker. */
@@ -58,7 +65,7 @@ export type FromWorker =
   | { t: 'fired'; fault: number }
   | { t: 'error'; error: { tMs: number; actor: string; message: string } }
   /** What it has measured so far (every second), and at the end: a killed worker's last one still counts. */
-  | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, { last: number; max: number }>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: { handled: number; crashes: number } };
+  | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, { last: number; max: number }>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: ProcessStats };
 
 /** Bumped when the join protocol changes: a supervisor of another version is refused. */
 export const JOIN_PROTOCOL = 1;
