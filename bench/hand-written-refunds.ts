@@ -2,8 +2,9 @@
 // write, for the bench to measure the harness's overhead against (same broker, same run).
 // Same shape as scenarios/refunds with its defaults: an HTTP intake that writes the refund
 // and its outbox row in one transaction; a relay publishing the outbox to refund-requested
-// (12 partitions, keyed by refund); a consumer batching per refund type (up to 500, or
-// what one fetch brings) that takes a lease per batch (a transaction), writes ledger rows
+// (12 partitions, keyed by refund); a consumer batching per refund type as the scenario's
+// batcher does (up to 500, or what arrived within batchMaxWaitMs of the batch's first
+// record, across partitions) that takes a lease per batch (a transaction), writes ledger rows
 // and the type's budget (a transaction) and publishes one outcome per refund; two
 // consumer groups on refund-outcomes: documents (a transaction per batch) and refund
 // statuses (a transaction per batch). Offsets committed after the effects. Each transaction
@@ -25,7 +26,7 @@ export interface HandWrittenResult {
 const TYPES = 8;
 const BATCH_MAX = 500;
 
-export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; count: number; ratePerSec: number }): Promise<HandWrittenResult> {
+export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; count: number; ratePerSec: number; batchMaxWaitMs: number }): Promise<HandWrittenResult> {
   const run = `hw${Date.now().toString(36)}`;
   const t = (name: string) => `faultline-bench.${run}.${name}`;
   const kafka = new Kafka({ clientId: run, brokers: o.brokers, logLevel: logLevel.NOTHING });
@@ -62,23 +63,67 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
     });
   };
 
-  // DS, fed by the batcher: a lease per batch, then ledger and budget in one transaction, then the outcomes.
+  // The batcher, as the scenario's: records of refund-requested gathered per refund type, across
+  // partitions, into batches of up to 500 or what arrived within `batchMaxWaitMs` of a batch's
+  // first record; a partition's offsets committed only up to its first record whose batch is not
+  // done. DS, for each batch: a lease (a transaction), then ledger and budget in one transaction,
+  // then the outcomes. Batches of one type in turn, types side by side (as the scenario's 4 DS).
+  const batcher = kafka.consumer({ groupId: t('batcher'), maxWaitTimeInMs: 100 });
+  consumers.push(batcher);
+  await batcher.connect();
+  await batcher.subscribe({ topic: t('refund-requested'), fromBeginning: true });
+  type Item = { key: string; amount: number; partition: number; done: boolean; offset: number };
+  const open = new Map<number, { items: Item[]; since: number }>();
+  const byType = new Map<number, Promise<void>>();
+  const unfinished = new Map<number, Item[]>(); // per partition, in offset order
   let batchSeq = 0;
-  await consume('batcher', 'refund-requested', async (records) => {
-    const byType = new Map<number, typeof records>();
-    for (const r of records) byType.set(r.value.refundType as number, [...(byType.get(r.value.refundType as number) ?? []), r]);
-    for (const [type, all] of byType) {
-      for (let i = 0; i < all.length; i += BATCH_MAX) {
-        const batch = all.slice(i, i + BATCH_MAX);
-        const batchId = `b${++batchSeq}`;
-        await db.query(`INSERT INTO ${tbl('leases')} VALUES ($1, 1) ON CONFLICT (type) DO UPDATE SET token = ${tbl('leases')}.token + 1`, [type]);
-        // Ledger rows and the type's budget in one statement (one transaction): only refunds not in the ledger yet count.
-        await db.query(`WITH l AS (INSERT INTO ${tbl('ledger')} SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING refund)
-          INSERT INTO ${tbl('budget')} SELECT $3, coalesce(sum(a), 0) FROM l JOIN unnest($1::text[], $4::int[]) AS x(k, a) ON x.k = l.refund
-          ON CONFLICT (type) DO UPDATE SET spent = ${tbl('budget')}.spent + excluded.spent`, [batch.map((r) => r.key), batchId, type, batch.map((r) => r.value.amount as number)]);
-        await producer.send({ topic: t('refund-outcomes'), acks: -1, messages: batch.map((r) => ({ key: r.key, value: JSON.stringify({ refundId: r.key, status: 'DISBURSED', batchId }) })) });
-      }
+  let failure: unknown;
+  const commitDone = async () => {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const [partition, items] of unfinished) {
+      let n = 0;
+      while (n < items.length && items[n].done) n++;
+      if (n === 0) continue;
+      offsets.push({ topic: t('refund-requested'), partition, offset: String(items[n - 1].offset + 1) });
+      items.splice(0, n);
     }
+    if (offsets.length > 0) await batcher.commitOffsets(offsets);
+  };
+  const flush = (type: number) => {
+    const batch = open.get(type)!;
+    open.delete(type);
+    const batchId = `b${++batchSeq}`;
+    const run = async () => {
+      await db.query(`INSERT INTO ${tbl('leases')} VALUES ($1, 1) ON CONFLICT (type) DO UPDATE SET token = ${tbl('leases')}.token + 1`, [type]);
+      // Ledger rows and the type's budget in one statement (one transaction): only refunds not in the ledger yet count.
+      await db.query(`WITH l AS (INSERT INTO ${tbl('ledger')} SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING refund)
+        INSERT INTO ${tbl('budget')} SELECT $3, coalesce(sum(a), 0) FROM l JOIN unnest($1::text[], $4::int[]) AS x(k, a) ON x.k = l.refund
+        ON CONFLICT (type) DO UPDATE SET spent = ${tbl('budget')}.spent + excluded.spent`, [batch.items.map((r) => r.key), batchId, type, batch.items.map((r) => r.amount)]);
+      await producer.send({ topic: t('refund-outcomes'), acks: -1, messages: batch.items.map((r) => ({ key: r.key, value: JSON.stringify({ refundId: r.key, status: 'DISBURSED', batchId }) })) });
+      for (const r of batch.items) r.done = true;
+      await commitDone();
+    };
+    byType.set(type, (byType.get(type) ?? Promise.resolve()).then(run).catch((err) => (failure ??= err)));
+  };
+  const due = setInterval(() => {
+    const now = performance.now();
+    for (const [type, b] of open) if (now - b.since >= o.batchMaxWaitMs) flush(type);
+  }, Math.max(1, Math.min(10, o.batchMaxWaitMs / 4)));
+  void batcher.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const v = JSON.parse(m.value!.toString()) as { refundType: number; amount: number };
+        const item: Item = { key: m.key!.toString(), amount: v.amount, partition: batch.partition, done: false, offset: Number(m.offset) };
+        let list = unfinished.get(batch.partition);
+        if (list === undefined) unfinished.set(batch.partition, (list = []));
+        list.push(item);
+        let b = open.get(v.refundType);
+        if (b === undefined) open.set(v.refundType, (b = { items: [], since: performance.now() }));
+        b.items.push(item);
+        if (b.items.length >= BATCH_MAX) flush(v.refundType);
+      }
+    },
   });
   await consume('cs', 'refund-outcomes', async (records) => {
     await db.query(`INSERT INTO ${tbl('documents')} SELECT r, 'doc-' || r FROM unnest($1::text[]) AS r ON CONFLICT DO NOTHING`, [records.map((r) => r.key)]);
@@ -148,6 +193,7 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
     }, 5);
   });
   while (statuses < o.count) {
+    if (failure !== undefined) throw failure;
     await new Promise((r) => setTimeout(r, 50));
     if (process.env.FAULTLINE_BENCH_DEBUG === "1") console.error(`sent ${sent} statuses ${statuses}`);
   }
@@ -155,6 +201,7 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
 
   relaying = false;
   await relay;
+  clearInterval(due);
   server.close();
   agent.destroy();
   for (const c of consumers) await c.disconnect();

@@ -82,16 +82,16 @@ function inChild<T>(args: string[]): T | string {
 }
 
 if (process.argv.includes('--live-child')) {
-  const [what, workers, refunds, rate] = process.argv.slice(process.argv.indexOf('--live-child') + 1);
+  const [what, workers, refunds, rate, batchMaxWaitMs] = process.argv.slice(process.argv.indexOf('--live-child') + 1);
   if (what === 'harness') {
-    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { count: Number(refunds), ratePerSec: Number(rate) }, kafka: { brokers }, dbUrl, workers: Number(workers), drainDeadlineMs: 180_000 });
+    const r = await runLive(refundsScenario, { scenarioRef: 'refunds', seed: 1, overrides: { count: Number(refunds), ratePerSec: Number(rate), batchMaxWaitMs: Number(batchMaxWaitMs) }, kafka: { brokers }, dbUrl, workers: Number(workers), drainDeadlineMs: 180_000 });
     const out: HarnessRun = {
       perSec: r.metrics.throughputPerSec, completed: r.metrics.completed, ok: r.ok, rmsP99: r.metrics.latencyMs.rmsResponse?.p99 ?? 0,
       e2eP99: r.metrics.latencyMs.endToEnd?.p99 ?? 0, wallMs: r.wall.ms, peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
     console.log(JSON.stringify(out));
   } else {
-    const r = await handWrittenRefunds({ brokers, dbUrl, count: Number(refunds), ratePerSec: Number(rate) });
+    const r = await handWrittenRefunds({ brokers, dbUrl, count: Number(refunds), ratePerSec: Number(rate), batchMaxWaitMs: Number(batchMaxWaitMs) });
     console.log(JSON.stringify({ ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
   }
   process.exit(0);
@@ -106,22 +106,26 @@ export async function liveBench(quick: boolean): Promise<void> {
   const refunds = quick ? 5_000 : 30_000;
   const rate = Number(process.env.FAULTLINE_BENCH_LIVE_RATE ?? 4_000);
   const mb = (b: number) => Math.round(b / 2 ** 20);
-  const harness = (workers: number, n = refunds) => inChild<HarnessRun>(['harness', String(workers), String(n), String(rate)]);
+  // Both pipelines batch per refund type up to 500 refunds or this long since a batch's first
+  // record (the scenario's batchMaxWaitMs, 2,500 ms by default): short, so that what is measured
+  // is the work, not the last partial batches waiting out their window at the end of a run.
+  const batchWaitMs = 100;
+  const harness = (workers: number, n = refunds, r = rate) => inChild<HarnessRun>(['harness', String(workers), String(n), String(r), String(batchWaitMs)]);
   const say = (label: string, r: HarnessRun | string) => console.log(typeof r === 'string' ? `${label}: failed (${r})` :
     `${label}: ${Math.round(r.perSec)} refunds/s end to end (${r.completed} of ${refunds} completed, offered ${rate}/s; ${(r.wallMs / 1000).toFixed(1)} s wall with start-up and drain), RMS p99 ${r.rmsP99.toFixed(0)} ms, end-to-end p99 ${r.e2eP99.toFixed(0)} ms, coordinator peak RSS ${mb(r.peakRssBytes)} MB; invariants ${r.ok ? 'held' : 'FAILED'}`);
 
   // The harness's overhead: the same pipeline by hand (kafkajs + pg), one process each, same broker, alternating.
   const own: (HarnessRun | string)[] = [];
   const hand: ({ perSec: number; completed: number; responseP99Ms: number } | string)[] = [];
-  for (let i = 0; i < 2; i++) {
-    hand.push(inChild(['hand-written', '0', String(refunds), String(rate)]));
+  for (let i = 0; i < 3; i++) {
+    hand.push(inChild(['hand-written', '0', String(refunds), String(rate), String(batchWaitMs)]));
     own.push(harness(0));
   }
   const best = (xs: ({ perSec: number } | string)[]) => Math.max(0, ...xs.map((x) => (typeof x === 'string' ? 0 : x.perSec)));
   for (const h of hand) if (typeof h === 'string') console.log(`hand-written refunds: failed (${h})`);
-  say('live refunds, harness in one process (--workers 0), best of 2', own.reduce((a, b) => (typeof a === 'string' || (typeof b !== 'string' && b.perSec > a.perSec) ? b : a)));
+  say('live refunds, harness in one process (--workers 0), best of 3', own.reduce((a, b) => (typeof a === 'string' || (typeof b !== 'string' && b.perSec > a.perSec) ? b : a)));
   const share = best(own) / best(hand);
-  console.log(`hand-written refund pipeline (kafkajs + pg, no harness, same topics, transactions and records), one process, best of 2: ${Math.round(best(hand))} refunds/s; the harness is ${(share * 100).toFixed(1)}% of it (target >= 70%) ${share >= 0.7 ? 'MET' : 'NOT MET'}`);
+  console.log(`hand-written refund pipeline (kafkajs + pg, no harness, same topics, transactions and records; both batch per type up to 500 or ${batchWaitMs} ms), one process, best of 3: ${Math.round(best(hand))} refunds/s; the harness is ${(share * 100).toFixed(1)}% of it (target >= 70%) ${share >= 0.7 ? 'MET' : 'NOT MET'}`);
 
   const perSec: number[] = [];
   for (const workers of [1, 2, 3]) {
@@ -135,7 +139,7 @@ export async function liveBench(quick: boolean): Promise<void> {
   const rssRate = Number(process.env.FAULTLINE_BENCH_RSS_RATE ?? 400);
   // Past ~10,000 refunds V8 has grown its heap to what the load needs: smaller runs measure that warm-up, not the run's length.
   const sizes = quick ? [10_000, 25_000] : [10_000, 50_000];
-  const [small, large] = sizes.map((n) => inChild<HarnessRun>(['harness', '1', String(n), String(rssRate)]));
+  const [small, large] = sizes.map((n) => harness(1, n, rssRate));
   if (typeof small !== 'string' && typeof large !== 'string') {
     console.log(`coordinator peak RSS, 1 worker, offered ${rssRate}/s: ${mb(small.peakRssBytes)} MB at ${sizes[0].toLocaleString('en-US')} refunds, ${mb(large.peakRssBytes)} MB at ${sizes[1].toLocaleString('en-US')} (${((large.peakRssBytes - small.peakRssBytes) / 2 ** 10 / (sizes[1] - sizes[0])).toFixed(2)} KB per refund more; flat is the target)`);
   } else console.log(`coordinator peak RSS: failed (${typeof small === 'string' ? small : large})`);
