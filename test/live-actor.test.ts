@@ -139,7 +139,7 @@ describe('the live host of a behaviour', () => {
     expect(fired).toBe(0);
   });
 
-  it('marks progress once a message\'s effects have landed, and only for a message that had some (the end of a run\'s throughput)', async () => {
+  it('marks progress as a message\'s effects land (its writes once committed), and not for a message that had none (the end of a run\'s throughput)', async () => {
     let release!: () => void;
     const store = fakeStore(() => false);
     const slow = { ...store, commit: (w: readonly WriteRecord[]) => (w.length === 0 ? Promise.resolve() : new Promise<void>((r) => (release = () => r(void store.commit(w))))) };
@@ -155,10 +155,12 @@ describe('the live host of a behaviour', () => {
     node.clock = 25;
     release();
     await added;
-    expect(node.progressedAt).toEqual([25]);
+    expect(node.progressedAt.length).toBeGreaterThan(0); // the write, then the sends
+    expect(node.progressedAt.every((t) => t === 25)).toBe(true);
+    const before = node.progressedAt.length;
     node.clock = 40;
     await a.deliverAndWait({ type: 'nothing' });
-    expect(node.progressedAt).toEqual([25]);
+    expect(node.progressedAt).toHaveLength(before);
   });
 });
 
@@ -171,4 +173,16 @@ describe("a live run's throughput span", () => {
     // Effects that went on past the settled poll (a behaviour that writes on a timer): no later than it.
     expect(lastEffectAtMs(9_000, 500, 9_400)).toBe(9_000);
   });
+
+  it("takes a worker's last effect as a duration before its report, so another machine's clock does not enter it", async () => {
+    const { onOurClock } = await import('../runtime/live/worker-pool.js');
+    const t0 = Date.now() - 10_000;
+    // The worker's clock says 50,000 (a minute off); 300 ms before its report is what counts.
+    const r = onOurClock({ t: 'metrics', counters: {}, histograms: [], errors: [], stats: { handled: 5, crashes: 0, lastProgressMs: 50_000, lastProgressAgoMs: 300 } }, t0);
+    expect(r.stats!.lastProgressMs).toBeGreaterThanOrEqual(9_700);
+    expect(r.stats!.lastProgressMs).toBeLessThan(9_800);
+    // A worker that reported no effect: none.
+    expect(onOurClock({ t: 'metrics', counters: {}, histograms: [], errors: [], stats: { handled: 0, crashes: 0 } }, t0).stats!.lastProgressMs).toBe(0);
+  });
 });
+

@@ -212,9 +212,11 @@ export class LiveActor {
       .then(async () => {
         if (committed !== undefined) await committed;
         if (inc !== this.inc) return;
+        // Each effect marks progress as it lands (a run's throughput ends at the last): writes
+        // once committed, sends as they go, produces once acknowledged, later sends as they fire.
+        if (writes.length > 0) this.node.progressed();
         if (step === 'after-commit') return;
         await this.perform(step === 'after-sends' ? { ...fx, commits: [] } : fx);
-        if (writes.length > 0 || fx.sends.length > 0 || fx.later.length > 0 || fx.produces.length > 0) this.node.progressed();
       })
       .then(
         () => {
@@ -233,13 +235,20 @@ export class LiveActor {
 
   private async perform(fx: Effects): Promise<void> {
     for (const [to, msg] of fx.sends) this.node.route(to, msg, this);
-    for (const [delayMs, to, msg] of fx.later) this.later(delayMs, () => this.node.route(to, msg, this));
+    if (fx.sends.length > 0) this.node.progressed();
+    for (const [delayMs, to, msg] of fx.later) {
+      this.later(delayMs, () => {
+        this.node.route(to, msg, this);
+        this.node.progressed();
+      });
+    }
     if (fx.produces.length > 0) {
       const acked = this.node.produce(this.name, fx.produces);
       const tokens = fx.produces.filter((p) => p.token !== undefined).map((p) => p.token);
       const inc = this.inc;
       const report = acked.then(
         () => {
+          this.node.progressed();
           if (tokens.length > 0 && inc === this.inc) this.deliver({ type: '$produced', tokens });
           return true;
         },

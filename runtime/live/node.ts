@@ -349,6 +349,6 @@ export class LiveNode {
       handled += a.handled;
       crashes += a.crashes;
     }
-    return { handled, crashes, lastProgressMs: this.lastProgressMs };
+    return { handled, crashes, lastProgressMs: this.lastProgressMs, lastProgressAgoMs: this.lastProgressMs > 0 ? this.nowMs() - this.lastProgressMs : undefined };
   }
 }

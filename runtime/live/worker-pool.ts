@@ -4,7 +4,7 @@
 // counted when the run stops. Sends between actors do not pass through here: each process
 // sends straight to the one that hosts the receiver (peer-links.ts).
 import type { WorkerChannel } from './worker-channel.js';
-import type { FromWorker, ProcessStats, RunConfig, ToWorker } from './worker-protocol.js';
+import type { FromWorker, RunConfig, ToWorker } from './worker-protocol.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -28,6 +28,13 @@ export interface Peers {
   readonly urls: Record<string, string>;
   /** Where each process takes sends, by index (0: the coordinator). */
   readonly processes: Record<number, string>;
+}
+
+/** A report's last effect on the coordinator's clock: when the report arrived, less how long before it the effect was (never earlier than it really was: the report's way here only adds). */
+export function onOurClock(m: Report, t0: number): Report {
+  const ago = m.stats?.lastProgressAgoMs;
+  if (m.stats === undefined) return m;
+  return { ...m, stats: { ...m.stats, lastProgressMs: ago === undefined ? 0 : Date.now() - t0 - ago } };
 }
 
 export class WorkerPool {
@@ -67,6 +74,7 @@ export class WorkerPool {
     w.ready = false;
     const channel = await this.launch(index);
     w.channel = channel;
+    const config = this.config(index);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker ${index} (${channel.where}) did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
       channel.on('message', (m: FromWorker) => {
@@ -94,7 +102,7 @@ export class WorkerPool {
             break;
           case 'metrics':
           case 'stopped':
-            if (w.channel === channel) w.stats = m;
+            if (w.channel === channel) w.stats = onOurClock(m, config.t0);
             break;
         }
       });
@@ -109,7 +117,6 @@ export class WorkerPool {
           reject(new Error(`worker ${index} (${channel.where}) ${signal === 'disconnected' ? 'lost its connection to the coordinator' : `exited with code ${code}`}`));
         }
       });
-      const config = this.config(index);
       w.label = config.service ?? `w${index}`;
       channel.start(config);
     });
@@ -197,7 +204,7 @@ export class WorkerPool {
     return out;
   }
 
-  stats(): Required<ProcessStats> {
+  stats(): { handled: number; crashes: number; lastProgressMs: number } {
     let handled = 0;
     let crashes = 0;
     let lastProgressMs = 0;

@@ -6,11 +6,14 @@ import type { KafkaConnection } from './kafka-connection.js';
 import type { LiveFault } from './live-faults.js';
 
 /** What the coordinator tells every worker process; the same for a forked and a joined one. */
-/** What a process's actors did: messages handled, crashes, and when an effect last landed (its run clock, 0 if never). */
+/** What a process's actors did: messages handled, crashes, and when an effect last landed. */
 export interface ProcessStats {
   readonly handled: number;
   readonly crashes: number;
+  /** On the run's clock (0 if never). A worker's is rewritten on the coordinator's clock when its report arrives. */
   readonly lastProgressMs?: number;
+  /** How long before the report the last effect landed: a duration, so another machine's clock does not enter it. */
+  readonly lastProgressAgoMs?: number;
 }
 
 export interface RunConfig {
@@ -68,7 +71,8 @@ export type FromWorker =
   | { t: 'metrics' | 'stopped'; counters: Record<string, number>; gauges?: Record<string, { last: number; max: number }>; histograms: { name: string; unit: 'ms' | 'count'; encoded: string }[]; errors: { tMs: number; actor: string; message: string }[]; stats?: ProcessStats };
 
 /** Bumped when the join protocol changes: a supervisor of another version is refused. */
-export const JOIN_PROTOCOL = 1;
+// 2: stats carry lastProgressAgoMs; the store's functions keep to their indexes (an older worker would recreate them without).
+export const JOIN_PROTOCOL = 2;
 
 /** Coordinator to a joined supervisor: a worker's messages (its config without the connection), and the kill fault. */
 export type ToSupervisor =
