@@ -5,7 +5,8 @@
 // (12 partitions, keyed by refund); a consumer batching per refund type as the scenario's
 // batcher does (up to 500, or what arrived within batchMaxWaitMs of the batch's first
 // record, across partitions) that takes a lease per batch (a transaction), writes ledger rows
-// and the type's budget (a transaction) and publishes one outcome per refund; two
+// and the type's budget (a transaction), publishes one outcome per refund and releases the
+// lease (a transaction), at most 4 batches at a time as the scenario's 4 DS; two
 // consumer groups on refund-outcomes: documents (a transaction per batch) and refund
 // statuses (a transaction per batch). Offsets committed after the effects. Each transaction
 // is one statement (one round trip), as a careful hand would write it. No faults, no
@@ -35,7 +36,7 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
   await db.query(`CREATE TABLE ${tbl('refunds')} (id text PRIMARY KEY, type int, amount int, status text);
     CREATE TABLE ${tbl('outbox')} (seq bigserial PRIMARY KEY, key text, value text, published boolean NOT NULL DEFAULT false);
     CREATE INDEX ON ${tbl('outbox')} (seq) WHERE NOT published;
-    CREATE TABLE ${tbl('leases')} (type int PRIMARY KEY, token bigint);
+    CREATE TABLE ${tbl('leases')} (type int PRIMARY KEY, token bigint, held boolean);
     CREATE TABLE ${tbl('ledger')} (refund text PRIMARY KEY, batch text);
     CREATE TABLE ${tbl('budget')} (type int PRIMARY KEY, spent bigint);
     CREATE TABLE ${tbl('documents')} (refund text PRIMARY KEY, doc text);`);
@@ -66,8 +67,9 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
   // The batcher, as the scenario's: records of refund-requested gathered per refund type, across
   // partitions, into batches of up to 500 or what arrived within `batchMaxWaitMs` of a batch's
   // first record; a partition's offsets committed only up to its first record whose batch is not
-  // done. DS, for each batch: a lease (a transaction), then ledger and budget in one transaction,
-  // then the outcomes. Batches of one type in turn, types side by side (as the scenario's 4 DS).
+  // done. DS, for each batch: a lease (a transaction), ledger and budget in one transaction, the
+  // outcomes, the lease released (a transaction). Batches of one type in turn, at most 4 at a
+  // time (the scenario's 4 DS).
   const batcher = kafka.consumer({ groupId: t('batcher'), maxWaitTimeInMs: 100 });
   consumers.push(batcher);
   await batcher.connect();
@@ -78,7 +80,10 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
   const unfinished = new Map<number, Item[]>(); // per partition, in offset order
   let batchSeq = 0;
   let failure: unknown;
-  const commitDone = async () => {
+  // One offset commit at a time, so a later one never lands before an earlier.
+  let committing: Promise<void> = Promise.resolve();
+  const commitDone = () => (committing = committing.then(commitDoneNow));
+  const commitDoneNow = async () => {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const [partition, items] of unfinished) {
       let n = 0;
@@ -89,19 +94,41 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
     }
     if (offsets.length > 0) await batcher.commitOffsets(offsets);
   };
+  const DS_WORKERS = 4;
+  let dsBusy = 0;
+  const dsWaiting: (() => void)[] = [];
+  const dsSlot = async () => {
+    if (dsBusy < DS_WORKERS) dsBusy++;
+    else await new Promise<void>((r) => dsWaiting.push(r)); // handed over by the batch that frees it
+  };
+  const dsFree = () => {
+    const next = dsWaiting.shift();
+    if (next !== undefined) next();
+    else dsBusy--;
+  };
   const flush = (type: number) => {
     const batch = open.get(type)!;
     open.delete(type);
     const batchId = `b${++batchSeq}`;
     const run = async () => {
-      await db.query(`INSERT INTO ${tbl('leases')} VALUES ($1, 1) ON CONFLICT (type) DO UPDATE SET token = ${tbl('leases')}.token + 1`, [type]);
+      await dsSlot();
+      try {
+        await ds();
+      } finally {
+        dsFree();
+      }
+      for (const r of batch.items) r.done = true;
+      await commitDone();
+    };
+    const ds = async () => {
+      const lease = await db.query<{ token: string }>(`INSERT INTO ${tbl('leases')} VALUES ($1, 1, true)
+        ON CONFLICT (type) DO UPDATE SET token = ${tbl('leases')}.token + 1, held = true RETURNING token`, [type]);
       // Ledger rows and the type's budget in one statement (one transaction): only refunds not in the ledger yet count.
       await db.query(`WITH l AS (INSERT INTO ${tbl('ledger')} SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING refund)
         INSERT INTO ${tbl('budget')} SELECT $3, coalesce(sum(a), 0) FROM l JOIN unnest($1::text[], $4::int[]) AS x(k, a) ON x.k = l.refund
         ON CONFLICT (type) DO UPDATE SET spent = ${tbl('budget')}.spent + excluded.spent`, [batch.items.map((r) => r.key), batchId, type, batch.items.map((r) => r.amount)]);
       await producer.send({ topic: t('refund-outcomes'), acks: -1, messages: batch.items.map((r) => ({ key: r.key, value: JSON.stringify({ refundId: r.key, status: 'DISBURSED', batchId }) })) });
-      for (const r of batch.items) r.done = true;
-      await commitDone();
+      await db.query(`UPDATE ${tbl('leases')} SET held = false WHERE type = $1 AND token = $2`, [type, lease.rows[0].token]);
     };
     byType.set(type, (byType.get(type) ?? Promise.resolve()).then(run).catch((err) => (failure ??= err)));
   };
@@ -192,25 +219,28 @@ export async function handWrittenRefunds(o: { brokers: string[]; dbUrl: string; 
       if (sent >= o.count) clearInterval(tick);
     }, 5);
   });
-  while (statuses < o.count) {
-    if (failure !== undefined) throw failure;
-    await new Promise((r) => setTimeout(r, 50));
-    if (process.env.FAULTLINE_BENCH_DEBUG === "1") console.error(`sent ${sent} statuses ${statuses}`);
+  try {
+    while (statuses < o.count) {
+      if (failure !== undefined) throw failure;
+      await new Promise((r) => setTimeout(r, 50));
+      if (process.env.FAULTLINE_BENCH_DEBUG === '1') console.error(`sent ${sent} statuses ${statuses}`);
+    }
+  } finally {
+    // Whether it finished or failed, nothing of it is left on the broker or in the database.
+    relaying = false;
+    await relay.catch(() => {});
+    clearInterval(due);
+    server.close();
+    agent.destroy();
+    for (const c of consumers) await c.disconnect().catch(() => {});
+    await producer.disconnect().catch(() => {});
+    await admin.deleteTopics({ topics: [t('refund-requested'), t('refund-outcomes')] }).catch(() => {});
+    await admin.deleteGroups(['batcher', 'cs', 'rms-status'].map(t)).catch(() => {});
+    await admin.disconnect();
+    for (const name of ['refunds', 'outbox', 'leases', 'ledger', 'budget', 'documents']) await db.query(`DROP TABLE ${tbl(name)}`).catch(() => {});
+    await db.end();
   }
   const perSec = o.count / ((lastStatusAt - t0) / 1000);
-
-  relaying = false;
-  await relay;
-  clearInterval(due);
-  server.close();
-  agent.destroy();
-  for (const c of consumers) await c.disconnect();
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [t('refund-requested'), t('refund-outcomes')] }).catch(() => {});
-  await admin.deleteGroups(['batcher', 'cs', 'rms-status'].map(t)).catch(() => {});
-  await admin.disconnect();
-  for (const name of ['refunds', 'outbox', 'leases', 'ledger', 'budget', 'documents']) await db.query(`DROP TABLE ${tbl(name)}`);
-  await db.end();
   latencies.sort((a, b) => a - b);
   return { completed: statuses, perSec, responseP99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
 }
