@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS faultline_journal_by_store ON faultline_journal (stor
 -- The functions a run calls per message keep to the indexes (enable_seqscan off, their own
 -- setting, so it holds behind a transaction-pooling proxy too): a run's cleanup empties
 -- faultline_rows, and the planner, seeing it empty, would scan it whole for every keyed write
--- of the next run, quadratic in the run's size (3.5x slower at 5,000 refunds; found by the bench).
+-- of the next run, quadratic in the run's size (3.5x slower at 5,000 requests of the reference pipeline; found by the bench).
 DROP FUNCTION IF EXISTS faultline_commit(text, double precision, jsonb, jsonb);
 CREATE OR REPLACE FUNCTION faultline_commit(p_store text, p_ops jsonb, p_journal jsonb)
 RETURNS bigint[] LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
