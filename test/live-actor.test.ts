@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { start, stop } from 'nact';
 import { LiveActor } from '../runtime/live/live-actor.js';
+import { onOurClock } from '../runtime/live/worker-pool.js';
 import { CommitRefused } from '../runtime/live/pg-store.js';
 import { SimStore, type WriteRecord } from '../runtime/sim/store.js';
 import { Metrics } from '../runtime/sim/metrics.js';
@@ -174,8 +175,7 @@ describe("a live run's throughput span", () => {
     expect(lastEffectAtMs(9_000, 500, 9_400)).toBe(9_000);
   });
 
-  it("takes a worker's last effect as a duration before its report, so another machine's clock does not enter it", async () => {
-    const { onOurClock } = await import('../runtime/live/worker-pool.js');
+  it("takes a worker's last effect as a duration before its report, so another machine's clock does not enter it", () => {
     const t0 = Date.now() - 10_000;
     // The worker's clock says 50,000 (a minute off); 300 ms before its report is what counts.
     const r = onOurClock({ t: 'metrics', counters: {}, histograms: [], errors: [], stats: { handled: 5, crashes: 0, lastProgressMs: 50_000, lastProgressAgoMs: 300 } }, t0);
@@ -185,4 +185,3 @@ describe("a live run's throughput span", () => {
     expect(onOurClock({ t: 'metrics', counters: {}, histograms: [], errors: [], stats: { handled: 0, crashes: 0 } }, t0).stats!.lastProgressMs).toBe(0);
   });
 });
-

@@ -32,8 +32,8 @@ export interface Peers {
 
 /** A report's last effect on the coordinator's clock: when the report arrived, less how long before it the effect was (never earlier than it really was: the report's way here only adds). */
 export function onOurClock(m: Report, t0: number): Report {
-  const ago = m.stats?.lastProgressAgoMs;
   if (m.stats === undefined) return m;
+  const ago = m.stats.lastProgressAgoMs;
   return { ...m, stats: { ...m.stats, lastProgressMs: ago === undefined ? 0 : Date.now() - t0 - ago } };
 }
 
